@@ -1,0 +1,144 @@
+"""Caseflow: behavioral-incident triage and referral case management for K-12 schools."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import NoSuchModuleError
+
+from config import ConfigError, config_for
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application. Raises ConfigError (a one-line message) when it cannot start."""
+    config_class = config_for(config_name)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CASEFLOW_INSTANCE_PATH", str(BASE_DIR / "instance")),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    _check_config(app)
+
+    from caseflow.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    _configure_login(app)
+
+    _register_models()
+    from caseflow import cli, errors, security, web
+    from caseflow.api import init_api
+
+    errors.register_error_handlers(app)
+    security.init_security(app)
+    init_api(app)
+    web.register_blueprints(app)
+    cli.register_commands(app)
+
+    if app.config.get("CHECK_DATABASE_AT_START", not app.testing):
+        _check_database(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+def _register_models() -> None:
+    # Imported for their side effect: every table is on db.metadata before migrations look.
+    import caseflow.audit.models  # noqa: F401
+    import caseflow.auth.models  # noqa: F401
+    import caseflow.people.models  # noqa: F401
+
+
+def _check_config(app: Flask) -> None:
+    env = app.config["ENV_NAME"]
+    if not app.config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigError("SECRET_KEY is not set; production refuses to start without it "
+                              "(generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))')")
+        app.config["SECRET_KEY"] = _development_secret(app)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        url = make_url(uri)
+        url.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise ConfigError(f"DATABASE_URL is not a database URL Caseflow can use: {_redact(uri)!r} "
+                          "(expected sqlite:///path or postgresql+psycopg://user@host/db)") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL must point to SQLite or PostgreSQL, not {url.get_backend_name()!r}")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        raise ConfigError("DATABASE_URL for PostgreSQL must start with postgresql+psycopg:// (psycopg 3)")
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if env == "production":
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config.get("TRUSTED_PROXIES", 1)
+        if hops:
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _redact(uri: str) -> str:
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL too broken to parse is shown as given
+        return uri
+
+
+def _development_secret(app: Flask) -> str:
+    """A random key kept in the instance folder, so development sessions survive restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _check_database(app: Flask) -> None:
+    from caseflow.extensions import db
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ConfigError(
+                f"cannot reach the database {_redact(app.config['SQLALCHEMY_DATABASE_URI'])}: {reason}"
+            ) from None
+
+
+def _configure_login(app: Flask) -> None:
+    from flask import redirect, request, url_for
+
+    from caseflow.auth.anonymous import AnonymousUser
+    from caseflow.errors import json_error
+    from caseflow.extensions import login_manager
+
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            return json_error(401, "Sign in with an API token: Authorization: Bearer <token>.",
+                              headers={"WWW-Authenticate": "Bearer"})
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,1 @@
+"""System administration pages: staff accounts, their roles, schools and tokens."""

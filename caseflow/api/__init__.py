@@ -1,0 +1,86 @@
+"""The JSON API under /api/v1: flask-smorest for schemas and the OpenAPI document,
+bearer-token authentication, and the shared error shape.
+
+The API accepts personal access tokens only (`Authorization: Bearer cf_...`), never the
+browser's session cookie, so no API call can be forged from another site and the API
+needs no CSRF token.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Flask, g, request
+from flask_smorest import Api as SmorestApi
+
+from caseflow.auth.services import user_for_token
+from caseflow.db import transaction
+from caseflow.errors import json_error
+
+API_PREFIX = "/api/v1"
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "Machine-readable error code"})
+    message = ma.fields.String(metadata={"description": "What went wrong, for a person"})
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Per-field messages"},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema)
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api with Caseflow's error shape (see caseflow.errors)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # caseflow.errors registers the handlers for the whole app, API and pages alike.
+        pass
+
+
+api = Api(
+    spec_kwargs={
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A personal access token"}
+            }
+        },
+        "security": [{"bearerAuth": []}],
+    }
+)
+
+
+def authenticate_api_request():
+    """Before every /api/ request: the bearer token, and nothing else, decides who is calling."""
+    if not request.path.startswith("/api/"):
+        return None
+    from caseflow.extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        with transaction():
+            user = user_for_token(secret.strip())
+        if user is None:
+            return json_error(401, "The API token is unknown, revoked or expired.", code="invalid_token",
+                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        g._login_user = user
+    return None
+
+
+def init_api(app: Flask) -> None:
+    from caseflow.auth import api as auth_api
+    from caseflow.extensions import csrf
+    from caseflow.people import api as people_api
+
+    api.init_app(app)
+    app.before_request(authenticate_api_request)
+    for blp in (*auth_api.blueprints, *people_api.blueprints):
+        csrf.exempt(blp)
+        api.register_blueprint(blp)

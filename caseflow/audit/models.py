@@ -1,0 +1,39 @@
+"""Audit events: one row per change (or per read of a confidential record), hash-chained."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseflow.db import UTCDateTime, now_utc
+from caseflow.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(db.Model):
+    """An append-only record. On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE.
+
+    `prev_hash` is unique, so two writers can never both extend the chain from the same event:
+    the chain cannot fork silently, it can only fail loudly.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    entity_type: Mapped[str] = mapped_column(sa.String(60))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(60))
+    # The student the event concerns, for the access log searches by student.
+    student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("students.id"), index=True)
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

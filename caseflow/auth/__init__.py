@@ -1,0 +1,1 @@
+"""Staff users, roles and permissions, login and personal access tokens."""

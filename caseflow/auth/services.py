@@ -1,0 +1,270 @@
+"""Staff accounts: creation, roles and schools, sign-in with lockout, personal access tokens.
+
+Services flush and write an audit event; the caller commits (see caseflow.db.transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from caseflow.audit.services import diff, record, snapshot
+from caseflow.auth.models import ApiToken, User, UserRole
+from caseflow.auth.passwords import hash_password, password_problems, verify_password
+from caseflow.auth.permissions import Role
+from caseflow.db import now_utc
+from caseflow.errors import Conflict, NotFound, ValidationFailed
+from caseflow.extensions import db
+from caseflow.people.models import School
+
+TOKEN_PREFIX = "cf_"
+AUDITED_USER_FIELDS = ("email", "full_name", "active", "district_wide", "languages")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def _user_state(user: User) -> dict:
+    state = snapshot(user, AUDITED_USER_FIELDS)
+    state["roles"] = sorted(r.role for r in user.role_rows)
+    state["schools"] = sorted(s.code for s in user.schools)
+    return state
+
+
+def _load_schools(district_id: int, school_ids) -> list[School]:
+    ids = sorted({int(i) for i in school_ids or ()})
+    if not ids:
+        return []
+    schools = db.session.scalars(
+        sa.select(School).where(School.id.in_(ids), School.district_id == district_id)
+    ).all()
+    if len(schools) != len(ids):
+        raise ValidationFailed("Unknown school.", fields={"school_ids": ["Unknown school."]})
+    return list(schools)
+
+
+def _check_roles(roles) -> list[Role]:
+    try:
+        parsed = sorted({Role(r) for r in roles})
+    except ValueError:
+        raise ValidationFailed("Unknown role.", fields={"roles": ["Unknown role."]}) from None
+    if not parsed:
+        raise ValidationFailed("Choose at least one role.", fields={"roles": ["Choose at least one role."]})
+    return parsed
+
+
+def create_user(
+    *,
+    actor,
+    district_id: int,
+    email: str,
+    full_name: str,
+    roles,
+    school_ids=(),
+    district_wide: bool = False,
+    password: str | None = None,
+    languages: str | None = None,
+) -> User:
+    """Create a staff account. Raises ValidationFailed (per field) or Conflict (email taken)."""
+    email = normalize_email(email)
+    fields: dict[str, list[str]] = {}
+    if not email or "@" not in email:
+        fields["email"] = ["Enter an email address."]
+    if not full_name.strip():
+        fields["full_name"] = ["Enter the person's name."]
+    if password is not None and (problems := password_problems(password)):
+        fields["password"] = problems
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    parsed_roles = _check_roles(roles)
+    schools = _load_schools(district_id, school_ids)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise Conflict(
+            "An account with this email already exists.",
+            fields={"email": ["An account with this email already exists."]},
+        )
+    user = User(
+        district_id=district_id,
+        email=email,
+        full_name=full_name.strip(),
+        district_wide=district_wide,
+        languages=languages or None,
+        password_hash=hash_password(password) if password else None,
+    )
+    user.role_rows = [UserRole(role=r.value) for r in parsed_roles]
+    user.schools = schools
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.created", user, changes=_user_state(user))
+    return user
+
+
+def update_user(
+    *,
+    actor,
+    user: User,
+    full_name: str,
+    roles,
+    school_ids,
+    district_wide: bool,
+    languages: str | None = None,
+) -> User:
+    """Change a user's name, roles, schools and scope, auditing what changed."""
+    if not full_name.strip():
+        raise ValidationFailed("Enter the person's name.", fields={"full_name": ["Enter the person's name."]})
+    parsed_roles = _check_roles(roles)
+    schools = _load_schools(user.district_id, school_ids)
+    before = _user_state(user)
+    user.full_name = full_name.strip()
+    user.district_wide = district_wide
+    user.languages = languages or None
+    wanted = {r.value for r in parsed_roles}
+    user.role_rows = [r for r in user.role_rows if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - {r.role for r in user.role_rows})
+    ]
+    user.schools = schools
+    db.session.flush()
+    changes = diff(before, _user_state(user))
+    if changes:
+        record(actor, "user.updated", user, changes=changes)
+    return user
+
+
+def set_user_active(*, actor, user: User, active: bool) -> User:
+    """Deactivate (sign out everywhere, tokens stop working) or reactivate an account."""
+    if actor is not None and actor.id == user.id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active == active:
+        return user
+    user.active = active
+    user.session_epoch += 1
+    record(actor, "user.activated" if active else "user.deactivated", user,
+           changes={"active": {"before": not active, "after": active}})
+    return user
+
+
+def set_password(*, actor, user: User, password: str) -> User:
+    """Set a new password (a reset by an administrator or a change by the user).
+
+    Clears the lockout and signs the account out of every other session.
+    """
+    if problems := password_problems(password):
+        raise ValidationFailed("Choose a stronger password.", fields={"password": problems})
+    user.password_hash = hash_password(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.session_epoch += 1
+    record(actor, "user.password_set", user, changes={"by_self": actor is not None and actor.id == user.id})
+    return user
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    locked: bool = False
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignInResult:
+    """Check credentials, counting failures per account and locking it after too many.
+
+    The caller shows the same message for every failure (unknown email, wrong password,
+    locked or inactive account), so the response never tells whether an account exists.
+    """
+    now = now or now_utc()
+    cfg = current_app.config
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    ok, new_hash = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        return SignInResult(None)
+    if user.locked_until is not None and user.locked_until > now:
+        record(None, "auth.login_refused_locked", user, changes={})
+        return SignInResult(None, locked=True)
+    if not ok or not user.active:
+        user.failed_login_count += 1
+        changes = {"failed_login_count": user.failed_login_count}
+        if user.failed_login_count >= cfg["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_login_count = 0
+            changes["locked_until"] = user.locked_until
+        record(None, "auth.login_failed", user, changes=changes)
+        return SignInResult(None, locked="locked_until" in changes)
+    if new_hash:
+        user.password_hash = new_hash
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record(user, "auth.login", user, changes={})
+    return SignInResult(user)
+
+
+# Personal access tokens ---------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is as safe as a slow one here.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    *, actor, user: User, name: str, days: int | None = None, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for `user`; returns the row and the secret, which is never stored."""
+    now = now or now_utc()
+    cfg = current_app.config
+    days = cfg["API_TOKEN_DEFAULT_DAYS"] if days is None else days
+    fields = {}
+    if not name or not name.strip():
+        fields["name"] = ["Name the token (what it is for)."]
+    elif len(name.strip()) > 100:
+        fields["name"] = ["Use at most 100 characters."]
+    if not 1 <= days <= cfg["API_TOKEN_MAX_DAYS"]:
+        fields["days"] = [f"Choose between 1 and {cfg['API_TOKEN_MAX_DAYS']} days."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=secret[:10],
+        token_hash=_token_digest(secret),
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.session.add(token)
+    db.session.flush()
+    record(actor, "token.created", token,
+           changes={"user": user.email, "name": token.name, "expires_at": token.expires_at})
+    return token, secret
+
+
+def revoke_token(*, actor, token: ApiToken, now: datetime | None = None) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = now or now_utc()
+        record(actor, "token.revoked", token, changes={"user": token.user.email, "name": token.name})
+    return token
+
+
+def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
+    """The active user a bearer token belongs to, or None if unknown, revoked or expired."""
+    now = now or now_utc()
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or not token.is_usable(now) or not token.user.active:
+        return None
+    # Recorded at most every few minutes, so that API traffic does not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+    return token.user

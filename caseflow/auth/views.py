@@ -1,0 +1,153 @@
+"""Sign in, sign out, and the signed-in user's own account page (password, API tokens)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from caseflow.auth import services
+from caseflow.auth.forms import LoginForm, PasswordChangeForm, TokenForm
+from caseflow.auth.models import ApiToken, User
+from caseflow.auth.passwords import verify_password
+from caseflow.db import transaction
+from caseflow.errors import NotFound, ValidationFailed
+from caseflow.extensions import db, limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+
+# One message for every failed sign-in: it never reveals whether the account exists,
+# is inactive or is locked.
+SIGN_IN_FAILED = (
+    "Sign-in failed. Check the email and password. After repeated failures an account "
+    "is paused for a few minutes."
+)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    try:
+        user_id, epoch = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_epoch != epoch or not user.active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("home.dashboard")
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        with transaction():
+            result = services.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = SIGN_IN_FAILED
+    elif request.method == "POST":
+        error = SIGN_IN_FAILED if not form.errors.get("csrf_token") else None
+    status = 200 if request.method == "GET" else (401 if error else 400)
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    return _account_page()
+
+
+def _account_page(token_form=None, password_form=None, new_secret=None, status=200):
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return (
+        render_template(
+            "auth/account.html",
+            tokens=tokens,
+            token_form=token_form or TokenForm(),
+            password_form=password_form or PasswordChangeForm(),
+            new_secret=new_secret,
+        ),
+        status,
+    )
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_own_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _account_page(token_form=form, status=422)
+    try:
+        with transaction():
+            _, secret = services.create_token(
+                actor=current_user, user=current_user, name=form.name.data, days=form.days.data
+            )
+    except ValidationFailed as exc:
+        for field, messages in exc.fields.items():
+            getattr(form, field).errors = list(messages)
+        return _account_page(token_form=form, status=422)
+    return _account_page(new_secret=secret)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_own_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        raise NotFound("No such token.")
+    with transaction():
+        services.revoke_token(actor=current_user, token=token)
+    flash(f"Token “{token.name}” revoked.", "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        ok, _ = verify_password(current_user.password_hash, form.current_password.data)
+        if not ok:
+            form.current_password.errors = ["That is not your current password."]
+        else:
+            try:
+                with transaction():
+                    services.set_password(actor=current_user, user=current_user, password=form.new_password.data)
+            except ValidationFailed as exc:
+                form.new_password.errors = exc.fields.get("password", [exc.message])
+            else:
+                login_user(current_user)  # the session epoch changed; keep this session
+                flash("Your password is changed. Other sessions are signed out.", "info")
+                return redirect(url_for("auth.account"))
+    return _account_page(password_form=form, status=422)

@@ -1,0 +1,96 @@
+"""Declarative base, time helpers and the unit-of-work helper shared by every feature."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+# Set before the first migration: every constraint gets a stable, predictable name, so
+# that SQLite (batch mode) and PostgreSQL migrations can drop and alter them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection; WAL lets readers and a
+    writer work at once in development."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def now_utc() -> datetime:
+    """The current time as an aware UTC datetime (the only clock services read by default)."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    PostgreSQL keeps it as timestamptz; SQLite, which has no time zones, keeps naive UTC.
+    Naive datetimes are refused on the way in, so no local time is ever stored by mistake.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def enum_column_type(values: tuple[str, ...] | list[str], name: str) -> sa.Enum:
+    """A string enum with a CHECK constraint, identical on SQLite and PostgreSQL."""
+    values = [str(v) for v in values]
+    return sa.Enum(
+        *values, name=name, native_enum=False, create_constraint=True, length=max(map(len, values))
+    )
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Run the enclosed service calls as one unit of work: commit once, roll back on any error.
+
+    Services flush but never commit; views, API handlers, jobs and CLI commands wrap the one
+    service they call in this block.
+    """
+    from caseflow.extensions import db
+
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,156 @@
+"""Domain errors and the one place they become HTTP responses (JSON for the API, pages else).
+
+JSON errors have one shape everywhere:
+    {"error": {"code": "validation_error", "message": "...", "fields": {"field": ["..."]}}}
+"""
+
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request. Services raise these; they never build responses."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+FRIENDLY_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in, or send a valid API token.",
+    403: "You do not have access to this.",
+    404: "Nothing was found at this address.",
+    405: "This address does not accept that method.",
+    413: "The request is too large.",
+    415: "Send the request body as JSON (Content-Type: application/json).",
+    422: "Some fields are not valid.",
+    429: "Too many attempts. Wait a minute and try again.",
+    500: "Something went wrong on our side. The error has been logged.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _flatten_webargs(messages) -> dict[str, list[str]]:
+    """webargs nests messages by location ({"json": {...}}); callers want field -> messages."""
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    locations = {"json", "query", "form", "headers", "files", "path", "view_args", "cookies"}
+    if messages and set(messages) <= locations:
+        merged: dict = {}
+        for value in messages.values():
+            merged.update(value if isinstance(value, dict) else {"_schema": value})
+        messages = merged
+    return messages
+
+
+def json_error(status: int, message: str, fields=None, code: str | None = None, headers=None):
+    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def html_error(status: int, message: str):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def error_response(status: int, message: str, fields=None, code: str | None = None, headers=None):
+    if wants_json():
+        return json_error(status, message, fields, code, headers)
+    return html_error(status, message)
+
+
+def handle_http_exception(error: HTTPException):
+    """Every HTTPException, including webargs' 422 and Flask's 404/405."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    fields = None
+    if "messages" in data or "errors" in data:
+        fields = _flatten_webargs(data.get("errors") or data.get("messages"))
+    message = data.get("message") or FRIENDLY_MESSAGES.get(status) or error.description
+    headers = dict(data.get("headers") or {})
+    if status == 429 and getattr(error, "description", None):
+        message = FRIENDLY_MESSAGES[429]
+    return error_response(status, message, fields, headers=headers)
+
+
+def handle_domain_error(error: DomainError):
+    return error_response(error.status, error.message, error.fields, error.code)
+
+
+def handle_csrf_error(error: CSRFError):
+    return error_response(
+        400, "This form has expired or was sent from elsewhere. Reload the page and try again."
+    )
+
+
+def handle_marshmallow_error(error: ma.ValidationError):
+    fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return error_response(422, FRIENDLY_MESSAGES[422], fields)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, FRIENDLY_MESSAGES[500])
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(ma.ValidationError, handle_marshmallow_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""The district, its schools, students and guardians."""

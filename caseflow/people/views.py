@@ -1,0 +1,120 @@
+"""Pages: the student roster, a student's record and guardians, and editing them."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from caseflow.auth.decorators import permission_required
+from caseflow.auth.permissions import Permission
+from caseflow.db import transaction
+from caseflow.errors import DomainError, Forbidden, NotFound
+from caseflow.extensions import db
+from caseflow.forms import load_form
+from caseflow.people import services
+from caseflow.people.codes import (
+    COMMON_LANGUAGES, GRADES, GUARDIAN_RELATIONSHIPS, LEGAL_RESTRICTIONS, RACE_ETHNICITY, SEX,
+)
+from caseflow.people.models import School, StudentGuardian
+from caseflow.people.policy import can_manage_student
+from caseflow.people.schemas import GuardianInputSchema, StudentQuerySchema, StudentUpdateSchema
+
+bp = Blueprint("people", __name__, url_prefix="/students")
+
+CODES = dict(grades=GRADES, races=RACE_ETHNICITY, sexes=SEX, relationships=GUARDIAN_RELATIONSHIPS,
+             restrictions=LEGAL_RESTRICTIONS, languages=COMMON_LANGUAGES)
+
+
+def _my_schools():
+    query = db.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
+    schools = db.session.scalars(query).all()
+    return [s for s in schools if current_user.serves_school(s.id)]
+
+
+@bp.route("")
+@permission_required(Permission.STUDENT_READ)
+def students():
+    schema = StudentQuerySchema()
+    try:
+        args = schema.load({k: v for k, v in request.args.items() if v != ""}, unknown="exclude")
+    except ma.ValidationError as exc:  # a hand-edited address: drop the filters that make no sense
+        args = schema.load(exc.valid_data or {}, unknown="exclude")
+    page = services.search_students(current_user, **args)
+    return render_template("people/students.html", page=page, args=args, schools=_my_schools(),
+                           school_names={s.id: s.name for s in _my_schools()})
+
+
+@bp.route("/<int:student_id>")
+@permission_required(Permission.STUDENT_READ)
+def student(student_id: int):
+    record = services.get_student_for(current_user, student_id)
+    return render_template("people/student.html", student=record, codes=CODES,
+                           can_manage=can_manage_student(current_user, record))
+
+
+def _managed_student(student_id: int):
+    record = services.get_student_for(current_user, student_id)
+    if not can_manage_student(current_user, record):
+        raise Forbidden("You may not change this student's record.")
+    return record
+
+
+@bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.STUDENT_MANAGE)
+def edit_student(student_id: int):
+    record = _managed_student(student_id)
+    values, errors, raw = {}, {}, None
+    if request.method == "POST":
+        values, errors, raw = load_form(
+            StudentUpdateSchema(), checkboxes=("idea_eligible", "section_504", "english_learner"))
+        if values is not None:
+            try:
+                with transaction():
+                    services.update_student(actor=current_user, student=record, values=values)
+            except DomainError as exc:
+                errors = exc.fields or {"_schema": [exc.message]}
+            else:
+                flash("Student record saved.", "info")
+                return redirect(url_for("people.student", student_id=record.id))
+    return render_template("people/student_form.html", student=record, raw=raw, errors=errors,
+                           codes=CODES, schools=_my_schools()), (422 if errors else 200)
+
+
+def _guardian_form(record, link: StudentGuardian | None):
+    errors, raw = {}, None
+    if request.method == "POST":
+        values, errors, raw = load_form(GuardianInputSchema(), checkboxes=("is_primary_contact", "lives_with"))
+        if values is not None:
+            guardian_values, link_values = GuardianInputSchema.split(values)
+            try:
+                with transaction():
+                    if link is None:
+                        services.add_guardian(actor=current_user, student=record,
+                                              guardian_values=guardian_values, link_values=link_values)
+                    else:
+                        services.update_guardian_link(actor=current_user, link=link,
+                                                      guardian_values=guardian_values, link_values=link_values)
+            except DomainError as exc:
+                errors = exc.fields or {"_schema": [exc.message]}
+            else:
+                flash("Guardian saved.", "info")
+                return redirect(url_for("people.student", student_id=record.id))
+    return render_template("people/guardian_form.html", student=record, link=link, raw=raw,
+                           errors=errors, codes=CODES), (422 if errors else 200)
+
+
+@bp.route("/<int:student_id>/guardians/new", methods=["GET", "POST"])
+@permission_required(Permission.STUDENT_MANAGE)
+def add_guardian(student_id: int):
+    return _guardian_form(_managed_student(student_id), None)
+
+
+@bp.route("/<int:student_id>/guardians/<int:link_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.STUDENT_MANAGE)
+def edit_guardian(student_id: int, link_id: int):
+    record = _managed_student(student_id)
+    link = db.session.get(StudentGuardian, link_id)
+    if link is None or link.student_id != record.id:
+        raise NotFound("No such guardian for this student.")
+    return _guardian_form(record, link)

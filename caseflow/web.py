@@ -1,0 +1,51 @@
+"""Registers the page blueprints and what every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_login import current_user, login_required
+
+from caseflow.auth.permissions import ROLE_LABELS, Permission, Role
+from caseflow.db import now_utc
+
+
+def register_blueprints(app: Flask) -> None:
+    from flask import Blueprint
+
+    from caseflow.admin.views import bp as admin_bp
+    from caseflow.audit.views import bp as audit_bp
+    from caseflow.auth.views import bp as auth_bp
+    from caseflow.people.views import bp as people_bp
+
+    home = Blueprint("home", __name__)
+
+    @home.route("/")
+    @login_required
+    def dashboard():
+        return render_template("home/dashboard.html")
+
+    @home.route("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    for bp in (home, auth_bp, people_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    @app.context_processor
+    def template_helpers():
+        return {"P": Permission, "Role": Role, "ROLE_LABELS": ROLE_LABELS, "nav_items": nav_items,
+                "now_utc": now_utc}
+
+
+# (permission, endpoint, label): the navigation shows an entry only to users who hold it.
+NAVIGATION = (
+    (None, "home.dashboard", "Home"),
+    (Permission.STUDENT_READ, "people.students", "Students"),
+    (Permission.AUDIT_READ, "audit.chain", "Audit"),
+    (Permission.USER_MANAGE, "admin.users", "Users"),
+)
+
+
+def nav_items():
+    return [(endpoint, label) for permission, endpoint, label in NAVIGATION
+            if permission is None or current_user.can(permission)]
