@@ -1,0 +1,209 @@
+"""Shared fixtures: the database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
+a fresh app per test, a test client, factories and sign-in helpers.
+
+No fixture keeps an application context pushed while requests are made: Flask would reuse
+it for the request, sharing `g` (the signed-in user, the CSRF token) between requests.
+Factories open their own short application context and return plain values.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow import create_app
+from caseflow.extensions import db as _db
+from tests.helpers import PASSWORD, sign_in
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'caseflow-test.sqlite3'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database migrated to the newest revision, once per test session."""
+    from flask_migrate import upgrade
+
+    url = _database_url(tmp_path_factory)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if is_postgres(url):
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url})
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _wipe(database_url)
+        _db.engine.dispose()
+
+
+def _wipe(url: str) -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if is_postgres(url):
+            # Tests only: replica mode skips the audit table's append-only triggers.
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app):
+    """An application context with the session, for tests that call services directly."""
+    with app.app_context():
+        yield _db.session
+        _db.session.rollback()
+
+
+@pytest.fixture
+def postgres_only(database_url):
+    if not is_postgres(database_url):
+        pytest.skip("needs PostgreSQL (run with TEST_DATABASE_URL=postgresql+psycopg://...)")
+
+
+# Factories ------------------------------------------------------------------------------
+
+
+class Factory:
+    """Builds districts, schools, staff and students through the services, committing each."""
+
+    def __init__(self, app):
+        self.app = app
+        self._counter = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def district(self, code: str = "TEST", name: str = "Test District") -> int:
+        from caseflow.people.models import District
+
+        with self.app.app_context():
+            existing = _db.session.scalar(sa.select(District).where(District.code == code))
+            if existing:
+                return existing.id
+            district = District(name=name, code=code, time_zone="America/Chicago")
+            _db.session.add(district)
+            _db.session.commit()
+            return district.id
+
+    def school(self, name: str | None = None, *, code: str | None = None,
+               time_zone: str = "America/Chicago", district_id: int | None = None) -> int:
+        from caseflow.people.models import School
+
+        n = self._next()
+        with self.app.app_context():
+            school = School(district_id=district_id or self.district(), name=name or f"School {n}",
+                            code=code or f"SCH{n}", time_zone=time_zone)
+            _db.session.add(school)
+            _db.session.commit()
+            return school.id
+
+    def user(self, *roles: str, schools=(), district_wide: bool = False, email: str | None = None,
+             password: str = PASSWORD, district_id: int | None = None) -> SimpleNamespace:
+        from caseflow.auth.services import create_user
+        from caseflow.db import transaction
+
+        n = self._next()
+        email = email or f"{'-'.join(roles) or 'user'}{n}@school.example"
+        with self.app.app_context(), transaction():
+            user = create_user(actor=None, district_id=district_id or self.district(), email=email,
+                               full_name=f"Test {' '.join(roles).title()} {n}", roles=roles,
+                               school_ids=schools, district_wide=district_wide, password=password)
+            return SimpleNamespace(id=user.id, email=user.email, password=password)
+
+    def student(self, school_id: int, **values) -> int:
+        from caseflow.people.models import School, Student
+
+        n = self._next()
+        with self.app.app_context():
+            school = _db.session.get(School, school_id)
+            defaults = dict(district_id=school.district_id, school_id=school_id, local_id=f"T{n:05d}",
+                            first_name=f"Student{n}", last_name="Tester", grade="7")
+            student = Student(**{**defaults, **values})
+            _db.session.add(student)
+            _db.session.commit()
+            return student.id
+
+    def guardian(self, student_id: int, **values) -> int:
+        from caseflow.people.models import Guardian, Student, StudentGuardian
+
+        n = self._next()
+        link_keys = {"relationship_code", "is_primary_contact", "lives_with", "legal_restriction",
+                     "restriction_note"}
+        with self.app.app_context():
+            student = _db.session.get(Student, student_id)
+            guardian = Guardian(district_id=student.district_id, first_name=f"Guardian{n}",
+                                last_name="Tester", phone="(555) 010-0000",
+                                **{k: v for k, v in values.items() if k not in link_keys})
+            link = StudentGuardian(student=student, guardian=guardian,
+                                   **{"relationship_code": "parent", **{k: v for k, v in values.items()
+                                                                      if k in link_keys}})
+            _db.session.add_all([guardian, link])
+            _db.session.commit()
+            return link.id
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory(app)
+
+
+# Signing in -------------------------------------------------------------------------------
+
+@pytest.fixture
+def login_as(client, make):
+    """Sign the test client in as a new user with `roles` serving `schools`; returns the user."""
+
+    def _login(*roles: str, schools=(), district_wide: bool = False):
+        user = make.user(*roles, schools=schools, district_wide=district_wide)
+        response = sign_in(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def api_token(app, make):
+    """Create a personal access token for a user; returns the Authorization header."""
+    from caseflow.auth.models import User
+    from caseflow.auth.services import create_token
+    from caseflow.db import transaction
+
+    def _token(user, *, days: int = 30) -> dict:
+        with app.app_context(), transaction():
+            owner = _db.session.get(User, user.id)
+            _, secret = create_token(actor=owner, user=owner, name="test", days=days)
+        return {"Authorization": f"Bearer {secret}"}
+
+    return _token

@@ -1,0 +1,30 @@
+"""Helpers for tests that talk to the app as a browser would."""
+
+import re
+
+PASSWORD = "correct horse battery staple"
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Read the CSRF token from a page, as a browser would."""
+    response = client.get(path)
+    if response.status_code in (301, 302):
+        response = client.get(response.headers["Location"])
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict, *, token_from: str = "/"):
+    """POST a form with a valid CSRF token, like a browser that loaded a page first."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from)})
+
+
+def sign_in(client, user, password: str | None = None):
+    response = client.post("/login", data={"email": user.email, "password": password or user.password,
+                                           "csrf_token": csrf_token(client, "/login")})
+    return response
+
+
