@@ -121,10 +121,11 @@ def handle_http_exception(error: HTTPException):
     fields = None
     if "messages" in data or "errors" in data:
         fields = _flatten_webargs(data.get("errors") or data.get("messages"))
-    message = data.get("message") or FRIENDLY_MESSAGES.get(status) or error.description
+    custom = error.description if error.description != type(error).description else None
+    if status == 429:  # Flask-Limiter's description is the limit itself ("3 per 1 minute")
+        custom = None
+    message = data.get("message") or custom or FRIENDLY_MESSAGES.get(status) or error.description
     headers = dict(data.get("headers") or {})
-    if status == 429 and getattr(error, "description", None):
-        message = FRIENDLY_MESSAGES[429]
     return error_response(status, message, fields, headers=headers)
 
 

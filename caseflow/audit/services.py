@@ -108,10 +108,18 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
     An event is broken when its stored hash is not the hash of its own fields, or when its
     `prev_hash` is not the hash of the event before it (an event was removed or reordered).
     """
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
+    result = db.session.scalars(stmt)
+    try:
+        return _walk(result)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL; close it even on an early return
+
+
+def _walk(events) -> ChainReport:
     expected_prev = GENESIS_HASH
     checked = 0
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
-    for event in db.session.scalars(stmt):
+    for event in events:
         if event.prev_hash != expected_prev:
             return ChainReport(
                 False, checked, event.id, "its link to the previous event does not match "

@@ -1,0 +1,73 @@
+"""End-to-end fixtures: the test app served over HTTP, and Playwright driving Debian's Chromium.
+
+`live_server` serves the `app` fixture of tests/conftest.py (already pointed at the test
+database, wiped after each test) from a background thread. The thread holds no application
+context: Flask pushes a fresh one for every request, as in production.
+
+Every test under tests/e2e is marked `browser`, so `pytest -m "not browser"` leaves them out.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+_E2E_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # Runs before pytest's own -m deselection; the hook sees the whole session's items,
+    # so only those collected from this directory are marked.
+    for item in items:
+        if _E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on http://127.0.0.1:<free port>; yields the base URL, stops after the test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()  # returns once serve_forever has stopped
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at the system Chromium."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing; CI must install it (apt-get install chromium)")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    args = list(CHROMIUM_ARGS)
+    if browser_type_launch_args.get("headless") is False:  # pytest --headed
+        args.remove("--headless=new")
+    # Playwright gives each launch its own temporary --user-data-dir, so none is passed here.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *args],
+    }
