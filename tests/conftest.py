@@ -162,9 +162,9 @@ class Factory:
                      "restriction_note"}
         with self.app.app_context():
             student = _db.session.get(Student, student_id)
-            guardian = Guardian(district_id=student.district_id, first_name=f"Guardian{n}",
-                                last_name="Tester", phone="(555) 010-0000",
-                                **{k: v for k, v in values.items() if k not in link_keys})
+            guardian_values = {"first_name": f"Guardian{n}", "last_name": "Tester", "phone": "(555) 010-0000",
+                               **{k: v for k, v in values.items() if k not in link_keys}}
+            guardian = Guardian(district_id=student.district_id, **guardian_values)
             link = StudentGuardian(student=student, guardian=guardian,
                                    **{"relationship_code": "parent", **{k: v for k, v in values.items()
                                                                       if k in link_keys}})

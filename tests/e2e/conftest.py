@@ -56,6 +56,17 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
+def base_url(pytestconfig):
+    """Same value as pytest-playwright's fallback `base_url` fixture (no pytest-base-url here).
+
+    Theirs is an instance method on a plugin object, which pytest >= 9.1 reports with
+    PytestRemovedIn10Warning; our filterwarnings = "error" turns that into a setup error.
+    Tests here use absolute URLs from `live_server`, so this is normally None.
+    """
+    return pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url") or None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at the system Chromium."""
     if not os.path.exists(CHROMIUM):

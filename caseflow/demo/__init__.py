@@ -1,0 +1,1 @@
+"""A deterministic, entirely fictional demo district for trying Caseflow out (`flask demo seed`)."""

@@ -1,0 +1,90 @@
+"""Role x page: allowed -> 200, forbidden -> 403, anonymous -> login page (HTML) or 401 (API).
+
+The expected roles are written out here, independently of caseflow.auth.permissions, so a
+change to the permission table that opens a page to a new role fails this test.
+"""
+
+import pytest
+
+from caseflow.auth.permissions import Role
+
+ALL = frozenset(Role)
+R = Role
+STUDENT_READERS = frozenset({R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER,
+                             R.THREAT_TEAM, R.ADMINISTRATOR, R.DISTRICT_AUDITOR, R.SYSTEM_ADMINISTRATOR})
+
+# (path template, allowed roles, is_api)
+PAGES = [
+    ("/", ALL, False),
+    ("/account", ALL, False),
+    ("/students", STUDENT_READERS, False),
+    ("/students/{student}", STUDENT_READERS, False),
+    ("/students/{student}/edit", {R.ADMINISTRATOR, R.SYSTEM_ADMINISTRATOR}, False),
+    ("/students/{student}/guardians/new", {R.ADMINISTRATOR, R.SYSTEM_ADMINISTRATOR}, False),
+    ("/students/{student}/guardians/{guardian}/edit", {R.ADMINISTRATOR, R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/users", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/users/new", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/users/{user}", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/users/{user}/tokens", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/users/{user}/password", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/audit", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
+    ("/api/v1/me", ALL, True),
+    ("/api/v1/me/tokens", ALL, True),
+    ("/api/v1/students", STUDENT_READERS, True),
+    ("/api/v1/students/{student}", STUDENT_READERS, True),
+    ("/api/v1/users", {R.SYSTEM_ADMINISTRATOR}, True),
+]
+
+CASES = [(path, role, role in allowed, api) for path, allowed, api in PAGES for role in Role]
+
+
+@pytest.fixture
+def world(make):
+    school = make.school("Lincoln Middle")
+    student = make.student(school)
+    return {"school": school, "student": student, "guardian": make.guardian(student),
+            "user": make.user("teacher", schools=[school]).id}
+
+
+@pytest.mark.parametrize(("path", "role", "allowed", "api"), CASES,
+                         ids=[f"{p}-{r.value}" for p, r, _, _ in CASES])
+def test_role_page_matrix(client, make, login_as, api_token, world, path, role, allowed, api):
+    url = path.format(**world)
+    if api:
+        user = make.user(role.value, schools=[world["school"]])
+        response = client.get(url, headers=api_token(user))
+    else:
+        login_as(role.value, schools=[world["school"]])
+        response = client.get(url)
+    assert response.status_code == (200 if allowed else 403), response.get_data(as_text=True)[:300]
+    if api and not allowed:
+        assert response.get_json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(("path", "api"), [(p, api) for p, _, api in PAGES], ids=[p for p, _, _ in PAGES])
+def test_anonymous_is_sent_to_login_or_gets_401(client, world, path, api):
+    response = client.get(path.format(**world))
+    if api:
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("api", [False, True])
+def test_student_of_another_school_is_refused(client, make, login_as, api_token, world, api):
+    other_school = make.school("Washington High")
+    url = ("/api/v1/students/{student}" if api else "/students/{student}").format(**world)
+    if api:
+        user = make.user("counselor", schools=[other_school])
+        response = client.get(url, headers=api_token(user))
+    else:
+        login_as("counselor", schools=[other_school])
+        response = client.get(url)
+    assert response.status_code == 403
+
+
+def test_district_wide_staff_reach_every_school(client, make, login_as, world):
+    login_as("district_auditor", district_wide=True)
+    assert client.get(f"/students/{world['student']}").status_code == 200
