@@ -32,8 +32,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     _check_config(app)
 
+    from caseflow import security
     from caseflow.extensions import csrf, db, limiter, login_manager, migrate
 
+    security.init_security(app)  # first: its request checks run before the extensions' hooks
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -42,11 +44,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _configure_login(app)
 
     _register_models()
-    from caseflow import cli, errors, security, web
+    from caseflow import cli, errors, web
     from caseflow.api import init_api
 
     errors.register_error_handlers(app)
-    security.init_security(app)
     init_api(app)
     web.register_blueprints(app)
     cli.register_commands(app)

@@ -245,16 +245,14 @@ class _Generator:
         session.add_all(users)
         session.flush()
 
-        pending: list = []
         for spec, school in zip(SCHOOLS, schools):
             count = spec.default_students if self.students_per_school is None else self.students_per_school
             for _ in range(count):
-                pending.extend(self._student(spec, school))
-                if len(pending) >= FLUSH_EVERY * 3:
-                    session.add_all(pending)
+                # Added at once, in creation order: the rows' ids follow the generation order
+                # (adding later would let cascades from shared guardians reorder them).
+                session.add_all(self._student(spec, school))
+                if self.student_count % FLUSH_EVERY == 0:
                     session.flush()
-                    pending = []
-        session.add_all(pending)
         session.flush()
 
         counts = {
