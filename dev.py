@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Set up, run and test Caseflow with nothing but Python 3.11+ installed.
+
+    python3 dev.py          set up (virtualenv, packages, database, demo district) and run
+    python3 dev.py test     run the whole test suite (SQLite; PostgreSQL too when CI=true)
+
+Only the standard library is used here: this script is what makes the rest installable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".caseflow-installed"
+DEFAULT_TEST_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args, env: dict | None = None, check: bool = True) -> int:
+    merged = {**os.environ, **(env or {})}
+    merged = {k: v for k, v in merged.items() if v is not None}  # None removes a variable
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=merged)
+    if check and result.returncode != 0:
+        sys.exit(result.returncode)
+    return result.returncode
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the pinned packages; skipped when pyproject.toml is unchanged."""
+    if sys.version_info < (3, 11):
+        sys.exit("Caseflow needs Python 3.11 or newer.")
+    if not PYTHON.exists():
+        say("Creating the virtual environment in .venv")
+        run(sys.executable, "-m", "venv", VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    say("Installing Caseflow and its pinned packages (first run only)")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+
+
+def flask(*args, env: dict | None = None, check: bool = True) -> int:
+    return run(PYTHON, "-m", "flask", "--app", "app", *args, env=env, check=check)
+
+
+def cmd_run(options) -> None:
+    ensure_environment()
+    say("Bringing the database up to date (flask db upgrade)")
+    flask("db", "upgrade")
+    say("Creating the demo district if it is not there yet")
+    flask("demo", "seed", "--if-empty")
+    flask("demo", "logins")
+    say(f"Caseflow is running on http://{options.host}:{options.port}/  (Ctrl-C stops it)")
+    flask("run", "--host", options.host, "--port", str(options.port), check=False)
+
+
+def postgres_reachable(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("postgresql+psycopg", "postgresql"))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def cmd_test(options) -> None:
+    ensure_environment()
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    pytest_args = ["-m", "pytest", *options.pytest_args]
+    env = {"CASEFLOW_ENV": "test"}
+    if shutil.which("chromium") is None and not in_ci:
+        say("Chromium is not installed: browser tests will be skipped (apt-get install chromium)")
+
+    say("Test suite on SQLite")
+    sqlite_status = run(PYTHON, *pytest_args, env={**env, "TEST_DATABASE_URL": None}, check=False)
+
+    pg_url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES)
+    pg_status = 0
+    if in_ci or options.postgres:
+        if not postgres_reachable(pg_url):
+            say(f"PostgreSQL is not reachable at {pg_url}")
+            pg_status = 1
+        else:
+            say(f"Test suite on PostgreSQL ({pg_url})")
+            pg_status = run(PYTHON, *pytest_args, env={**env, "TEST_DATABASE_URL": pg_url}, check=False)
+    else:
+        say("PostgreSQL pass skipped (it runs with CI=true, or: python3 dev.py test --postgres)")
+
+    if sqlite_status or pg_status:
+        say(f"FAILED (SQLite exit {sqlite_status}, PostgreSQL exit {pg_status})")
+        sys.exit(1)
+    say("All test passes succeeded")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    run_parser = sub.add_parser("run", help="set up and run on http://127.0.0.1:5000 (the default)")
+    for p in (parser, run_parser):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=5000)
+    test_parser = sub.add_parser("test", help="run the whole test suite")
+    test_parser.add_argument("--postgres", action="store_true", help="also run the suite on PostgreSQL")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    options = parser.parse_args()
+    if options.command == "test":
+        cmd_test(options)
+    else:
+        cmd_run(options)
+
+
+if __name__ == "__main__":
+    main()
