@@ -63,8 +63,7 @@ def cmd_run(options) -> None:
     say("Bringing the database up to date (flask db upgrade)")
     flask("db", "upgrade")
     say("Creating the demo district if it is not there yet")
-    flask("demo", "seed", "--if-empty")
-    flask("demo", "logins")
+    flask("demo", "seed", "--if-empty")  # prints the demo logins either way
     say(f"Caseflow is running on http://{options.host}:{options.port}/  (Ctrl-C stops it)")
     flask("run", "--host", options.host, "--port", str(options.port), check=False)
 
@@ -116,10 +115,12 @@ def main() -> None:
     for p in (parser, run_parser):
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=5000)
-    test_parser = sub.add_parser("test", help="run the whole test suite")
+    test_parser = sub.add_parser("test", help="run the whole test suite (other options go to pytest)")
     test_parser.add_argument("--postgres", action="store_true", help="also run the suite on PostgreSQL")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
-    options = parser.parse_args()
+    options, extra = parser.parse_known_args()
+    if extra and options.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    options.pytest_args = extra  # everything else after `test` goes to pytest
     if options.command == "test":
         cmd_test(options)
     else:

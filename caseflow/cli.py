@@ -92,7 +92,7 @@ def _run(action, describe):
 
 
 def register_commands(app: Flask) -> None:
-    from caseflow.demo.cli import register as register_demo  # noqa
+    from caseflow.demo.cli import register as register_demo
 
     for group in (audit_cli, setup_cli, users_cli):
         app.cli.add_command(group)

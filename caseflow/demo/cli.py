@@ -21,10 +21,11 @@ demo_group = AppGroup("demo", help="The fictional demo district (never use with 
               help="Students in each school (default: 340, 330 and 330).")
 def seed_command(seed: int | None, if_empty: bool, students_per_school: int | None):
     """Create the demo district "DEMO": 3 schools, ~1,000 students, guardians and staff."""
-    from caseflow.demo.generator import DEMO_PASSWORD, demo_exists, seed_demo
+    from caseflow.demo.generator import demo_exists, demo_logins, seed_demo
 
     if if_empty and demo_exists():
         click.echo("Demo district already present.")
+        _print_logins(demo_logins())
         return
     if seed is None:
         seed = int(current_app.config["DEMO_SEED"])
@@ -37,12 +38,29 @@ def seed_command(seed: int | None, if_empty: bool, students_per_school: int | No
     click.echo(f"Created {summary.district} (seed {seed}):")
     click.echo(f"  {summary.schools} schools, {summary.students} students, "
                f"{summary.guardians} guardians, {summary.staff} staff accounts.")
+    _print_logins(summary.logins)
+
+
+@demo_group.command("logins")
+def logins_command():
+    """Print the demo district's sign-in accounts and their shared password."""
+    from caseflow.demo.generator import demo_logins
+
+    logins = demo_logins()
+    if not logins:
+        raise click.ClickException("There is no demo district here (flask demo seed creates one).")
+    _print_logins(logins)
+
+
+def _print_logins(logins) -> None:
+    from caseflow.demo.generator import DEMO_PASSWORD
+
     click.echo("")
     click.echo("DEMO CREDENTIALS - fictional accounts for trying Caseflow out, not for real data.")
     click.echo(f"Every demo account uses the same password: {DEMO_PASSWORD}")
     click.echo("")
     rows = [("Email", "Role", "School")] + [
-        (login.email, login.role, login.school or "(district-wide)") for login in summary.logins
+        (login.email, login.role, login.school or "(district-wide)") for login in logins
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for index, row in enumerate(rows):

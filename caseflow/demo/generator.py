@@ -24,7 +24,6 @@ from caseflow.auth.passwords import hash_password, password_problems
 from caseflow.auth.permissions import Role
 from caseflow.errors import Conflict, ValidationFailed
 from caseflow.extensions import db
-from caseflow.people.codes import GRADES, GUARDIAN_RELATIONSHIPS, LEGAL_RESTRICTIONS, RACE_ETHNICITY, SEX
 from caseflow.people.models import District, Guardian, School, Student, StudentGuardian
 
 DEMO_PASSWORD = "caseflow-demo-2026"
@@ -70,7 +69,8 @@ class _SchoolSpec:
 SCHOOLS = (
     _SchoolSpec("es", "DEMO-ES", "Cedar Hollow Elementary School", "America/Chicago",
                 ("K", "1", "2", "3", "4", "5"), 340),
-    _SchoolSpec("ms", "DEMO-MS", "Riverbend Middle School", "America/Chicago", ("6", "7", "8"), 330),
+    _SchoolSpec("ms", "DEMO-MS", "Riverbend Middle School", "America/Chicago",
+                ("6", "7", "8"), 330),
     # Across the state line, an hour behind the district office: exercises per-school zones.
     _SchoolSpec("hs", "DEMO-HS", "Riverbend West High School", "America/Denver",
                 ("9", "10", "11", "12"), 330),
@@ -195,6 +195,22 @@ def demo_exists() -> bool:
     ) is not None
 
 
+def demo_logins() -> list[DemoLogin]:
+    """The demo district's staff accounts as they are in the database now."""
+    district_id = db.session.scalar(sa.select(District.id).where(District.code == DEMO_DISTRICT_CODE))
+    if district_id is None:
+        return []
+    users = db.session.scalars(
+        sa.select(User).where(User.district_id == district_id, User.email.like(f"%@{STAFF_EMAIL_DOMAIN}"))
+        .order_by(User.id)
+    ).all()
+    return [
+        DemoLogin(email=u.email, role=", ".join(sorted(u.roles)),
+                  school=None if u.district_wide else ", ".join(s.name for s in u.schools))
+        for u in users
+    ]
+
+
 def seed_demo(
     *, seed: int, password: str = DEMO_PASSWORD, students_per_school: int | None = None
 ) -> DemoSummary:
@@ -229,7 +245,8 @@ class _Generator:
     # Orchestration --------------------------------------------------------------------
     def run(self) -> DemoSummary:
         session = db.session
-        district = District(name=DEMO_DISTRICT_NAME, code=DEMO_DISTRICT_CODE, time_zone=DEMO_TIME_ZONE)
+        district = District(name=DEMO_DISTRICT_NAME, code=DEMO_DISTRICT_CODE,
+                            time_zone=DEMO_TIME_ZONE)
         schools = [
             School(district=district, code=s.code, name=s.name, time_zone=s.time_zone,
                    lowest_grade=s.grades[0], highest_grade=s.grades[-1])
@@ -246,7 +263,9 @@ class _Generator:
         session.flush()
 
         for spec, school in zip(SCHOOLS, schools):
-            count = spec.default_students if self.students_per_school is None else self.students_per_school
+            count = self.students_per_school
+            if count is None:
+                count = spec.default_students
             for _ in range(count):
                 # Added at once, in creation order: the rows' ids follow the generation order
                 # (adding later would let cascades from shared guardians reorder them).
@@ -274,7 +293,9 @@ class _Generator:
         )
 
     # Staff ----------------------------------------------------------------------------
-    def _staff(self, district: District, schools: dict[str, School]) -> tuple[list[User], list[DemoLogin]]:
+    def _staff(
+        self, district: District, schools: dict[str, School]
+    ) -> tuple[list[User], list[DemoLogin]]:
         plan: list[tuple[str, Role, list[School], bool, str | None]] = []
         for spec in SCHOOLS:
             school = schools[spec.short]
@@ -289,7 +310,8 @@ class _Generator:
             ("auditor.district", Role.DISTRICT_AUDITOR, every_school, True, None),
             ("sysadmin.district", Role.SYSTEM_ADMINISTRATOR, every_school, True, None),
             # Not district-wide: one psychologist shared by the elementary and middle schools.
-            ("psychologist.district", Role.PSYCHOLOGIST, [schools["es"], schools["ms"]], False, "en,es"),
+            ("psychologist.district", Role.PSYCHOLOGIST, [schools["es"], schools["ms"]], False,
+             "en,es"),
         ]
 
         emails = [f"{local}@{STAFF_EMAIL_DOMAIN}" for local, *_ in plan]
@@ -334,11 +356,16 @@ class _Generator:
         race = None if rng.random() < _UNKNOWN_RACE else household.race
         grade = rng.choice(spec.grades)
         first_name = self._first_name(household.language, sex, student=True)
-        middle_name = self._first_name(household.language, sex, student=True) if rng.random() < 0.7 else None
-        last_name = household.last_name if rng.random() < 0.9 else self._last_name(household.language, household.race)
+        middle_name = None
+        if rng.random() < 0.7:
+            middle_name = self._first_name(household.language, sex, student=True)
+        last_name = household.last_name
+        if rng.random() >= 0.9:  # not the household's surname (a parent's other name, say)
+            last_name = self._last_name(household.language, household.race)
         preferred_name = None
         if rng.random() < (0.30 if sex == "X" else 0.05):
-            preferred_name = _NICKNAMES.get(first_name) or middle_name or fake.first_name_nonbinary()
+            preferred_name = (_NICKNAMES.get(first_name) or middle_name
+                              or fake.first_name_nonbinary())
             if preferred_name == first_name:
                 preferred_name = None
 
@@ -387,7 +414,7 @@ class _Generator:
         """Age grade+5 on the reference date (kindergarten: 5), a year older for some."""
         grade_number = 0 if grade == "K" else -1 if grade == "PK" else int(grade)
         age = grade_number + 5 + (1 if self.rng.random() < 0.08 else 0)
-        # Born after REFERENCE_DATE minus (age+1) years and on or before REFERENCE_DATE minus age years.
+        # Born after the reference date minus age+1 years, on or before it minus age years.
         latest = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - age)
         earliest = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - age - 1) + timedelta(days=1)
         return earliest + timedelta(days=self.rng.randrange((latest - earliest).days + 1))
@@ -488,11 +515,3 @@ def _ascii(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
-
-# The generator only ever uses codes the models accept.
-assert set(_RACE_WEIGHTS) <= set(RACE_ETHNICITY)
-assert {r for pattern, _ in _TWO_GUARDIAN_PATTERNS for r in pattern} <= set(GUARDIAN_RELATIONSHIPS)
-assert {r for r, _ in _ONE_GUARDIAN_PATTERNS} <= set(GUARDIAN_RELATIONSHIPS)
-assert {"no_contact", "limited_contact", "none"} <= set(LEGAL_RESTRICTIONS)
-assert {"F", "M", "X"} <= set(SEX)
-assert all(g in GRADES for s in SCHOOLS for g in s.grades)

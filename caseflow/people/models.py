@@ -138,6 +138,14 @@ class StudentGuardian(db.Model):
             "NOT (is_primary_contact AND legal_restriction = 'no_contact')",
             name="no_contact_not_primary",
         ),
+        # At most one primary contact per student.
+        sa.Index(
+            "uq_student_guardians_one_primary",
+            "student_id",
+            unique=True,
+            sqlite_where=sa.text("is_primary_contact"),
+            postgresql_where=sa.text("is_primary_contact"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -103,6 +103,8 @@ def add_guardian(*, actor, student: Student, guardian_values: dict, link_values:
     if not can_manage_student(actor, student):
         raise Forbidden("You may not change this student's record.")
     _check_link(link_values)
+    if link_values.get("is_primary_contact"):
+        _demote_primary(actor, student, keep=None)
     guardian = Guardian(district_id=student.district_id, **guardian_values)
     link = StudentGuardian(student=student, guardian=guardian, **link_values)
     db.session.add_all([guardian, link])
@@ -118,6 +120,8 @@ def update_guardian_link(*, actor, link: StudentGuardian, guardian_values: dict,
         raise Forbidden("You may not change this student's record.")
     merged = {**snapshot(link, LINK_FIELDS), **link_values}
     _check_link(merged)
+    if link_values.get("is_primary_contact") and not link.is_primary_contact:
+        _demote_primary(actor, link.student, keep=link)
     before = {**snapshot(link.guardian, GUARDIAN_FIELDS), **snapshot(link, LINK_FIELDS)}
     for name, value in guardian_values.items():
         setattr(link.guardian, name, value)
@@ -128,6 +132,16 @@ def update_guardian_link(*, actor, link: StudentGuardian, guardian_values: dict,
     if changes:
         record(actor, "guardian.updated", link, student_id=link.student_id, changes=changes)
     return link
+
+
+def _demote_primary(actor, student: Student, keep: StudentGuardian | None) -> None:
+    """A student has one primary contact: naming a new one demotes the previous one."""
+    for other in student.guardian_links:
+        if other is not keep and other.is_primary_contact:
+            other.is_primary_contact = False
+            db.session.flush()
+            record(actor, "guardian.updated", other, student_id=student.id,
+                   changes={"is_primary_contact": {"before": True, "after": False}})
 
 
 def _check_link(values: dict) -> None:

@@ -45,8 +45,12 @@ def pytest_collection_modifyitems(config, items):
 def live_server(app):
     """The app on http://127.0.0.1:<free port>; yields the base URL, stops after the test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="e2e-live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="e2e-live-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -56,6 +56,8 @@ def test_counselor_on_a_phone_sees_own_school_and_no_staff_admin(live_server, ne
     expect(nav.get_by_role("link", name="Students", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Users", exact=True)).to_have_count(0)
     expect(nav.get_by_role("link", name="Audit", exact=True)).to_have_count(0)
+    # Nothing wider than the phone: no sideways scrolling of the whole page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=SCREENSHOT, full_page=True)
 
     nav.get_by_role("link", name="Students", exact=True).click()

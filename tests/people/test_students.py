@@ -122,3 +122,28 @@ def test_database_refuses_no_contact_primary_even_past_the_service(app, make):
     student = make.student(school)
     with pytest.raises(sa.exc.IntegrityError):
         make.guardian(student, is_primary_contact=True, legal_restriction="no_contact")
+
+
+def test_naming_a_new_primary_contact_demotes_the_old_one(app, client, make, login_as):
+    school = make.school()
+    student = make.student(school)
+    first = make.guardian(student, is_primary_contact=True)
+    login_as("administrator", schools=[school])
+    response = post_form(client, f"/students/{student}/guardians/new", {
+        "first_name": "New", "last_name": "Primary", "relationship": "grandparent", "is_primary_contact": "y",
+        "legal_restriction": "none"})
+    assert response.status_code == 302
+    with app.app_context():
+        links = db.session.scalars(sa.select(StudentGuardian).order_by(StudentGuardian.id)).all()
+        assert [link.is_primary_contact for link in links] == [False, True]
+        assert links[0].id == first
+
+
+def test_database_allows_one_primary_contact_per_student(make):
+    import pytest
+
+    school = make.school()
+    student = make.student(school)
+    make.guardian(student, is_primary_contact=True)
+    with pytest.raises(sa.exc.IntegrityError):
+        make.guardian(student, is_primary_contact=True)
