@@ -39,9 +39,7 @@ class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'caseflow.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'caseflow.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
@@ -58,6 +56,7 @@ class Config:
     # Login protection: per account (database) and per address (Flask-Limiter).
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    # Failed sign-in attempts allowed per address (successful ones are not counted).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -126,6 +125,4 @@ def config_for(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError as exc:
-        raise ConfigError(
-            f"CASEFLOW_ENV must be one of {', '.join(CONFIGS)}; got {name!r}"
-        ) from exc
+        raise ConfigError(f"CASEFLOW_ENV must be one of {', '.join(CONFIGS)}; got {name!r}") from exc

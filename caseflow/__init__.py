@@ -10,8 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from config import ConfigError, config_for
 
@@ -69,16 +68,20 @@ def _check_config(app: Flask) -> None:
     env = app.config["ENV_NAME"]
     if not app.config.get("SECRET_KEY"):
         if env == "production":
-            raise ConfigError("SECRET_KEY is not set; production refuses to start without it "
-                              "(generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))')")
+            raise ConfigError(
+                "SECRET_KEY is not set; production refuses to start without it "
+                "(generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         app.config["SECRET_KEY"] = _development_secret(app)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     try:
         url = make_url(uri)
         url.get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError):
-        raise ConfigError(f"DATABASE_URL is not a database URL Caseflow can use: {_redact(uri)!r} "
-                          "(expected sqlite:///path or postgresql+psycopg://user@host/db)") from None
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL Caseflow can use: {_redact(uri)!r} "
+            "(expected sqlite:///path or postgresql+psycopg://user@host/db)"
+        ) from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must point to SQLite or PostgreSQL, not {url.get_backend_name()!r}")
     if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
@@ -140,6 +143,9 @@ def _configure_login(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
-            return json_error(401, "Sign in with an API token: Authorization: Bearer <token>.",
-                              headers={"WWW-Authenticate": "Bearer"})
+            return json_error(
+                401,
+                "Sign in with an API token: Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

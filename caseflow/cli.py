@@ -36,8 +36,10 @@ def setup_district(name: str, code: str, time_zone: str):
     """Create the district (once)."""
     from caseflow.people.setup import create_district
 
-    _run(lambda: create_district(actor=None, name=name, code=code, time_zone=time_zone),
-         lambda d: f"District {d.code} created (id {d.id}).")
+    _run(
+        lambda: create_district(actor=None, name=name, code=code, time_zone=time_zone),
+        lambda d: f"District {d.code} created (id {d.id}).",
+    )
 
 
 @setup_cli.command("school")
@@ -49,9 +51,12 @@ def setup_school(district_code: str, name: str, code: str, time_zone: str):
     """Add a school to the district."""
     from caseflow.people.setup import create_school
 
-    _run(lambda: create_school(actor=None, district_code=district_code, name=name, code=code,
-                               time_zone=time_zone),
-         lambda s: f"School {s.code} created (id {s.id}).")
+    _run(
+        lambda: create_school(
+            actor=None, district_code=district_code, name=name, code=code, time_zone=time_zone
+        ),
+        lambda s: f"School {s.code} created (id {s.id}).",
+    )
 
 
 @users_cli.command("create")
@@ -75,10 +80,19 @@ def users_create(district_code, email, full_name, roles, school_codes, district_
     ).all()
     if len(school_ids) != len(set(school_codes)):
         raise click.ClickException("Unknown school code.")
-    _run(lambda: create_user(actor=None, district_id=district.id, email=email, full_name=full_name,
-                             roles=roles, school_ids=school_ids, district_wide=district_wide,
-                             password=password),
-         lambda u: f"Account {u.email} created.")
+    _run(
+        lambda: create_user(
+            actor=None,
+            district_id=district.id,
+            email=email,
+            full_name=full_name,
+            roles=roles,
+            school_ids=school_ids,
+            district_wide=district_wide,
+            password=password,
+        ),
+        lambda u: f"Account {u.email} created.",
+    )
 
 
 def _run(action, describe):

@@ -33,8 +33,13 @@ def register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"P": Permission, "Role": Role, "ROLE_LABELS": ROLE_LABELS, "nav_items": nav_items,
-                "now_utc": now_utc}
+        return {
+            "P": Permission,
+            "Role": Role,
+            "ROLE_LABELS": ROLE_LABELS,
+            "nav_items": nav_items,
+            "now_utc": now_utc,
+        }
 
 
 # (permission, endpoint, label): the navigation shows an entry only to users who hold it.
@@ -47,5 +52,8 @@ NAVIGATION = (
 
 
 def nav_items():
-    return [(endpoint, label) for permission, endpoint, label in NAVIGATION
-            if permission is None or current_user.can(permission)]
+    return [
+        (endpoint, label)
+        for permission, endpoint, label in NAVIGATION
+        if permission is None or current_user.can(permission)
+    ]

@@ -116,29 +116,53 @@ class Factory:
             _db.session.commit()
             return district.id
 
-    def school(self, name: str | None = None, *, code: str | None = None,
-               time_zone: str = "America/Chicago", district_id: int | None = None) -> int:
+    def school(
+        self,
+        name: str | None = None,
+        *,
+        code: str | None = None,
+        time_zone: str = "America/Chicago",
+        district_id: int | None = None,
+    ) -> int:
         from caseflow.people.models import School
 
         n = self._next()
         with self.app.app_context():
-            school = School(district_id=district_id or self.district(), name=name or f"School {n}",
-                            code=code or f"SCH{n}", time_zone=time_zone)
+            school = School(
+                district_id=district_id or self.district(),
+                name=name or f"School {n}",
+                code=code or f"SCH{n}",
+                time_zone=time_zone,
+            )
             _db.session.add(school)
             _db.session.commit()
             return school.id
 
-    def user(self, *roles: str, schools=(), district_wide: bool = False, email: str | None = None,
-             password: str = PASSWORD, district_id: int | None = None) -> SimpleNamespace:
+    def user(
+        self,
+        *roles: str,
+        schools=(),
+        district_wide: bool = False,
+        email: str | None = None,
+        password: str = PASSWORD,
+        district_id: int | None = None,
+    ) -> SimpleNamespace:
         from caseflow.auth.services import create_user
         from caseflow.db import transaction
 
         n = self._next()
         email = email or f"{'-'.join(roles) or 'user'}{n}@school.example"
         with self.app.app_context(), transaction():
-            user = create_user(actor=None, district_id=district_id or self.district(), email=email,
-                               full_name=f"Test {' '.join(roles).title()} {n}", roles=roles,
-                               school_ids=schools, district_wide=district_wide, password=password)
+            user = create_user(
+                actor=None,
+                district_id=district_id or self.district(),
+                email=email,
+                full_name=f"Test {' '.join(roles).title()} {n}",
+                roles=roles,
+                school_ids=schools,
+                district_wide=district_wide,
+                password=password,
+            )
             return SimpleNamespace(id=user.id, email=user.email, password=password)
 
     def student(self, school_id: int, **values) -> int:
@@ -147,8 +171,14 @@ class Factory:
         n = self._next()
         with self.app.app_context():
             school = _db.session.get(School, school_id)
-            defaults = dict(district_id=school.district_id, school_id=school_id, local_id=f"T{n:05d}",
-                            first_name=f"Student{n}", last_name="Tester", grade="7")
+            defaults = dict(
+                district_id=school.district_id,
+                school_id=school_id,
+                local_id=f"T{n:05d}",
+                first_name=f"Student{n}",
+                last_name="Tester",
+                grade="7",
+            )
             student = Student(**{**defaults, **values})
             _db.session.add(student)
             _db.session.commit()
@@ -158,16 +188,27 @@ class Factory:
         from caseflow.people.models import Guardian, Student, StudentGuardian
 
         n = self._next()
-        link_keys = {"relationship_code", "is_primary_contact", "lives_with", "legal_restriction",
-                     "restriction_note"}
+        link_keys = {
+            "relationship_code",
+            "is_primary_contact",
+            "lives_with",
+            "legal_restriction",
+            "restriction_note",
+        }
         with self.app.app_context():
             student = _db.session.get(Student, student_id)
-            guardian_values = {"first_name": f"Guardian{n}", "last_name": "Tester", "phone": "(555) 010-0000",
-                               **{k: v for k, v in values.items() if k not in link_keys}}
+            guardian_values = {
+                "first_name": f"Guardian{n}",
+                "last_name": "Tester",
+                "phone": "(555) 010-0000",
+                **{k: v for k, v in values.items() if k not in link_keys},
+            }
             guardian = Guardian(district_id=student.district_id, **guardian_values)
-            link = StudentGuardian(student=student, guardian=guardian,
-                                   **{"relationship_code": "parent", **{k: v for k, v in values.items()
-                                                                      if k in link_keys}})
+            link = StudentGuardian(
+                student=student,
+                guardian=guardian,
+                **{"relationship_code": "parent", **{k: v for k, v in values.items() if k in link_keys}},
+            )
             _db.session.add_all([guardian, link])
             _db.session.commit()
             return link.id
@@ -179,6 +220,7 @@ def make(app) -> Factory:
 
 
 # Signing in -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def login_as(client, make):

@@ -23,8 +23,12 @@ def post_form(client, path: str, data: dict, *, token_from: str = "/"):
 
 
 def sign_in(client, user, password: str | None = None):
-    response = client.post("/login", data={"email": user.email, "password": password or user.password,
-                                           "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": password or user.password,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
     return response
-
-

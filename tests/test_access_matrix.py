@@ -10,8 +10,18 @@ from caseflow.auth.permissions import Role
 
 ALL = frozenset(Role)
 R = Role
-STUDENT_READERS = frozenset({R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER,
-                             R.THREAT_TEAM, R.ADMINISTRATOR, R.DISTRICT_AUDITOR, R.SYSTEM_ADMINISTRATOR})
+STUDENT_READERS = frozenset(
+    {
+        R.COUNSELOR,
+        R.SOCIAL_WORKER,
+        R.PSYCHOLOGIST,
+        R.RESTORATIVE_ADVISER,
+        R.THREAT_TEAM,
+        R.ADMINISTRATOR,
+        R.DISTRICT_AUDITOR,
+        R.SYSTEM_ADMINISTRATOR,
+    }
+)
 
 # (path template, allowed roles, is_api)
 PAGES = [
@@ -42,12 +52,17 @@ CASES = [(path, role, role in allowed, api) for path, allowed, api in PAGES for 
 def world(make):
     school = make.school("Lincoln Middle")
     student = make.student(school)
-    return {"school": school, "student": student, "guardian": make.guardian(student),
-            "user": make.user("teacher", schools=[school]).id}
+    return {
+        "school": school,
+        "student": student,
+        "guardian": make.guardian(student),
+        "user": make.user("teacher", schools=[school]).id,
+    }
 
 
-@pytest.mark.parametrize(("path", "role", "allowed", "api"), CASES,
-                         ids=[f"{p}-{r.value}" for p, r, _, _ in CASES])
+@pytest.mark.parametrize(
+    ("path", "role", "allowed", "api"), CASES, ids=[f"{p}-{r.value}" for p, r, _, _ in CASES]
+)
 def test_role_page_matrix(client, make, login_as, api_token, world, path, role, allowed, api):
     url = path.format(**world)
     if api:

@@ -10,15 +10,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import is_postgres
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_flask(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "CASEFLOW_ENV"}}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
-                          env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_clear_line(result, *expected):
@@ -31,8 +35,9 @@ def assert_one_clear_line(result, *expected):
 
 
 def test_production_without_secret_key_refuses_to_start(tmp_path):
-    result = run_flask("routes", env={"CASEFLOW_ENV": "production",
-                                      "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    result = run_flask(
+        "routes", env={"CASEFLOW_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    )
     assert_one_clear_line(result, "SECRET_KEY is not set")
 
 

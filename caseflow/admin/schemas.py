@@ -9,12 +9,20 @@ from caseflow.auth.permissions import Role
 class UserFormSchema(ma.Schema):
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
     full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(tuple(Role))), required=True,
-                           validate=validate.Length(min=1, error="Choose at least one role."))
+    roles = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(tuple(Role))),
+        required=True,
+        validate=validate.Length(min=1, error="Choose at least one role."),
+    )
     school_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
     district_wide = ma.fields.Boolean(load_default=False)
-    languages = ma.fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[a-z]{2,3}(,[a-z]{2,3})*$", error="Language codes separated by commas, such as en,es."))
+    languages = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[a-z]{2,3}(,[a-z]{2,3})*$", error="Language codes separated by commas, such as en,es."
+        ),
+    )
     password = ma.fields.String(load_default=None, allow_none=True)
 
     @ma.pre_load

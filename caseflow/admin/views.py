@@ -49,14 +49,16 @@ def users():
 def _user_form(user: User | None):
     errors, raw = {}, None
     if request.method == "POST":
-        values, errors, raw = load_form(UserFormSchema(), checkboxes=("district_wide",),
-                                        multi=("roles", "school_ids"))
+        values, errors, raw = load_form(
+            UserFormSchema(), checkboxes=("district_wide",), multi=("roles", "school_ids")
+        )
         if values is not None:
             try:
                 with transaction():
                     if user is None:
-                        saved = services.create_user(actor=current_user, district_id=current_user.district_id,
-                                                     **values)
+                        saved = services.create_user(
+                            actor=current_user, district_id=current_user.district_id, **values
+                        )
                     else:
                         values.pop("email"), values.pop("password")
                         saved = services.update_user(actor=current_user, user=user, **values)
@@ -65,8 +67,9 @@ def _user_form(user: User | None):
             else:
                 flash(f"Account for {saved.full_name} saved.", "info")
                 return redirect(url_for("admin.user", user_id=saved.id))
-    return render_template("admin/user_form.html", user=user, raw=raw, errors=errors, schools=_schools(),
-                           role_labels=ROLE_LABELS), (422 if errors else 200)
+    return render_template(
+        "admin/user_form.html", user=user, raw=raw, errors=errors, schools=_schools(), role_labels=ROLE_LABELS
+    ), (422 if errors else 200)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -127,8 +130,9 @@ def tokens(user_id: int):
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == target.id).order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("admin/tokens.html", user=target, tokens=rows, errors=errors, raw=raw,
-                           new_secret=secret), (422 if errors else 200)
+    return render_template(
+        "admin/tokens.html", user=target, tokens=rows, errors=errors, raw=raw, new_secret=secret
+    ), (422 if errors else 200)
 
 
 @bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])

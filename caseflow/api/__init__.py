@@ -68,8 +68,12 @@ def authenticate_api_request():
         with transaction():
             user = user_for_token(secret.strip())
         if user is None:
-            return json_error(401, "The API token is unknown, revoked or expired.", code="invalid_token",
-                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return json_error(
+                401,
+                "The API token is unknown, revoked or expired.",
+                code="invalid_token",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         g._login_user = user
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -21,7 +21,7 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in an audit event")
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -36,9 +36,9 @@ def json_safe(value: Any) -> Any:
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     """A stable byte encoding: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(
-        json_safe(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(json_safe(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def event_hash(
@@ -58,7 +58,7 @@ def event_hash(
         {
             "prev_hash": prev_hash,
             # Microsecond precision is what both databases keep.
-            "occurred_at": occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": actor_id,
             "actor_label": actor_label,
             "action": action,

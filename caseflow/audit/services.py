@@ -64,9 +64,12 @@ def record(
         raise ValueError("record() needs an entity or an entity_type")
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK_KEY)))
-    prev_hash = session.execute(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS_HASH
+    prev_hash = (
+        session.execute(
+            sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        or GENESIS_HASH
+    )
 
     occurred_at = now or now_utc()
     fields = dict(
@@ -122,8 +125,11 @@ def _walk(events) -> ChainReport:
     for event in events:
         if event.prev_hash != expected_prev:
             return ChainReport(
-                False, checked, event.id, "its link to the previous event does not match "
-                "(an event before it was removed, inserted or altered)"
+                False,
+                checked,
+                event.id,
+                "its link to the previous event does not match "
+                "(an event before it was removed, inserted or altered)",
             )
         recomputed = event_hash(
             prev_hash=event.prev_hash,
@@ -137,9 +143,7 @@ def _walk(events) -> ChainReport:
             changes=event.changes,
         )
         if recomputed != event.hash:
-            return ChainReport(
-                False, checked, event.id, "its contents no longer match its hash (altered)"
-            )
+            return ChainReport(False, checked, event.id, "its contents no longer match its hash (altered)")
         expected_prev = event.hash
         checked += 1
     return ChainReport(True, checked)

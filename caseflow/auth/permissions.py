@@ -96,14 +96,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     # Read-only across schools: no permission here changes anything.
-    Role.DISTRICT_AUDITOR: frozenset(
-        {P.INCIDENT_READ_SCHOOL, P.STUDENT_READ, P.AUDIT_READ, P.REPORT_READ}
-    ),
+    Role.DISTRICT_AUDITOR: frozenset({P.INCIDENT_READ_SCHOOL, P.STUDENT_READ, P.AUDIT_READ, P.REPORT_READ}),
     Role.SCHOOL_RESOURCE_OFFICER: frozenset({P.ESCALATION_READ_REFERRED}),
     # Runs the system and the roster; sees no discipline record, case or note.
-    Role.SYSTEM_ADMINISTRATOR: frozenset(
-        {P.USER_MANAGE, P.STUDENT_READ, P.STUDENT_MANAGE, P.SYSTEM_OPERATE}
-    ),
+    Role.SYSTEM_ADMINISTRATOR: frozenset({P.USER_MANAGE, P.STUDENT_READ, P.STUDENT_MANAGE, P.SYSTEM_OPERATE}),
 }
 
 

@@ -151,8 +151,12 @@ def set_user_active(*, actor, user: User, active: bool) -> User:
         return user
     user.active = active
     user.session_epoch += 1
-    record(actor, "user.activated" if active else "user.deactivated", user,
-           changes={"active": {"before": not active, "after": active}})
+    record(
+        actor,
+        "user.activated" if active else "user.deactivated",
+        user,
+        changes={"active": {"before": not active, "after": active}},
+    )
     return user
 
 
@@ -246,8 +250,12 @@ def create_token(
     )
     db.session.add(token)
     db.session.flush()
-    record(actor, "token.created", token,
-           changes={"user": user.email, "name": token.name, "expires_at": token.expires_at})
+    record(
+        actor,
+        "token.created",
+        token,
+        changes={"user": user.email, "name": token.name, "expires_at": token.expires_at},
+    )
     return token, secret
 
 

@@ -51,7 +51,9 @@ def _login_rate_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+# Only failed attempts count against an address: a school's staff often share one public
+# address, and a morning of successful sign-ins must not lock the building out.
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
@@ -143,7 +145,9 @@ def change_password():
         else:
             try:
                 with transaction():
-                    services.set_password(actor=current_user, user=current_user, password=form.new_password.data)
+                    services.set_password(
+                        actor=current_user, user=current_user, password=form.new_password.data
+                    )
             except ValidationFailed as exc:
                 form.new_password.errors = exc.fields.get("password", [exc.message])
             else:

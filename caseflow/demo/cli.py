@@ -13,12 +13,21 @@ demo_group = AppGroup("demo", help="The fictional demo district (never use with 
 
 
 @demo_group.command("seed")
-@click.option("--seed", type=int, default=None,
-              help="Random seed; the same seed builds the same district. Default: DEMO_SEED.")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing (and succeed) when the demo district already exists.")
-@click.option("--students-per-school", type=click.IntRange(min=0), default=None,
-              help="Students in each school (default: 340, 330 and 330).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed; the same seed builds the same district. Default: DEMO_SEED.",
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the demo district already exists."
+)
+@click.option(
+    "--students-per-school",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Students in each school (default: 340, 330 and 330).",
+)
 def seed_command(seed: int | None, if_empty: bool, students_per_school: int | None):
     """Create the demo district "DEMO": 3 schools, ~1,000 students, guardians and staff."""
     from caseflow.demo.generator import demo_exists, demo_logins, seed_demo
@@ -36,8 +45,10 @@ def seed_command(seed: int | None, if_empty: bool, students_per_school: int | No
         raise click.ClickException(exc.message) from None
 
     click.echo(f"Created {summary.district} (seed {seed}):")
-    click.echo(f"  {summary.schools} schools, {summary.students} students, "
-               f"{summary.guardians} guardians, {summary.staff} staff accounts.")
+    click.echo(
+        f"  {summary.schools} schools, {summary.students} students, "
+        f"{summary.guardians} guardians, {summary.staff} staff accounts."
+    )
     _print_logins(summary.logins)
 
 

@@ -67,13 +67,19 @@ class _SchoolSpec:
 
 
 SCHOOLS = (
-    _SchoolSpec("es", "DEMO-ES", "Cedar Hollow Elementary School", "America/Chicago",
-                ("K", "1", "2", "3", "4", "5"), 340),
-    _SchoolSpec("ms", "DEMO-MS", "Riverbend Middle School", "America/Chicago",
-                ("6", "7", "8"), 330),
+    _SchoolSpec(
+        "es",
+        "DEMO-ES",
+        "Cedar Hollow Elementary School",
+        "America/Chicago",
+        ("K", "1", "2", "3", "4", "5"),
+        340,
+    ),
+    _SchoolSpec("ms", "DEMO-MS", "Riverbend Middle School", "America/Chicago", ("6", "7", "8"), 330),
     # Across the state line, an hour behind the district office: exercises per-school zones.
-    _SchoolSpec("hs", "DEMO-HS", "Riverbend West High School", "America/Denver",
-                ("9", "10", "11", "12"), 330),
+    _SchoolSpec(
+        "hs", "DEMO-HS", "Riverbend West High School", "America/Denver", ("9", "10", "11", "12"), 330
+    ),
 )
 
 # (email local part, role, languages) for each school; SROs only where `only` lists the school.
@@ -119,8 +125,14 @@ _TWO_GUARDIAN_PATTERNS = (
     (("foster_parent", "foster_parent"), 5),
 )
 _ONE_GUARDIAN_PATTERNS = (
-    ("mother", 55), ("father", 17), ("grandparent", 10), ("legal_guardian", 7),
-    ("foster_parent", 4), ("relative", 4), ("parent", 2), ("other", 1),
+    ("mother", 55),
+    ("father", 17),
+    ("grandparent", 10),
+    ("legal_guardian", 7),
+    ("foster_parent", 4),
+    ("relative", 4),
+    ("parent", 2),
+    ("other", 1),
 )
 _FEMALE_RELATIONSHIPS = {"mother"}
 _MALE_RELATIONSHIPS = {"father"}
@@ -131,51 +143,205 @@ LIMITED_CONTACT_NOTE = "Custody agreement: contact about attendance and safety o
 # Names for households whose home language is not English; Faker's en_US lists cover the rest.
 _NAMES = {
     "es": {
-        "last": ("Garcia", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Perez",
-                 "Sanchez", "Ramirez", "Torres", "Flores", "Rivera", "Gomez", "Diaz", "Reyes",
-                 "Morales", "Cruz", "Ortiz", "Gutierrez", "Chavez", "Ramos", "Ruiz", "Alvarez",
-                 "Mendoza", "Castillo", "Jimenez", "Vasquez", "Romero", "Herrera", "Medina"),
-        "F": ("María", "Guadalupe", "Sofía", "Valentina", "Camila", "Ximena", "Lucía", "Daniela",
-              "Ana", "Isabella", "Fernanda", "Mariana", "Rosa", "Alejandra", "Paola", "Gabriela"),
-        "M": ("José", "Juan", "Luis", "Carlos", "Miguel", "Jesús", "Diego", "Santiago", "Mateo",
-              "Alejandro", "Jorge", "Francisco", "Antonio", "Emiliano", "Javier", "Ricardo"),
+        "last": (
+            "Garcia",
+            "Rodriguez",
+            "Martinez",
+            "Hernandez",
+            "Lopez",
+            "Gonzalez",
+            "Perez",
+            "Sanchez",
+            "Ramirez",
+            "Torres",
+            "Flores",
+            "Rivera",
+            "Gomez",
+            "Diaz",
+            "Reyes",
+            "Morales",
+            "Cruz",
+            "Ortiz",
+            "Gutierrez",
+            "Chavez",
+            "Ramos",
+            "Ruiz",
+            "Alvarez",
+            "Mendoza",
+            "Castillo",
+            "Jimenez",
+            "Vasquez",
+            "Romero",
+            "Herrera",
+            "Medina",
+        ),
+        "F": (
+            "María",
+            "Guadalupe",
+            "Sofía",
+            "Valentina",
+            "Camila",
+            "Ximena",
+            "Lucía",
+            "Daniela",
+            "Ana",
+            "Isabella",
+            "Fernanda",
+            "Mariana",
+            "Rosa",
+            "Alejandra",
+            "Paola",
+            "Gabriela",
+        ),
+        "M": (
+            "José",
+            "Juan",
+            "Luis",
+            "Carlos",
+            "Miguel",
+            "Jesús",
+            "Diego",
+            "Santiago",
+            "Mateo",
+            "Alejandro",
+            "Jorge",
+            "Francisco",
+            "Antonio",
+            "Emiliano",
+            "Javier",
+            "Ricardo",
+        ),
     },
     "vi": {
-        "last": ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang", "Bui", "Do", "Ho",
-                 "Ngo", "Duong", "Ly"),
+        "last": (
+            "Nguyen",
+            "Tran",
+            "Le",
+            "Pham",
+            "Hoang",
+            "Phan",
+            "Vu",
+            "Dang",
+            "Bui",
+            "Do",
+            "Ho",
+            "Ngo",
+            "Duong",
+            "Ly",
+        ),
         "F": ("Linh", "Lan", "Mai", "Hoa", "Thao", "Trang", "Ngoc", "Huong", "Anh", "Vy", "Thu"),
         "M": ("Minh", "Duc", "Huy", "Khoa", "Long", "Nam", "Phuc", "Quang", "Tuan", "Bao", "Khang"),
     },
     "zh": {
-        "last": ("Chen", "Wang", "Li", "Zhang", "Liu", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
-                 "Sun", "Lin", "Guo"),
+        "last": (
+            "Chen",
+            "Wang",
+            "Li",
+            "Zhang",
+            "Liu",
+            "Yang",
+            "Huang",
+            "Zhao",
+            "Wu",
+            "Zhou",
+            "Xu",
+            "Sun",
+            "Lin",
+            "Guo",
+        ),
         "F": ("Mei", "Xiu", "Li", "Jing", "Yan", "Hui", "Ling", "Xin", "Yue", "Fang"),
         "M": ("Wei", "Jun", "Hao", "Lei", "Ming", "Jian", "Tao", "Yong", "Bo", "Chen"),
     },
     "ar": {
-        "last": ("Haddad", "Khalil", "Mansour", "Nasser", "Saleh", "Hassan", "Ibrahim", "Youssef",
-                 "Abboud", "Farah", "Karam", "Aziz"),
+        "last": (
+            "Haddad",
+            "Khalil",
+            "Mansour",
+            "Nasser",
+            "Saleh",
+            "Hassan",
+            "Ibrahim",
+            "Youssef",
+            "Abboud",
+            "Farah",
+            "Karam",
+            "Aziz",
+        ),
         "F": ("Fatima", "Layla", "Mariam", "Noor", "Yasmin", "Amira", "Hana", "Rania", "Salma"),
         "M": ("Omar", "Ahmed", "Ali", "Karim", "Yusuf", "Khaled", "Samir", "Tariq", "Hassan"),
     },
     "so": {
-        "last": ("Abdi", "Ahmed", "Ali", "Hassan", "Mohamed", "Omar", "Warsame", "Farah", "Osman",
-                 "Jama", "Aden", "Hussein"),
+        "last": (
+            "Abdi",
+            "Ahmed",
+            "Ali",
+            "Hassan",
+            "Mohamed",
+            "Omar",
+            "Warsame",
+            "Farah",
+            "Osman",
+            "Jama",
+            "Aden",
+            "Hussein",
+        ),
         "F": ("Hodan", "Amina", "Fadumo", "Ifrah", "Ayan", "Hibo", "Sagal", "Deeqa", "Nimco"),
         "M": ("Abdirahman", "Mohamed", "Abdullahi", "Ahmed", "Hamza", "Liban", "Mahad", "Yusuf"),
     },
 }
-_ASIAN_ENGLISH_LAST = ("Kim", "Park", "Lee", "Patel", "Shah", "Singh", "Nguyen", "Chen", "Tanaka",
-                       "Santos", "Reyes", "Choi", "Vang", "Xiong", "Kumar", "Wong")
+_ASIAN_ENGLISH_LAST = (
+    "Kim",
+    "Park",
+    "Lee",
+    "Patel",
+    "Shah",
+    "Singh",
+    "Nguyen",
+    "Chen",
+    "Tanaka",
+    "Santos",
+    "Reyes",
+    "Choi",
+    "Vang",
+    "Xiong",
+    "Kumar",
+    "Wong",
+)
 _NICKNAMES = {
-    "William": "Will", "Robert": "Bobby", "Elizabeth": "Liz", "Katherine": "Kate",
-    "Christopher": "Chris", "Alexander": "Alex", "Jonathan": "Jon", "Nicholas": "Nick",
-    "Benjamin": "Ben", "Samuel": "Sam", "Matthew": "Matt", "Michael": "Mike", "Daniel": "Danny",
-    "Joseph": "Joey", "Anthony": "Tony", "Thomas": "Tommy", "James": "Jamie", "Jennifer": "Jenny",
-    "Victoria": "Tori", "Margaret": "Maggie", "Abigail": "Abby", "Samantha": "Sam",
-    "Jessica": "Jess", "Rebecca": "Becca", "Madison": "Maddie", "Alexandra": "Lexi",
-    "Gabriela": "Gaby", "Alejandro": "Alex", "Francisco": "Paco", "Guadalupe": "Lupe",
-    "Santiago": "Santi", "Valentina": "Vale", "Isabella": "Bella", "Emiliano": "Emi",
+    "William": "Will",
+    "Robert": "Bobby",
+    "Elizabeth": "Liz",
+    "Katherine": "Kate",
+    "Christopher": "Chris",
+    "Alexander": "Alex",
+    "Jonathan": "Jon",
+    "Nicholas": "Nick",
+    "Benjamin": "Ben",
+    "Samuel": "Sam",
+    "Matthew": "Matt",
+    "Michael": "Mike",
+    "Daniel": "Danny",
+    "Joseph": "Joey",
+    "Anthony": "Tony",
+    "Thomas": "Tommy",
+    "James": "Jamie",
+    "Jennifer": "Jenny",
+    "Victoria": "Tori",
+    "Margaret": "Maggie",
+    "Abigail": "Abby",
+    "Samantha": "Sam",
+    "Jessica": "Jess",
+    "Rebecca": "Becca",
+    "Madison": "Maddie",
+    "Alexandra": "Lexi",
+    "Gabriela": "Gaby",
+    "Alejandro": "Alex",
+    "Francisco": "Paco",
+    "Guadalupe": "Lupe",
+    "Santiago": "Santi",
+    "Valentina": "Vale",
+    "Isabella": "Bella",
+    "Emiliano": "Emi",
 }
 
 
@@ -190,9 +356,7 @@ class _Household:
 
 def demo_exists() -> bool:
     """True when the demo district (code DEMO) exists."""
-    return db.session.scalar(
-        sa.select(District.id).where(District.code == DEMO_DISTRICT_CODE)
-    ) is not None
+    return db.session.scalar(sa.select(District.id).where(District.code == DEMO_DISTRICT_CODE)) is not None
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -201,12 +365,16 @@ def demo_logins() -> list[DemoLogin]:
     if district_id is None:
         return []
     users = db.session.scalars(
-        sa.select(User).where(User.district_id == district_id, User.email.like(f"%@{STAFF_EMAIL_DOMAIN}"))
+        sa.select(User)
+        .where(User.district_id == district_id, User.email.like(f"%@{STAFF_EMAIL_DOMAIN}"))
         .order_by(User.id)
     ).all()
     return [
-        DemoLogin(email=u.email, role=", ".join(sorted(u.roles)),
-                  school=None if u.district_wide else ", ".join(s.name for s in u.schools))
+        DemoLogin(
+            email=u.email,
+            role=", ".join(sorted(u.roles)),
+            school=None if u.district_wide else ", ".join(s.name for s in u.schools),
+        )
         for u in users
     ]
 
@@ -222,8 +390,9 @@ def seed_demo(
     if demo_exists():
         raise Conflict(f"The demo district (code {DEMO_DISTRICT_CODE}) already exists.")
     if students_per_school is not None and students_per_school < 0:
-        raise ValidationFailed("students_per_school cannot be negative.",
-                               fields={"students_per_school": ["Must be 0 or more."]})
+        raise ValidationFailed(
+            "students_per_school cannot be negative.", fields={"students_per_school": ["Must be 0 or more."]}
+        )
     if problems := password_problems(password):
         raise ValidationFailed("Choose a stronger demo password.", fields={"password": problems})
     return _Generator(seed, password, students_per_school).run()
@@ -245,11 +414,16 @@ class _Generator:
     # Orchestration --------------------------------------------------------------------
     def run(self) -> DemoSummary:
         session = db.session
-        district = District(name=DEMO_DISTRICT_NAME, code=DEMO_DISTRICT_CODE,
-                            time_zone=DEMO_TIME_ZONE)
+        district = District(name=DEMO_DISTRICT_NAME, code=DEMO_DISTRICT_CODE, time_zone=DEMO_TIME_ZONE)
         schools = [
-            School(district=district, code=s.code, name=s.name, time_zone=s.time_zone,
-                   lowest_grade=s.grades[0], highest_grade=s.grades[-1])
+            School(
+                district=district,
+                code=s.code,
+                name=s.name,
+                time_zone=s.time_zone,
+                lowest_grade=s.grades[0],
+                highest_grade=s.grades[-1],
+            )
             for s in SCHOOLS
         ]
         session.add(district)
@@ -293,9 +467,7 @@ class _Generator:
         )
 
     # Staff ----------------------------------------------------------------------------
-    def _staff(
-        self, district: District, schools: dict[str, School]
-    ) -> tuple[list[User], list[DemoLogin]]:
+    def _staff(self, district: District, schools: dict[str, School]) -> tuple[list[User], list[DemoLogin]]:
         plan: list[tuple[str, Role, list[School], bool, str | None]] = []
         for spec in SCHOOLS:
             school = schools[spec.short]
@@ -310,8 +482,7 @@ class _Generator:
             ("auditor.district", Role.DISTRICT_AUDITOR, every_school, True, None),
             ("sysadmin.district", Role.SYSTEM_ADMINISTRATOR, every_school, True, None),
             # Not district-wide: one psychologist shared by the elementary and middle schools.
-            ("psychologist.district", Role.PSYCHOLOGIST, [schools["es"], schools["ms"]], False,
-             "en,es"),
+            ("psychologist.district", Role.PSYCHOLOGIST, [schools["es"], schools["ms"]], False, "en,es"),
         ]
 
         emails = [f"{local}@{STAFF_EMAIL_DOMAIN}" for local, *_ in plan]
@@ -334,11 +505,13 @@ class _Generator:
             user.role_rows = [UserRole(role=role.value)]
             user.schools = list(user_schools)
             users.append(user)
-            logins.append(DemoLogin(
-                email=email,
-                role=role.value,
-                school=None if district_wide else ", ".join(s.name for s in user_schools),
-            ))
+            logins.append(
+                DemoLogin(
+                    email=email,
+                    role=role.value,
+                    school=None if district_wide else ", ".join(s.name for s in user_schools),
+                )
+            )
         return users, logins
 
     # Students and guardians -----------------------------------------------------------
@@ -364,8 +537,7 @@ class _Generator:
             last_name = self._last_name(household.language, household.race)
         preferred_name = None
         if rng.random() < (0.30 if sex == "X" else 0.05):
-            preferred_name = (_NICKNAMES.get(first_name) or middle_name
-                              or fake.first_name_nonbinary())
+            preferred_name = _NICKNAMES.get(first_name) or middle_name or fake.first_name_nonbinary()
             if preferred_name == first_name:
                 preferred_name = None
 
@@ -402,11 +574,17 @@ class _Generator:
         )
         new_objects.append(student)
         for guardian, relationship, primary, lives_with, restriction, note in household.links:
-            new_objects.append(StudentGuardian(
-                student=student, guardian=guardian, relationship_code=relationship,
-                is_primary_contact=primary, lives_with=lives_with,
-                legal_restriction=restriction, restriction_note=note,
-            ))
+            new_objects.append(
+                StudentGuardian(
+                    student=student,
+                    guardian=guardian,
+                    relationship_code=relationship,
+                    is_primary_contact=primary,
+                    lives_with=lives_with,
+                    legal_restriction=restriction,
+                    restriction_note=note,
+                )
+            )
             self.link_count += 1
         return new_objects
 
@@ -450,10 +628,16 @@ class _Generator:
             guardian_last = last_name
             if relationship == "stepparent" or (index > 0 and rng.random() < 0.15):
                 guardian_last = self._last_name(guardian_language, race)
-            links.append((
-                self._guardian(relationship, guardian_language, guardian_last),
-                relationship, primary, lives_with, restriction, note,
-            ))
+            links.append(
+                (
+                    self._guardian(relationship, guardian_language, guardian_last),
+                    relationship,
+                    primary,
+                    lives_with,
+                    restriction,
+                    note,
+                )
+            )
         return _Household(last_name=last_name, race=race, language=language, links=links)
 
     def _guardian(self, relationship: str, language: str, last_name: str) -> Guardian:
@@ -466,9 +650,7 @@ class _Generator:
             sex = rng.choice(("F", "M"))
         first_name = self._first_name(language, sex, student=False)
         self.guardian_count += 1
-        phone = None if rng.random() < 0.02 else (
-            f"(555) 01{rng.randrange(10)}-{rng.randrange(10000):04d}"
-        )
+        phone = None if rng.random() < 0.02 else (f"(555) 01{rng.randrange(10)}-{rng.randrange(10000):04d}")
         email = None
         if rng.random() < 0.88:
             domain = rng.choice(("example.org", "example.com"))
@@ -514,4 +696,3 @@ def _weighted(rng: random.Random, weights: dict):
 def _ascii(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return "".join(ch for ch in plain.lower() if ch.isalnum())
-

@@ -11,8 +11,12 @@ from caseflow.auth.permissions import Permission
 from caseflow.people import services
 from caseflow.people.schemas import StudentQuerySchema, StudentSchema, StudentSummarySchema
 
-students_blp = Blueprint("api_students", __name__, url_prefix="/api/v1/students",
-                         description="Students of the schools the caller serves")
+students_blp = Blueprint(
+    "api_students",
+    __name__,
+    url_prefix="/api/v1/students",
+    description="Students of the schools the caller serves",
+)
 blueprints = (students_blp,)
 
 
@@ -22,10 +26,15 @@ blueprints = (students_blp,)
 def list_students(args):
     """Students the caller may read, by name or local id, paginated (`page`, `per_page`)."""
     page = services.search_students(current_user, **args)
-    return jsonify({
-        "items": StudentSummarySchema(many=True).dump(page.items),
-        "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages,
-    })
+    return jsonify(
+        {
+            "items": StudentSummarySchema(many=True).dump(page.items),
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "pages": page.pages,
+        }
+    )
 
 
 @students_blp.route("/<int:student_id>")

@@ -69,8 +69,9 @@ class StudentUpdateSchema(ma.Schema):
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
-        return _blank_to_none(dict(data), ("middle_name", "preferred_name", "birth_date", "grade",
-                                           "race_ethnicity", "sex"))
+        return _blank_to_none(
+            dict(data), ("middle_name", "preferred_name", "birth_date", "grade", "race_ethnicity", "sex")
+        )
 
 
 class GuardianInputSchema(ma.Schema):
@@ -78,15 +79,25 @@ class GuardianInputSchema(ma.Schema):
 
     first_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    phone = ma.fields.String(allow_none=True, validate=validate.Regexp(
-        r"^[0-9 ()+.\-]{7,40}$", error="Enter a phone number (digits, spaces, + ( ) - .)."))
+    phone = ma.fields.String(
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[0-9 ()+.\-]{7,40}$", error="Enter a phone number (digits, spaces, + ( ) - .)."
+        ),
+    )
     email = ma.fields.Email(allow_none=True)
-    preferred_language = ma.fields.String(allow_none=True, validate=validate.Regexp(
-        r"^[a-z]{2,3}$", error="Use a 2- or 3-letter language code, such as en or es."))
+    preferred_language = ma.fields.String(
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[a-z]{2,3}$", error="Use a 2- or 3-letter language code, such as en or es."
+        ),
+    )
     relationship = ma.fields.String(required=True, validate=validate.OneOf(tuple(GUARDIAN_RELATIONSHIPS)))
     is_primary_contact = ma.fields.Boolean(load_default=False)
     lives_with = ma.fields.Boolean(load_default=False)
-    legal_restriction = ma.fields.String(load_default="none", validate=validate.OneOf(tuple(LEGAL_RESTRICTIONS)))
+    legal_restriction = ma.fields.String(
+        load_default="none", validate=validate.OneOf(tuple(LEGAL_RESTRICTIONS))
+    )
     restriction_note = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
 
     @ma.pre_load
@@ -95,10 +106,16 @@ class GuardianInputSchema(ma.Schema):
 
     @staticmethod
     def split(values: dict) -> tuple[dict, dict]:
-        guardian = {k: values[k] for k in ("first_name", "last_name", "phone", "email", "preferred_language")
-                    if k in values}
-        link = {k: values[k] for k in ("is_primary_contact", "lives_with", "legal_restriction",
-                                        "restriction_note") if k in values}
+        guardian = {
+            k: values[k]
+            for k in ("first_name", "last_name", "phone", "email", "preferred_language")
+            if k in values
+        }
+        link = {
+            k: values[k]
+            for k in ("is_primary_contact", "lives_with", "legal_restriction", "restriction_note")
+            if k in values
+        }
         if "relationship" in values:
             link["relationship_code"] = values["relationship"]
         return guardian, link

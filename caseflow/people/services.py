@@ -17,11 +17,29 @@ from caseflow.people.models import Guardian, Student, StudentGuardian
 from caseflow.people.policy import can_manage_student, can_read_student, visible_students
 
 STUDENT_FIELDS = (
-    "local_id", "first_name", "middle_name", "last_name", "preferred_name", "birth_date", "grade",
-    "race_ethnicity", "sex", "idea_eligible", "section_504", "english_learner", "school_id", "active",
+    "local_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "preferred_name",
+    "birth_date",
+    "grade",
+    "race_ethnicity",
+    "sex",
+    "idea_eligible",
+    "section_504",
+    "english_learner",
+    "school_id",
+    "active",
 )
 GUARDIAN_FIELDS = ("first_name", "last_name", "phone", "email", "preferred_language")
-LINK_FIELDS = ("relationship_code", "is_primary_contact", "lives_with", "legal_restriction", "restriction_note")
+LINK_FIELDS = (
+    "relationship_code",
+    "is_primary_contact",
+    "lives_with",
+    "legal_restriction",
+    "restriction_note",
+)
 
 
 def get_student_for(user, student_id: int) -> Student:
@@ -46,8 +64,15 @@ class StudentPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def search_students(user, *, q: str = "", school_id: int | None = None, tier: int | None = None,
-                    page: int = 1, per_page: int = 50) -> StudentPage:
+def search_students(
+    user,
+    *,
+    q: str = "",
+    school_id: int | None = None,
+    tier: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> StudentPage:
     """A page of the students `user` may read, by name or local id, in name order."""
     stmt = visible_students(user)
     if school_id:
@@ -67,7 +92,8 @@ def search_students(user, *, q: str = "", school_id: int | None = None, tier: in
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(
         stmt.order_by(Student.last_name, Student.first_name, Student.id)
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
         .options(sa.orm.selectinload(Student.school))
     ).all()
     return StudentPage(list(items), total, page, per_page)
@@ -78,14 +104,19 @@ def update_student(*, actor, student: Student, values: dict) -> Student:
     if not can_manage_student(actor, student):
         raise Forbidden("You may not change this student's record.")
     if "school_id" in values and not actor.serves_school(values["school_id"]):
-        raise ValidationFailed("You do not serve that school.", fields={"school_id": ["You do not serve that school."]})
+        raise ValidationFailed(
+            "You do not serve that school.", fields={"school_id": ["You do not serve that school."]}
+        )
     if "local_id" in values and values["local_id"] != student.local_id:
         taken = db.session.scalar(
-            sa.select(Student.id).where(Student.district_id == student.district_id,
-                                        Student.local_id == values["local_id"])
+            sa.select(Student.id).where(
+                Student.district_id == student.district_id, Student.local_id == values["local_id"]
+            )
         )
         if taken:
-            raise ValidationFailed("Another student has this id.", fields={"local_id": ["Another student has this id."]})
+            raise ValidationFailed(
+                "Another student has this id.", fields={"local_id": ["Another student has this id."]}
+            )
     before = snapshot(student, STUDENT_FIELDS)
     for name, value in values.items():
         if name in STUDENT_FIELDS:
@@ -109,12 +140,19 @@ def add_guardian(*, actor, student: Student, guardian_values: dict, link_values:
     link = StudentGuardian(student=student, guardian=guardian, **link_values)
     db.session.add_all([guardian, link])
     db.session.flush()
-    record(actor, "guardian.linked", link, student_id=student.id,
-           changes={**snapshot(guardian, GUARDIAN_FIELDS), **snapshot(link, LINK_FIELDS)})
+    record(
+        actor,
+        "guardian.linked",
+        link,
+        student_id=student.id,
+        changes={**snapshot(guardian, GUARDIAN_FIELDS), **snapshot(link, LINK_FIELDS)},
+    )
     return link
 
 
-def update_guardian_link(*, actor, link: StudentGuardian, guardian_values: dict, link_values: dict) -> StudentGuardian:
+def update_guardian_link(
+    *, actor, link: StudentGuardian, guardian_values: dict, link_values: dict
+) -> StudentGuardian:
     """Change a guardian's contact details and their relationship to the student."""
     if not can_manage_student(actor, link.student):
         raise Forbidden("You may not change this student's record.")
@@ -140,8 +178,13 @@ def _demote_primary(actor, student: Student, keep: StudentGuardian | None) -> No
         if other is not keep and other.is_primary_contact:
             other.is_primary_contact = False
             db.session.flush()
-            record(actor, "guardian.updated", other, student_id=student.id,
-                   changes={"is_primary_contact": {"before": True, "after": False}})
+            record(
+                actor,
+                "guardian.updated",
+                other,
+                student_id=student.id,
+                changes={"is_primary_contact": {"before": True, "after": False}},
+            )
 
 
 def _check_link(values: dict) -> None:

@@ -17,8 +17,10 @@ def check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("Unknown time zone.",
-                               fields={"time_zone": [f"{name!r} is not a time zone such as America/Chicago."]}) from None
+        raise ValidationFailed(
+            "Unknown time zone.",
+            fields={"time_zone": [f"{name!r} is not a time zone such as America/Chicago."]},
+        ) from None
     return name
 
 

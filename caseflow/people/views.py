@@ -14,7 +14,12 @@ from caseflow.extensions import db
 from caseflow.forms import load_form
 from caseflow.people import services
 from caseflow.people.codes import (
-    COMMON_LANGUAGES, GRADES, GUARDIAN_RELATIONSHIPS, LEGAL_RESTRICTIONS, RACE_ETHNICITY, SEX,
+    COMMON_LANGUAGES,
+    GRADES,
+    GUARDIAN_RELATIONSHIPS,
+    LEGAL_RESTRICTIONS,
+    RACE_ETHNICITY,
+    SEX,
 )
 from caseflow.people.models import School, StudentGuardian
 from caseflow.people.policy import can_manage_student
@@ -22,8 +27,14 @@ from caseflow.people.schemas import GuardianInputSchema, StudentQuerySchema, Stu
 
 bp = Blueprint("people", __name__, url_prefix="/students")
 
-CODES = dict(grades=GRADES, races=RACE_ETHNICITY, sexes=SEX, relationships=GUARDIAN_RELATIONSHIPS,
-             restrictions=LEGAL_RESTRICTIONS, languages=COMMON_LANGUAGES)
+CODES = dict(
+    grades=GRADES,
+    races=RACE_ETHNICITY,
+    sexes=SEX,
+    relationships=GUARDIAN_RELATIONSHIPS,
+    restrictions=LEGAL_RESTRICTIONS,
+    languages=COMMON_LANGUAGES,
+)
 
 
 def _my_schools():
@@ -41,16 +52,25 @@ def students():
     except ma.ValidationError as exc:  # a hand-edited address: drop the filters that make no sense
         args = schema.load(exc.valid_data or {}, unknown="exclude")
     page = services.search_students(current_user, **args)
-    return render_template("people/students.html", page=page, args=args, schools=_my_schools(),
-                           school_names={s.id: s.name for s in _my_schools()})
+    return render_template(
+        "people/students.html",
+        page=page,
+        args=args,
+        schools=_my_schools(),
+        school_names={s.id: s.name for s in _my_schools()},
+    )
 
 
 @bp.route("/<int:student_id>")
 @permission_required(Permission.STUDENT_READ)
 def student(student_id: int):
     record = services.get_student_for(current_user, student_id)
-    return render_template("people/student.html", student=record, codes=CODES,
-                           can_manage=can_manage_student(current_user, record))
+    return render_template(
+        "people/student.html",
+        student=record,
+        codes=CODES,
+        can_manage=can_manage_student(current_user, record),
+    )
 
 
 def _managed_student(student_id: int):
@@ -67,7 +87,8 @@ def edit_student(student_id: int):
     values, errors, raw = {}, {}, None
     if request.method == "POST":
         values, errors, raw = load_form(
-            StudentUpdateSchema(), checkboxes=("idea_eligible", "section_504", "english_learner"))
+            StudentUpdateSchema(), checkboxes=("idea_eligible", "section_504", "english_learner")
+        )
         if values is not None:
             try:
                 with transaction():
@@ -77,31 +98,43 @@ def edit_student(student_id: int):
             else:
                 flash("Student record saved.", "info")
                 return redirect(url_for("people.student", student_id=record.id))
-    return render_template("people/student_form.html", student=record, raw=raw, errors=errors,
-                           codes=CODES, schools=_my_schools()), (422 if errors else 200)
+    return render_template(
+        "people/student_form.html", student=record, raw=raw, errors=errors, codes=CODES, schools=_my_schools()
+    ), (422 if errors else 200)
 
 
 def _guardian_form(record, link: StudentGuardian | None):
     errors, raw = {}, None
     if request.method == "POST":
-        values, errors, raw = load_form(GuardianInputSchema(), checkboxes=("is_primary_contact", "lives_with"))
+        values, errors, raw = load_form(
+            GuardianInputSchema(), checkboxes=("is_primary_contact", "lives_with")
+        )
         if values is not None:
             guardian_values, link_values = GuardianInputSchema.split(values)
             try:
                 with transaction():
                     if link is None:
-                        services.add_guardian(actor=current_user, student=record,
-                                              guardian_values=guardian_values, link_values=link_values)
+                        services.add_guardian(
+                            actor=current_user,
+                            student=record,
+                            guardian_values=guardian_values,
+                            link_values=link_values,
+                        )
                     else:
-                        services.update_guardian_link(actor=current_user, link=link,
-                                                      guardian_values=guardian_values, link_values=link_values)
+                        services.update_guardian_link(
+                            actor=current_user,
+                            link=link,
+                            guardian_values=guardian_values,
+                            link_values=link_values,
+                        )
             except DomainError as exc:
                 errors = exc.fields or {"_schema": [exc.message]}
             else:
                 flash("Guardian saved.", "info")
                 return redirect(url_for("people.student", student_id=record.id))
-    return render_template("people/guardian_form.html", student=record, link=link, raw=raw,
-                           errors=errors, codes=CODES), (422 if errors else 200)
+    return render_template(
+        "people/guardian_form.html", student=record, link=link, raw=raw, errors=errors, codes=CODES
+    ), (422 if errors else 200)
 
 
 @bp.route("/<int:student_id>/guardians/new", methods=["GET", "POST"])

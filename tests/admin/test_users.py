@@ -8,8 +8,14 @@ from tests.helpers import post_form, sign_in
 
 
 def _new_user_form(school_id, **overrides):
-    data = {"email": "new.counselor@school.example", "full_name": "New Counselor", "roles": ["counselor"],
-            "school_ids": [str(school_id)], "languages": "en,es", "password": "a long enough password"}
+    data = {
+        "email": "new.counselor@school.example",
+        "full_name": "New Counselor",
+        "roles": ["counselor"],
+        "school_ids": [str(school_id)],
+        "languages": "en,es",
+        "password": "a long enough password",
+    }
     return {**data, **overrides}
 
 
@@ -24,15 +30,22 @@ def test_create_user_then_they_can_sign_in(app, client, make, login_as):
     other = app.test_client()
     from types import SimpleNamespace
 
-    assert sign_in(other, SimpleNamespace(email="New.Counselor@school.example",
-                                          password="a long enough password")).status_code == 302
+    assert (
+        sign_in(
+            other, SimpleNamespace(email="New.Counselor@school.example", password="a long enough password")
+        ).status_code
+        == 302
+    )
 
 
 def test_create_user_errors_keep_values(app, client, make, login_as):
     school = make.school()
     login_as("system_administrator", district_wide=True)
-    response = post_form(client, "/admin/users/new", _new_user_form(
-        school, email="not-an-email", roles=[], password="short", languages="English"))
+    response = post_form(
+        client,
+        "/admin/users/new",
+        _new_user_form(school, email="not-an-email", roles=[], password="short", languages="English"),
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="not-an-email"' in page and 'value="New Counselor"' in page
@@ -54,9 +67,16 @@ def test_edit_roles_and_schools(app, client, make, login_as):
     a, b = make.school("A"), make.school("B")
     target = make.user("teacher", schools=[a])
     login_as("system_administrator", district_wide=True)
-    response = post_form(client, f"/admin/users/{target.id}", {
-        "email": target.email, "full_name": "Renamed", "roles": ["teacher", "counselor"],
-        "school_ids": [str(b)]})
+    response = post_form(
+        client,
+        f"/admin/users/{target.id}",
+        {
+            "email": target.email,
+            "full_name": "Renamed",
+            "roles": ["teacher", "counselor"],
+            "school_ids": [str(b)],
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, target.id)
@@ -87,11 +107,19 @@ def test_reset_password_unlocks_and_signs_out(app, client, make, login_as):
     login_as("system_administrator", district_wide=True)
     weak = post_form(client, f"/admin/users/{target.id}/password", {"password": "short"})
     assert weak.status_code == 422 and "at least 12 characters" in weak.get_data(as_text=True)
-    assert post_form(client, f"/admin/users/{target.id}/password",
-                     {"password": "a brand new passphrase"}).status_code == 302
+    assert (
+        post_form(
+            client, f"/admin/users/{target.id}/password", {"password": "a brand new passphrase"}
+        ).status_code
+        == 302
+    )
     assert their_browser.get("/").status_code == 302  # their old session is over
-    assert sign_in(app.test_client(), SimpleNamespace(email=target.email,
-                                                      password="a brand new passphrase")).status_code == 302
+    assert (
+        sign_in(
+            app.test_client(), SimpleNamespace(email=target.email, password="a brand new passphrase")
+        ).status_code
+        == 302
+    )
 
 
 def test_admin_issues_and_revokes_a_token_for_a_user(app, client, make, login_as):

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseflow.audit.chain import event_hash
 from caseflow.audit.models import GENESIS_HASH, AuditEvent
 from caseflow.audit.services import record, verify_chain
 from caseflow.db import transaction
@@ -24,8 +23,11 @@ def _write_events(n: int) -> list[int]:
     ids = []
     with transaction():
         for i in range(n):
-            ids.append(record(None, "test.event", entity_type="Thing", entity_id=i,
-                              changes={"n": i, "text": "é ü ✓"}).id)
+            ids.append(
+                record(
+                    None, "test.event", entity_type="Thing", entity_id=i, changes={"n": i, "text": "é ü ✓"}
+                ).id
+            )
     return ids
 
 
@@ -70,9 +72,11 @@ def test_removed_row_breaks_the_chain_at_its_successor(db_session, database_url)
 @pytest.mark.postgres
 def test_postgres_trigger_refuses_update_delete_truncate(db_session, postgres_only):
     ids = _write_events(1)
-    for statement in (f"UPDATE audit_events SET action = 'x' WHERE id = {ids[0]}",
-                      f"DELETE FROM audit_events WHERE id = {ids[0]}",
-                      "TRUNCATE audit_events"):
+    for statement in (
+        f"UPDATE audit_events SET action = 'x' WHERE id = {ids[0]}",
+        f"DELETE FROM audit_events WHERE id = {ids[0]}",
+        "TRUNCATE audit_events",
+    ):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             with db.engine.begin() as conn:
                 conn.execute(sa.text(statement))
@@ -89,10 +93,16 @@ def test_event_is_rolled_back_with_its_transaction(db_session):
 
 
 def _run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "app", "CASEFLOW_ENV": "development",
-           "SECRET_KEY": "cli-test"}
-    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FLASK_APP": "app",
+        "CASEFLOW_ENV": "development",
+        "SECRET_KEY": "cli-test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_flask_audit_verify_command(app, database_url):
@@ -104,7 +114,9 @@ def test_flask_audit_verify_command(app, database_url):
     with app.app_context(), db.engine.begin() as conn:
         if is_postgres(database_url):
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        conn.execute(sa.text("UPDATE audit_events SET changes = '{\"n\": 99}' WHERE id = :id"), {"id": ids[1]})
+        conn.execute(
+            sa.text("UPDATE audit_events SET changes = '{\"n\": 99}' WHERE id = :id"), {"id": ids[1]}
+        )
     broken = _run_cli(database_url, "audit", "verify")
     assert broken.returncode == 1
     assert f"BROKEN at event {ids[1]}" in broken.stdout
@@ -121,7 +133,7 @@ TAMPERABLE = {
 }
 # Text as people type it: any character but NUL, which no field accepts (see caseflow.security).
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
-values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), text)
+values = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), text)
 change_dicts = st.dictionaries(text.filter(bool), values, max_size=4)
 
 
@@ -133,14 +145,15 @@ def _sql(database_url: str, statement: str, **params) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(events=st.lists(st.tuples(text.filter(bool), change_dicts), min_size=1, max_size=6),
-       data=st.data())
+@given(events=st.lists(st.tuples(text.filter(bool), change_dicts), min_size=1, max_size=6), data=st.data())
 def test_any_alteration_is_detected_where_it_happened(db_session, database_url, events, data):
     _sql(database_url, "DELETE FROM audit_events")  # hypothesis reuses the fixture's database
     db.session.expire_all()
     with transaction():
-        ids = [record(None, action, entity_type="Thing", entity_id=n, changes=changes).id
-               for n, (action, changes) in enumerate(events)]
+        ids = [
+            record(None, action, entity_type="Thing", entity_id=n, changes=changes).id
+            for n, (action, changes) in enumerate(events)
+        ]
     assert verify_chain().ok
     victim = ids[data.draw(st.integers(0, len(ids) - 1), label="victim")]
     field = data.draw(st.sampled_from(sorted(TAMPERABLE)), label="field")

@@ -27,8 +27,14 @@ def test_valid_login_lands_on_dashboard(client, make):
 def test_wrong_password_and_unknown_email_get_the_same_message(client, make):
     user = make.user("teacher")
     wrong = sign_in(client, user, password="not the password at all")
-    unknown = client.post("/login", data={"email": "nobody@school.example", "password": "whatever-password",
-                                          "csrf_token": csrf_token(client)})
+    unknown = client.post(
+        "/login",
+        data={
+            "email": "nobody@school.example",
+            "password": "whatever-password",
+            "csrf_token": csrf_token(client),
+        },
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert SIGN_IN_FAILED in wrong.get_data(as_text=True)
     assert SIGN_IN_FAILED in unknown.get_data(as_text=True)
@@ -98,8 +104,10 @@ def test_deactivation_ends_existing_sessions(app, client, make, login_as):
 
 def test_open_redirect_after_login_is_refused(client, make):
     user = make.user("teacher")
-    response = client.post("/login?next=//evil.example/x", data={
-        "email": user.email, "password": user.password, "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": user.email, "password": user.password, "csrf_token": csrf_token(client)},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -111,8 +119,10 @@ def test_failed_and_successful_logins_are_audited(app, client, make):
     sign_in(client, user)
     with app.app_context():
         actions = db.session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.entity_type == "User",
-                                               AuditEvent.entity_id == str(user.id))).all()
+            sa.select(AuditEvent.action).where(
+                AuditEvent.entity_type == "User", AuditEvent.entity_id == str(user.id)
+            )
+        ).all()
     assert "auth.login_failed" in actions and "auth.login" in actions
 
 
@@ -121,3 +131,10 @@ def test_production_cookies_are_secure():
 
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
     assert ProductionConfig.SESSION_COOKIE_HTTPONLY and ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_successful_sign_ins_do_not_count_against_the_address(app, make):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    users = [make.user("teacher") for _ in range(5)]
+    for user in users:  # five staff behind one school address, all signing in
+        assert sign_in(app.test_client(), user).status_code == 302

@@ -28,7 +28,9 @@ def test_only_the_hash_is_stored(app, make, api_token):
         assert secret not in (token.token_hash, token.prefix) and len(token.token_hash) == 64
 
 
-@pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc", "Bearer cf_" + "x" * 43])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer", "Bearer not-a-token", "Basic abc", "Bearer cf_" + "x" * 43]
+)
 def test_missing_or_unknown_token_gets_401_json(client, header):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/v1/me", headers=headers)

@@ -46,9 +46,23 @@ def _snapshot():
     from caseflow.people.models import Guardian, School, Student, StudentGuardian
 
     students = [
-        (s.id, s.local_id, s.first_name, s.middle_name, s.last_name, s.preferred_name, s.birth_date,
-         s.grade, s.race_ethnicity, s.sex, s.idea_eligible, s.section_504, s.english_learner,
-         s.mtss_tier, s.school.code)
+        (
+            s.id,
+            s.local_id,
+            s.first_name,
+            s.middle_name,
+            s.last_name,
+            s.preferred_name,
+            s.birth_date,
+            s.grade,
+            s.race_ethnicity,
+            s.sex,
+            s.idea_eligible,
+            s.section_504,
+            s.english_learner,
+            s.mtss_tier,
+            s.school.code,
+        )
         for s in db.session.scalars(sa.select(Student).order_by(Student.id))
     ]
     guardians = [
@@ -56,15 +70,21 @@ def _snapshot():
         for g in db.session.scalars(sa.select(Guardian).order_by(Guardian.id))
     ]
     links = [
-        (l.student_id, l.guardian_id, l.relationship_code, l.is_primary_contact, l.lives_with,
-         l.legal_restriction)
-        for l in db.session.scalars(sa.select(StudentGuardian).order_by(StudentGuardian.id))
+        (
+            link.student_id,
+            link.guardian_id,
+            link.relationship_code,
+            link.is_primary_contact,
+            link.lives_with,
+            link.legal_restriction,
+        )
+        for link in db.session.scalars(sa.select(StudentGuardian).order_by(StudentGuardian.id))
     ]
     staff = [(u.email, u.full_name) for u in db.session.scalars(sa.select(User).order_by(User.id))]
-    schools = [(s.code, s.name, s.time_zone)
-               for s in db.session.scalars(sa.select(School).order_by(School.id))]
-    return {"students": students, "guardians": guardians, "links": links, "staff": staff,
-            "schools": schools}
+    schools = [
+        (s.code, s.name, s.time_zone) for s in db.session.scalars(sa.select(School).order_by(School.id))
+    ]
+    return {"students": students, "guardians": guardians, "links": links, "staff": staff, "schools": schools}
 
 
 def _seed_in_fresh_app(seed: int, n: int = SMALL):
@@ -91,7 +111,10 @@ def test_same_seed_builds_the_same_district():
 def test_a_different_seed_builds_a_different_district():
     first = _seed_in_fresh_app(11)
     other = _seed_in_fresh_app(12)
-    names = lambda snap: [row[2:5] for row in snap["students"]]
+
+    def names(snap):
+        return [row[2:5] for row in snap["students"]]
+
     assert names(first) != names(other)
     assert [g[2:4] for g in first["guardians"]] != [g[2:4] for g in other["guardians"]]
 
@@ -105,7 +128,10 @@ def test_counts_are_as_requested(demo_app):
     summary = _seed(n=SMALL)
     assert summary.district == "Riverbend Unified School District (demo)"
     assert (summary.schools, summary.students) == (3, 3 * SMALL)
-    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+    def count(model):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
     assert count(District) == 1
     assert count(School) == 3
     assert count(Student) == summary.students
@@ -118,11 +144,13 @@ def test_counts_are_as_requested(demo_app):
     schools = {s.code: s for s in district.schools}
     assert set(schools) == {"DEMO-ES", "DEMO-MS", "DEMO-HS"}
     assert len({s.time_zone for s in schools.values()}) == 2
-    ranges = [(schools[c].lowest_grade, schools[c].highest_grade)
-              for c in ("DEMO-ES", "DEMO-MS", "DEMO-HS")]
+    ranges = [(schools[c].lowest_grade, schools[c].highest_grade) for c in ("DEMO-ES", "DEMO-MS", "DEMO-HS")]
     assert ranges == [("K", "5"), ("6", "8"), ("9", "12")]
-    assert Counter(s.school.code for s in db.session.scalars(sa.select(Student))) == \
-        {"DEMO-ES": SMALL, "DEMO-MS": SMALL, "DEMO-HS": SMALL}
+    assert Counter(s.school.code for s in db.session.scalars(sa.select(Student))) == {
+        "DEMO-ES": SMALL,
+        "DEMO-MS": SMALL,
+        "DEMO-HS": SMALL,
+    }
 
     # One shared demo password, hashed once and valid.
     from caseflow.auth.passwords import verify_password

@@ -47,9 +47,20 @@ def test_edit_student_errors_keep_what_was_typed(app, client, make, login_as):
     school = make.school()
     student = make.student(school, first_name="Maya")
     login_as("administrator", schools=[school])
-    response = post_form(client, f"/students/{student}/edit", {
-        "local_id": "S1", "first_name": "Mayah", "last_name": "", "grade": "13", "school_id": str(school),
-        "birth_date": "not a date", "race_ethnicity": "HI", "idea_eligible": "y"})
+    response = post_form(
+        client,
+        f"/students/{student}/edit",
+        {
+            "local_id": "S1",
+            "first_name": "Mayah",
+            "last_name": "",
+            "grade": "13",
+            "school_id": str(school),
+            "birth_date": "not a date",
+            "race_ethnicity": "HI",
+            "idea_eligible": "y",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="Mayah"' in page and 'value="not a date"' in page
@@ -62,9 +73,21 @@ def test_edit_student_saves_and_audits(app, client, make, login_as):
     school = make.school()
     student = make.student(school, first_name="Maya")
     login_as("administrator", schools=[school])
-    response = post_form(client, f"/students/{student}/edit", {
-        "local_id": "S1", "first_name": "Maya", "last_name": "Ortiz", "grade": "8", "school_id": str(school),
-        "birth_date": "2012-03-04", "race_ethnicity": "HI", "sex": "F", "section_504": "y"})
+    response = post_form(
+        client,
+        f"/students/{student}/edit",
+        {
+            "local_id": "S1",
+            "first_name": "Maya",
+            "last_name": "Ortiz",
+            "grade": "8",
+            "school_id": str(school),
+            "birth_date": "2012-03-04",
+            "race_ethnicity": "HI",
+            "sex": "F",
+            "section_504": "y",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         row = db.session.get(Student, student)
@@ -78,9 +101,18 @@ def test_no_contact_guardian_cannot_be_primary(app, client, make, login_as):
     school = make.school()
     student = make.student(school)
     login_as("administrator", schools=[school])
-    response = post_form(client, f"/students/{student}/guardians/new", {
-        "first_name": "Pat", "last_name": "Doe", "relationship": "father", "is_primary_contact": "y",
-        "legal_restriction": "no_contact", "restriction_note": "Order 2026-114"})
+    response = post_form(
+        client,
+        f"/students/{student}/guardians/new",
+        {
+            "first_name": "Pat",
+            "last_name": "Doe",
+            "relationship": "father",
+            "is_primary_contact": "y",
+            "legal_restriction": "no_contact",
+            "restriction_note": "Order 2026-114",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "no-contact order cannot be the primary contact" in page and 'value="Pat"' in page
@@ -101,17 +133,36 @@ def test_add_and_edit_guardian(app, client, make, login_as):
     school = make.school()
     student = make.student(school)
     login_as("administrator", schools=[school])
-    response = post_form(client, f"/students/{student}/guardians/new", {
-        "first_name": "Rosa", "last_name": "Diaz", "relationship": "mother", "is_primary_contact": "y",
-        "lives_with": "y", "phone": "(555) 010-2345", "preferred_language": "es", "legal_restriction": "none"})
+    response = post_form(
+        client,
+        f"/students/{student}/guardians/new",
+        {
+            "first_name": "Rosa",
+            "last_name": "Diaz",
+            "relationship": "mother",
+            "is_primary_contact": "y",
+            "lives_with": "y",
+            "phone": "(555) 010-2345",
+            "preferred_language": "es",
+            "legal_restriction": "none",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         link = db.session.scalar(sa.select(StudentGuardian))
         assert link.is_primary_contact and link.guardian.preferred_language == "es"
         link_id = link.id
-    response = post_form(client, f"/students/{student}/guardians/{link_id}/edit", {
-        "first_name": "Rosa", "last_name": "Diaz", "relationship": "mother", "phone": "bad phone!",
-        "legal_restriction": "none"})
+    response = post_form(
+        client,
+        f"/students/{student}/guardians/{link_id}/edit",
+        {
+            "first_name": "Rosa",
+            "last_name": "Diaz",
+            "relationship": "mother",
+            "phone": "bad phone!",
+            "legal_restriction": "none",
+        },
+    )
     assert response.status_code == 422 and "Enter a phone number" in response.get_data(as_text=True)
 
 
@@ -129,9 +180,17 @@ def test_naming_a_new_primary_contact_demotes_the_old_one(app, client, make, log
     student = make.student(school)
     first = make.guardian(student, is_primary_contact=True)
     login_as("administrator", schools=[school])
-    response = post_form(client, f"/students/{student}/guardians/new", {
-        "first_name": "New", "last_name": "Primary", "relationship": "grandparent", "is_primary_contact": "y",
-        "legal_restriction": "none"})
+    response = post_form(
+        client,
+        f"/students/{student}/guardians/new",
+        {
+            "first_name": "New",
+            "last_name": "Primary",
+            "relationship": "grandparent",
+            "is_primary_contact": "y",
+            "legal_restriction": "none",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         links = db.session.scalars(sa.select(StudentGuardian).order_by(StudentGuardian.id)).all()
