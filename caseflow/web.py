@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.audit.views import bp as audit_bp
     from caseflow.auth.views import bp as auth_bp
+    from caseflow.incidents.views import bp as incidents_bp
     from caseflow.people.views import bp as people_bp
 
     home = Blueprint("home", __name__)
@@ -28,7 +29,7 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         return {"status": "ok"}
 
-    for bp in (home, auth_bp, people_bp, admin_bp, audit_bp):
+    for bp in (home, auth_bp, incidents_bp, people_bp, admin_bp, audit_bp):
         app.register_blueprint(bp)
 
     @app.context_processor
@@ -45,6 +46,9 @@ def register_blueprints(app: Flask) -> None:
 # (permission, endpoint, label): the navigation shows an entry only to users who hold it.
 NAVIGATION = (
     (None, "home.dashboard", "Home"),
+    (Permission.INCIDENT_CREATE, "incidents.new", "Log incident"),
+    (Permission.INCIDENT_READ_OWN, "incidents.mine", "My incidents"),
+    (Permission.INCIDENT_READ_SCHOOL, "incidents.school_incidents", "Incidents"),
     (Permission.STUDENT_READ, "people.students", "Students"),
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),

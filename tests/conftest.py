@@ -249,3 +249,27 @@ def api_token(app, make):
         return {"Authorization": f"Bearer {secret}"}
 
     return _token
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run while the block runs: `with count_queries() as counter: ...`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        counter = SimpleNamespace(n=0, statements=[])
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.n += 1
+            counter.statements.append(statement)
+
+        with app.app_context():
+            engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return _count

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.auth.permissions import Permission, Role, permissions_for
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
-from caseflow.people.models import School
+from caseflow.people.models import District, School
 
 user_schools = sa.Table(
     "user_schools",
@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
+    district: Mapped[District] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,0 +1,1 @@
+"""Incidents: intake of behavioral incidents and the district's behavior taxonomy."""

@@ -1,0 +1,114 @@
+"""/api/v1/incidents: log an incident (idempotent with Idempotency-Key), read one, list them."""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import request, url_for
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from caseflow.auth.decorators import permission_required
+from caseflow.auth.permissions import Permission
+from caseflow.errors import DomainError, ValidationFailed
+from caseflow.incidents import services
+from caseflow.incidents.intake import request_fingerprint, submit_incident
+from caseflow.incidents.schemas import IncidentInputSchema, IncidentQuerySchema, IncidentSchema
+
+incidents_blp = Blueprint(
+    "api_incidents", __name__, url_prefix="/api/v1/incidents", description="Behavioral incidents"
+)
+blueprints = (incidents_blp,)
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def require_json(view):
+    """Refuse a body that is not declared as JSON before trying to read it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not request.is_json:
+            raise UnsupportedMediaType("Send the incident as JSON with Content-Type: application/json.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed(
+            "Invalid Idempotency-Key.",
+            fields={"Idempotency-Key": ["Use 1 to 100 letters, digits or . _ : - (a UUID is ideal)."]},
+        )
+    return key
+
+
+@incidents_blp.route("")
+class IncidentCollection(MethodView):
+    @permission_required(Permission.INCIDENT_CREATE)
+    @require_json
+    @incidents_blp.arguments(IncidentInputSchema)
+    @incidents_blp.response(201, IncidentSchema)
+    @incidents_blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "A retry with the same key returns the first result; nothing is stored twice.",
+            }
+        ]
+    )
+    def post(self, data):
+        """Log an incident for students of a school the caller serves."""
+        key = _idempotency_key()
+        incident, created = submit_incident(
+            actor=current_user,
+            data=data,
+            idempotency_key=key,
+            request_hash=request_fingerprint(request.get_json()) if key else None,
+        )
+        headers = {"Location": url_for("api_incidents.IncidentItem", incident_id=incident.id)}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return services.get_incident_for(current_user, incident.id), 201, headers
+
+    @permission_required()
+    @incidents_blp.arguments(IncidentQuerySchema, location="query")
+    def get(self, args):
+        """Incidents the caller may read, newest first: their own, and their schools' for
+        administrators and auditors. Paginated with `page` and `per_page`."""
+        tz = ZoneInfo(current_user.district.time_zone)
+        page = services.list_incidents(current_user, tz=tz, **args)
+        items = IncidentSchema(many=True).dump(page.items)
+        for item, incident in zip(items, page.items, strict=True):
+            item["status_summary"] = services.status_summary(incident)
+        return {
+            "items": items,
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "pages": page.pages,
+        }
+
+
+@incidents_blp.route("/<int:incident_id>")
+class IncidentItem(MethodView):
+    @permission_required()
+    @incidents_blp.response(200, IncidentSchema)
+    def get(self, incident_id: int):
+        """One incident the caller may read."""
+        return services.get_incident_for(current_user, incident_id)

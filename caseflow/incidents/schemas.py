@@ -1,0 +1,182 @@
+"""The JSON and form shapes of an incident, and their per-field validation.
+
+Codes are checked against the district's taxonomy (workflows/); what depends on the database
+(the school is one the reporter serves, the students belong to it) is checked by the service.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from caseflow.incidents.models import INCIDENT_STATUSES, INJURY_LEVELS, STUDENT_ROLES
+from caseflow.incidents.taxonomy import get_taxonomy
+
+MAX_DESCRIPTION = 5000
+MAX_THREAT_WORDS = 2000
+MAX_STUDENTS = 30
+
+
+def _known(kind: str, label: str):
+    def check(value):
+        if value not in getattr(get_taxonomy(), kind):
+            raise ma.ValidationError(f"Unknown {label} code {value!r}.")
+
+    return check
+
+
+class StrippedString(ma.fields.String):
+    """A string with surrounding white space removed; blank counts as missing."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return value.strip()
+
+
+class InvolvementSchema(ma.Schema):
+    student_id = ma.fields.Integer(required=True, strict=True)
+    role = ma.fields.String(required=True, validate=validate.OneOf(STUDENT_ROLES))
+    with_clinician = ma.fields.Boolean(load_default=False)
+
+
+class IncidentInputSchema(ma.Schema):
+    """What a reporter sends: the same for the API and the web form."""
+
+    school_id = ma.fields.Integer(required=True, strict=True)
+    occurred_at = ma.fields.AwareDateTime(
+        required=True,
+        error_messages={
+            "invalid": "Enter the date and time, with its time zone offset.",
+            "invalid_awareness": "Include a time zone offset, such as -06:00.",
+        },
+    )
+    location = ma.fields.String(required=True, validate=_known("locations", "location"))
+    behaviors = ma.fields.List(
+        ma.fields.String(validate=_known("behaviors", "behavior")),
+        required=True,
+        validate=validate.Length(min=1, max=5, error="Choose one to five behaviors."),
+    )
+    description = StrippedString(
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=MAX_DESCRIPTION,
+            error=f"Describe what happened (at most {MAX_DESCRIPTION} characters).",
+        ),
+    )
+    students = ma.fields.List(
+        ma.fields.Nested(InvolvementSchema),
+        required=True,
+        validate=validate.Length(
+            min=1, max=MAX_STUDENTS, error=f"Name between 1 and {MAX_STUDENTS} students."
+        ),
+    )
+    staff_ids = ma.fields.List(
+        ma.fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20)
+    )
+    weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", "weapon"))
+    injury = ma.fields.String(load_default="none", validate=validate.OneOf(INJURY_LEVELS))
+    threat_made = ma.fields.Boolean(load_default=False)
+    threat_words = StrippedString(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=MAX_THREAT_WORDS, error=f"At most {MAX_THREAT_WORDS} characters."),
+    )
+    immediate_actions = ma.fields.List(
+        ma.fields.String(validate=_known("immediate_actions", "immediate action")),
+        load_default=list,
+        validate=validate.Length(max=10),
+    )
+
+    @ma.validates_schema
+    def threat_needs_words(self, data, **kwargs):
+        words = data.get("threat_words")
+        if data.get("threat_made") and not words:
+            raise ma.ValidationError("Write the student's exact words.", "threat_words")
+        if words and not data.get("threat_made"):
+            raise ma.ValidationError("Tick 'a threat was made' or leave the words empty.", "threat_made")
+
+    @ma.validates_schema
+    def one_role_per_student(self, data, **kwargs):
+        ids = [s["student_id"] for s in data.get("students") or []]
+        if len(ids) != len(set(ids)):
+            raise ma.ValidationError("A student is listed twice.", "students")
+
+    @ma.post_load
+    def normalize(self, data, **kwargs):
+        if not data.get("threat_made"):
+            data["threat_words"] = None
+        data["behaviors"] = list(dict.fromkeys(data["behaviors"]))
+        data["immediate_actions"] = list(dict.fromkeys(data.get("immediate_actions") or []))
+        data["staff_ids"] = list(dict.fromkeys(data.get("staff_ids") or []))
+        return data
+
+
+class IncidentUpdateSchema(IncidentInputSchema):
+    """An edit by the reporter before routing: the whole incident again, and the version read."""
+
+    version = ma.fields.Integer(required=True, strict=True)
+
+
+class AddendumInputSchema(ma.Schema):
+    text = StrippedString(
+        required=True,
+        validate=validate.Length(
+            min=1, max=MAX_DESCRIPTION, error=f"Write the correction (at most {MAX_DESCRIPTION} characters)."
+        ),
+    )
+
+
+class InvolvementOutSchema(ma.Schema):
+    student_id = ma.fields.Integer()
+    name = ma.fields.Function(lambda s: s.student.display_name)
+    local_id = ma.fields.Function(lambda s: s.student.local_id)
+    role = ma.fields.String()
+    with_clinician = ma.fields.Boolean()
+
+
+class AddendumSchema(ma.Schema):
+    id = ma.fields.Integer()
+    author = ma.fields.Function(lambda a: a.author.full_name)
+    text = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class IncidentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    school_id = ma.fields.Integer()
+    occurred_at = ma.fields.AwareDateTime()
+    location = ma.fields.String(attribute="location_code")
+    behaviors = ma.fields.List(ma.fields.String(), attribute="behavior_codes")
+    description = ma.fields.String()
+    students = ma.fields.List(ma.fields.Nested(InvolvementOutSchema))
+    staff_ids = ma.fields.Function(lambda i: sorted(s.user_id for s in i.staff))
+    weapon = ma.fields.String(attribute="weapon_code", allow_none=True)
+    injury = ma.fields.String()
+    threat_made = ma.fields.Boolean()
+    threat_words = ma.fields.String(allow_none=True)
+    immediate_actions = ma.fields.List(ma.fields.String(), attribute="action_codes")
+    reported_by = ma.fields.Function(lambda i: {"id": i.reported_by_id, "name": i.reported_by.full_name})
+    reported_at = ma.fields.AwareDateTime()
+    status = ma.fields.String()
+    taxonomy_version = ma.fields.String()
+    version = ma.fields.Integer()
+    addenda = ma.fields.List(ma.fields.Nested(AddendumSchema))
+
+
+class IncidentQuerySchema(ma.Schema):
+    school_id = ma.fields.Integer()
+    status = ma.fields.String(validate=validate.OneOf(INCIDENT_STATUSES))
+    behavior = ma.fields.String()
+    location = ma.fields.String()
+    student_id = ma.fields.Integer()
+    reported_by_me = ma.fields.Boolean(load_default=False)
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+    @ma.validates_schema
+    def dates_in_order(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ma.ValidationError("Must not be after date_to.", "date_from")

@@ -1,0 +1,319 @@
+"""Logging, correcting and listing incidents.
+
+Services flush and audit; the caller commits (see caseflow.incidents.intake for the one-shot
+submission that also handles retries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from caseflow.audit.services import diff, record
+from caseflow.auth.models import User
+from caseflow.auth.permissions import Permission
+from caseflow.db import now_utc
+from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from caseflow.extensions import db
+from caseflow.incidents.models import (
+    Incident,
+    IncidentAction,
+    IncidentAddendum,
+    IncidentBehavior,
+    IncidentStaff,
+    IncidentStudent,
+)
+from caseflow.incidents.policy import (
+    can_add_addendum,
+    can_edit_incident,
+    can_log_for_school,
+    can_read_incident,
+    visible_incidents,
+)
+from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.people.models import School, Student
+
+# Clocks disagree a little; an incident "in the future" by more than this is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+OLDEST = timedelta(days=366)
+
+STATUS_SUMMARIES = {
+    "logged": "Logged. Not yet reviewed by the student-support team.",
+    "routed": "Reviewed and routed to the student-support team.",
+    "case_open": "A member of the student-support team is working with the student.",
+    "resolved": "Resolved by the student-support team.",
+}
+
+
+def status_summary(incident: Incident) -> str:
+    """What happened next, in words a reporter may read (never confidential details)."""
+    return STATUS_SUMMARIES[incident.status]
+
+
+def _incident_loader():
+    return (
+        selectinload(Incident.behaviors),
+        selectinload(Incident.students).selectinload(IncidentStudent.student),
+        selectinload(Incident.staff),
+        selectinload(Incident.actions),
+        selectinload(Incident.addenda).selectinload(IncidentAddendum.author),
+        selectinload(Incident.reported_by),
+        selectinload(Incident.school),
+    )
+
+
+def get_incident_for(user, incident_id: int) -> Incident:
+    """The incident if `user` may read it. Raises NotFound (also when it is not theirs to see)."""
+    incident = db.session.scalar(
+        sa.select(Incident).where(Incident.id == incident_id).options(*_incident_loader())
+    )
+    if incident is None or not can_read_incident(user, incident):
+        raise NotFound("No such incident.")
+    return incident
+
+
+def _check_context(actor, data: dict, now: datetime) -> School:
+    """Everything the schema cannot check alone. Raises ValidationFailed with per-field errors."""
+    fields: dict = {}
+    school = db.session.get(School, data["school_id"])
+    if school is None or school.district_id != actor.district_id or not can_log_for_school(actor, school.id):
+        raise ValidationFailed(
+            "You can log incidents only for the schools you serve.",
+            fields={"school_id": ["You can log incidents only for the schools you serve."]},
+        )
+    occurred = data["occurred_at"]
+    if occurred > now + CLOCK_SKEW:
+        fields["occurred_at"] = ["This time is in the future."]
+    elif occurred < now - OLDEST:
+        fields["occurred_at"] = ["This is more than a year ago; ask an administrator to record it."]
+
+    ids = [s["student_id"] for s in data["students"]]
+    found = {s.id: s for s in db.session.scalars(sa.select(Student).where(Student.id.in_(ids)))}
+    student_errors = {}
+    for index, involvement in enumerate(data["students"]):
+        student = found.get(involvement["student_id"])
+        if student is None or student.district_id != actor.district_id:
+            student_errors[index] = {"student_id": ["No such student."]}
+        elif student.school_id != school.id:
+            student_errors[index] = {
+                "student_id": [f"{student.display_name} is not a student of {school.name}."]
+            }
+    if student_errors:
+        fields["students"] = student_errors
+
+    if data["staff_ids"]:
+        staff = db.session.scalars(
+            sa.select(User).where(User.id.in_(data["staff_ids"]), User.district_id == actor.district_id)
+        ).all()
+        known = {u.id for u in staff if u.active and u.serves_school(school.id)}
+        unknown = [i for i in data["staff_ids"] if i not in known]
+        if unknown:
+            fields["staff_ids"] = [f"Not a staff member of {school.name}: {', '.join(map(str, unknown))}."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    return school
+
+
+def _apply(incident: Incident, data: dict) -> None:
+    incident.occurred_at = data["occurred_at"]
+    incident.location_code = data["location"]
+    incident.description = data["description"]
+    incident.weapon_code = data["weapon"]
+    incident.injury = data["injury"]
+    incident.threat_made = data["threat_made"]
+    incident.threat_words = data["threat_words"]
+    incident.behaviors = [
+        IncidentBehavior(behavior_code=c, position=i) for i, c in enumerate(data["behaviors"])
+    ]
+    incident.actions = [
+        IncidentAction(action_code=c, position=i) for i, c in enumerate(data["immediate_actions"])
+    ]
+    incident.staff = [IncidentStaff(user_id=u) for u in data["staff_ids"]]
+    existing = {s.student_id: s for s in incident.students}
+    students = []
+    for involvement in data["students"]:
+        row = existing.get(involvement["student_id"]) or IncidentStudent(student_id=involvement["student_id"])
+        row.role = involvement["role"]
+        row.with_clinician = involvement["with_clinician"]
+        students.append(row)
+    incident.students = students
+
+
+def _audit_state(incident: Incident) -> dict:
+    return {
+        "school_id": incident.school_id,
+        "occurred_at": incident.occurred_at,
+        "location": incident.location_code,
+        "behaviors": incident.behavior_codes,
+        "description": incident.description,
+        "students": [[s.student_id, s.role, s.with_clinician] for s in incident.students],
+        "staff_ids": sorted(s.user_id for s in incident.staff),
+        "weapon": incident.weapon_code,
+        "injury": incident.injury,
+        "threat_made": incident.threat_made,
+        "threat_words": incident.threat_words,
+        "immediate_actions": incident.action_codes,
+    }
+
+
+def find_replay(actor, *, form_token: str | None, idempotency_key: str | None) -> Incident | None:
+    """The incident this actor already stored with this form token or Idempotency-Key."""
+    if idempotency_key:
+        return db.session.scalar(
+            sa.select(Incident).where(
+                Incident.reported_by_id == actor.id, Incident.idempotency_key == idempotency_key
+            )
+        )
+    if form_token:
+        return db.session.scalar(
+            sa.select(Incident).where(Incident.reported_by_id == actor.id, Incident.form_token == form_token)
+        )
+    return None
+
+
+def check_replay(incident: Incident, request_hash: str | None) -> Incident:
+    """A replayed key must come with the same request; anything else is refused."""
+    if incident.request_hash and request_hash and incident.request_hash != request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with a different request.",
+            fields={"Idempotency-Key": ["Already used with a different request; use a new key."]},
+        )
+    return incident
+
+
+def create_incident(
+    *,
+    actor,
+    data: dict,
+    now: datetime | None = None,
+    form_token: str | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> tuple[Incident, bool]:
+    """Log an incident. Returns (incident, created); created is False for a replayed request.
+
+    Raises Forbidden without `incident.create`, ValidationFailed with per-field messages.
+    """
+    now = now or now_utc()
+    if not actor.is_authenticated or not actor.can(Permission.INCIDENT_CREATE):
+        raise Forbidden("You may not log incidents.")
+    replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
+    if replay is not None:
+        return check_replay(replay, request_hash), False
+    school = _check_context(actor, data, now)
+    incident = Incident(
+        district_id=school.district_id,
+        school_id=school.id,
+        reported_by_id=actor.id,
+        reported_at=now,
+        updated_at=now,
+        status="logged",
+        taxonomy_version=get_taxonomy().version,
+        form_token=form_token,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )
+    _apply(incident, data)
+    db.session.add(incident)
+    db.session.flush()
+    record(actor, "incident.created", incident, changes=_audit_state(incident), now=now)
+    return incident, True
+
+
+def update_incident(
+    *, actor, incident: Incident, data: dict, version: int, now: datetime | None = None
+) -> Incident:
+    """The reporter corrects an incident that has not been routed yet.
+
+    Raises Forbidden after routing (corrections are addenda then) or for anyone else, Conflict
+    when `version` is not the one stored (someone saved in between), ValidationFailed per field.
+    """
+    now = now or now_utc()
+    if not can_edit_incident(actor, incident):
+        raise Forbidden(
+            "Only the reporter may edit an incident, and only until it is routed. Add an addendum."
+        )
+    if version != incident.version:
+        raise Conflict("The incident was changed since you opened it. Reload it and make your change again.")
+    data = {**data, "school_id": incident.school_id}
+    _check_context(actor, data, now)
+    before = _audit_state(incident)
+    _apply(incident, data)
+    incident.updated_at = now
+    db.session.flush()
+    changes = diff(before, _audit_state(incident))
+    if changes:
+        record(actor, "incident.updated", incident, changes=changes, now=now)
+    return incident
+
+
+def add_addendum(*, actor, incident: Incident, text: str, now: datetime | None = None) -> IncidentAddendum:
+    """Append a correction or addition; the original report stays as it was."""
+    if not can_add_addendum(actor, incident):
+        raise Forbidden("You may not add to this incident.")
+    addendum = IncidentAddendum(incident=incident, author_id=actor.id, text=text, created_at=now or now_utc())
+    db.session.add(addendum)
+    db.session.flush()
+    record(
+        actor,
+        "incident.addendum_added",
+        addendum,
+        changes={"incident_id": incident.id, "text": text},
+        now=now,
+    )
+    return addendum
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[Incident]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_incidents(user, *, tz: ZoneInfo, **filters) -> IncidentPage:
+    """A page of the incidents `user` may read, newest first, with the given filters.
+
+    Filters: school_id, status, behavior, location, student_id, reported_by_me, date_from and
+    date_to (calendar days in `tz`, the district's zone), page, per_page. The same number of
+    queries whatever the page size.
+    """
+    stmt = visible_incidents(user)
+    if filters.get("reported_by_me"):
+        stmt = stmt.where(Incident.reported_by_id == user.id)
+    if filters.get("school_id"):
+        stmt = stmt.where(Incident.school_id == filters["school_id"])
+    if filters.get("status"):
+        stmt = stmt.where(Incident.status == filters["status"])
+    if filters.get("location"):
+        stmt = stmt.where(Incident.location_code == filters["location"])
+    if filters.get("behavior"):
+        stmt = stmt.where(Incident.behaviors.any(IncidentBehavior.behavior_code == filters["behavior"]))
+    if filters.get("student_id"):
+        stmt = stmt.where(Incident.students.any(IncidentStudent.student_id == filters["student_id"]))
+    if filters.get("date_from"):
+        stmt = stmt.where(Incident.occurred_at >= _day_start(filters["date_from"], tz))
+    if filters.get("date_to"):
+        stmt = stmt.where(Incident.occurred_at < _day_start(filters["date_to"] + timedelta(days=1), tz))
+    page, per_page = filters.get("page", 1), filters.get("per_page", 25)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(
+        stmt.order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(*_incident_loader())
+    ).all()
+    return IncidentPage(list(items), total, page, per_page)
+
+
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
