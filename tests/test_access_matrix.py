@@ -23,6 +23,10 @@ STUDENT_READERS = frozenset(
     }
 )
 
+INCIDENT_LOGGERS = frozenset({R.TEACHER, R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER,
+                              R.THREAT_TEAM, R.ADMINISTRATOR})
+INCIDENT_READERS = INCIDENT_LOGGERS | {R.DISTRICT_AUDITOR}
+
 # (path template, allowed roles, is_api)
 PAGES = [
     ("/", ALL, False),
@@ -38,6 +42,11 @@ PAGES = [
     ("/admin/users/{user}/tokens", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/admin/users/{user}/password", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/audit", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
+    ("/incidents/new", INCIDENT_LOGGERS, False),
+    ("/incidents/mine", INCIDENT_LOGGERS, False),
+    ("/incidents/student-search?q=stu", INCIDENT_LOGGERS, False),
+    ("/incidents", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
+    ("/api/v1/incidents", INCIDENT_READERS, True),
     ("/api/v1/me", ALL, True),
     ("/api/v1/me/tokens", ALL, True),
     ("/api/v1/students", STUDENT_READERS, True),

@@ -1,7 +1,8 @@
-"""The permission decorator used by views and API handlers."""
+"""The permission decorators used by views and API handlers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask_login import current_user
@@ -16,12 +17,7 @@ def require(user, permission: Permission) -> None:
         raise Forbidden("You do not have access to this.")
 
 
-def permission_required(*permissions: Permission):
-    """Allow the view only to signed-in users holding every one of `permissions`.
-
-    Anonymous users are sent to the login page (pages) or get 401 (API) by Flask-Login.
-    """
-
+def _guard(allowed: Callable[[object], bool], permissions: tuple[Permission, ...]):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -29,11 +25,24 @@ def permission_required(*permissions: Permission):
 
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            for permission in permissions:
-                require(current_user, permission)
+            if not allowed(current_user):
+                raise Forbidden("You do not have access to this.")
             return view(*args, **kwargs)
 
         wrapper.required_permissions = permissions
         return wrapper
 
     return decorator
+
+
+def permission_required(*permissions: Permission):
+    """Allow the view only to signed-in users holding every one of `permissions`.
+
+    Anonymous users are sent to the login page (pages) or get 401 (API) by Flask-Login.
+    """
+    return _guard(lambda user: all(user.can(p) for p in permissions), permissions)
+
+
+def any_permission_required(*permissions: Permission):
+    """Allow the view to signed-in users holding at least one of `permissions`."""
+    return _guard(lambda user: any(user.can(p) for p in permissions), permissions)

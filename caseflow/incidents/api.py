@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from caseflow.auth.decorators import permission_required
+from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.errors import DomainError, ValidationFailed
 from caseflow.incidents import services
@@ -86,7 +86,7 @@ class IncidentCollection(MethodView):
             headers["Idempotent-Replayed"] = "true"
         return services.get_incident_for(current_user, incident.id), 201, headers
 
-    @permission_required()
+    @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
     @incidents_blp.arguments(IncidentQuerySchema, location="query")
     def get(self, args):
         """Incidents the caller may read, newest first: their own, and their schools' for
@@ -107,7 +107,7 @@ class IncidentCollection(MethodView):
 
 @incidents_blp.route("/<int:incident_id>")
 class IncidentItem(MethodView):
-    @permission_required()
+    @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
     @incidents_blp.response(200, IncidentSchema)
     def get(self, incident_id: int):
         """One incident the caller may read."""

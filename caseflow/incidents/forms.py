@@ -16,12 +16,12 @@ from werkzeug.datastructures import MultiDict
 def form_to_payload(form: MultiDict, school_tz: ZoneInfo) -> dict:
     """The IncidentInputSchema payload for a posted form (not yet validated)."""
     payload: dict = {
-        "school_id": form.get("school_id", ""),
+        "school_id": _number(form.get("school_id", "")),
         "location": form.get("location", ""),
         "behaviors": form.getlist("behaviors"),
         "description": form.get("description", ""),
         "students": [],
-        "staff_ids": [v for v in form.getlist("staff_ids") if v],
+        "staff_ids": [_number(v) for v in form.getlist("staff_ids") if v],
         "injury": form.get("injury") or "none",
         "threat_made": "threat_made" in form,
         "threat_words": form.get("threat_words") or None,
@@ -37,12 +37,17 @@ def form_to_payload(form: MultiDict, school_tz: ZoneInfo) -> dict:
     for student_id in form.getlist("student_ids"):
         payload["students"].append(
             {
-                "student_id": int(student_id) if student_id.isdigit() else student_id,
+                "student_id": _number(student_id),
                 "role": form.get(f"role_{student_id}", "responsible"),
                 "with_clinician": f"clinician_{student_id}" in form,
             }
         )
     return payload
+
+
+def _number(text: str):
+    """Form fields are text; the schema wants whole numbers where the API sends them."""
+    return int(text) if text.isdigit() else text
 
 
 def to_int(value) -> int | None:

@@ -88,7 +88,16 @@ class IncidentInputSchema(ma.Schema):
         validate=validate.Length(max=10),
     )
 
-    @ma.validates_schema
+    @ma.validates("occurred_at")
+    def plausible_time(self, value, **kwargs):
+        # Checked here too so the form shows it with the other errors; the service has the final word.
+        from caseflow.db import now_utc
+        from caseflow.incidents.services import occurred_at_problem
+
+        if problem := occurred_at_problem(value, now_utc()):
+            raise ma.ValidationError(problem)
+
+    @ma.validates_schema(skip_on_field_errors=False)
     def threat_needs_words(self, data, **kwargs):
         words = data.get("threat_words")
         if data.get("threat_made") and not words:
@@ -96,7 +105,7 @@ class IncidentInputSchema(ma.Schema):
         if words and not data.get("threat_made"):
             raise ma.ValidationError("Tick 'a threat was made' or leave the words empty.", "threat_made")
 
-    @ma.validates_schema
+    @ma.validates_schema(skip_on_field_errors=False)
     def one_role_per_student(self, data, **kwargs):
         ids = [s["student_id"] for s in data.get("students") or []]
         if len(ids) != len(set(ids)):

@@ -49,6 +49,15 @@ STATUS_SUMMARIES = {
 }
 
 
+def occurred_at_problem(occurred: datetime, now: datetime) -> str | None:
+    """Why an incident time cannot be right, or None."""
+    if occurred > now + CLOCK_SKEW:
+        return "This time is in the future."
+    if occurred < now - OLDEST:
+        return "This is more than a year ago; ask an administrator to record it."
+    return None
+
+
 def status_summary(incident: Incident) -> str:
     """What happened next, in words a reporter may read (never confidential details)."""
     return STATUS_SUMMARIES[incident.status]
@@ -85,11 +94,8 @@ def _check_context(actor, data: dict, now: datetime) -> School:
             "You can log incidents only for the schools you serve.",
             fields={"school_id": ["You can log incidents only for the schools you serve."]},
         )
-    occurred = data["occurred_at"]
-    if occurred > now + CLOCK_SKEW:
-        fields["occurred_at"] = ["This time is in the future."]
-    elif occurred < now - OLDEST:
-        fields["occurred_at"] = ["This is more than a year ago; ask an administrator to record it."]
+    if problem := occurred_at_problem(data["occurred_at"], now):
+        fields["occurred_at"] = [problem]
 
     ids = [s["student_id"] for s in data["students"]]
     found = {s.id: s for s in db.session.scalars(sa.select(Student).where(Student.id.in_(ids)))}

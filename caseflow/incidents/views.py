@@ -11,7 +11,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from caseflow.auth.decorators import permission_required
+from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
@@ -198,7 +198,7 @@ def edit(incident_id: int):
 
 
 @bp.route("/<int:incident_id>")
-@permission_required()
+@any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
 def detail(incident_id: int):
     incident = services.get_incident_for(current_user, incident_id)
     return render_template(

@@ -237,7 +237,7 @@ def test_reading_incidents_respects_role_and_school(app, client, make, lincoln, 
         "administrator": (make.user("administrator", schools=[lincoln.school]), 200),
         "administrator elsewhere": (make.user("administrator", schools=[lincoln.other_school]), 404),
         "district auditor": (make.user("district_auditor", district_wide=True), 200),
-        "resource officer": (make.user("school_resource_officer", schools=[lincoln.school]), 404),
+        "resource officer": (make.user("school_resource_officer", schools=[lincoln.school]), 403),
     }
     for name, (user, status) in readers.items():
         assert (
