@@ -23,8 +23,17 @@ STUDENT_READERS = frozenset(
     }
 )
 
-INCIDENT_LOGGERS = frozenset({R.TEACHER, R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER,
-                              R.THREAT_TEAM, R.ADMINISTRATOR})
+INCIDENT_LOGGERS = frozenset(
+    {
+        R.TEACHER,
+        R.COUNSELOR,
+        R.SOCIAL_WORKER,
+        R.PSYCHOLOGIST,
+        R.RESTORATIVE_ADVISER,
+        R.THREAT_TEAM,
+        R.ADMINISTRATOR,
+    }
+)
 INCIDENT_READERS = INCIDENT_LOGGERS | {R.DISTRICT_AUDITOR}
 
 # (path template, allowed roles, is_api)

@@ -249,6 +249,15 @@ def _list(template: str, *, mine: bool):
         args = schema.load(exc.valid_data or {}, unknown=ma.EXCLUDE)
     if mine:
         args["reported_by_me"] = True
+    student_local_id = request.args.get("student", "").strip()
+    if student_local_id:  # staff know students by their district id, not our row number
+        found = db.session.scalar(
+            sa.select(Student.id).where(
+                Student.district_id == current_user.district_id,
+                sa.func.lower(Student.local_id) == student_local_id.lower(),
+            )
+        )
+        args["student_id"] = found or -1
     page = services.list_incidents(current_user, tz=ZoneInfo(current_user.district.time_zone), **args)
     return render_template(
         template,

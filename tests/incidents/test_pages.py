@@ -61,9 +61,17 @@ def test_teacher_logs_a_minor_incident_and_finds_it_in_my_incidents(app, client,
 def test_errors_come_back_beside_their_fields_with_everything_kept(app, client, lincoln):
     sign_in(client, lincoln.teacher)
     _, tokens = open_form(client)
-    data = minor_incident(lincoln, tokens, description="", location="", behaviors=[],
-                          occurred_date="2099-01-01", threat_made="y", threat_words="",
-                          **{f"clinician_{lincoln.student}": "y"})
+    data = minor_incident(
+        lincoln,
+        tokens,
+        description="",
+        location="",
+        behaviors=[],
+        occurred_date="2099-01-01",
+        threat_made="y",
+        threat_words="",
+        **{f"clinician_{lincoln.student}": "y"},
+    )
     response = client.post("/incidents/new", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -99,26 +107,38 @@ def test_student_of_another_school_is_refused_on_the_form(app, client, lincoln):
     _, tokens = open_form(client)
     data = minor_incident(lincoln, tokens, student_ids=[str(lincoln.outsider)])
     response = client.post("/incidents/new", data=data)
-    assert response.status_code == 422 and "not a student of Lincoln Middle" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "not a student of Lincoln Middle" in response.get_data(
+        as_text=True
+    )
     assert count(app) == 0
 
 
-def test_student_finder_is_scoped_and_bounded(client, make, lincoln):
+def test_student_finder_is_scoped_and_bounded(app, client, make, lincoln):
     for n in range(30):
         make.student(lincoln.school, first_name=f"Reyna{n}", last_name="Many")
     sign_in(client, lincoln.teacher)
     found = client.get("/incidents/student-search?q=rey").get_json()
     assert 1 <= len(found) <= 15
     assert client.get("/incidents/student-search?q=stone").get_json() == []  # other school
-    by_id = client.get("/incidents/student-search?q=T00004").get_json()
+    from caseflow.people.models import Student
+
+    with app.app_context():
+        local_id = db.session.get(Student, lincoln.student).local_id
+    by_id = client.get(f"/incidents/student-search?q={local_id}").get_json()
     assert [s["id"] for s in by_id] == [lincoln.student]
 
 
 def test_finding_a_student_without_javascript_keeps_the_form(client, lincoln):
     sign_in(client, lincoln.teacher)
     _, tokens = open_form(client)
-    data = minor_incident(lincoln, tokens, student_ids=[], student_q="cole", action="find",
-                          description="Half-written description")
+    data = minor_incident(
+        lincoln,
+        tokens,
+        student_ids=[],
+        student_q="cole",
+        action="find",
+        description="Half-written description",
+    )
     page = client.post("/incidents/new", data=data).get_data(as_text=True)
     assert "Ben" in page and "Half-written description" in page
     assert f'name="student_ids" value="{lincoln.classmate}"' in page
@@ -130,9 +150,12 @@ def test_reporter_edits_until_routed_then_adds_an_addendum(app, client, lincoln)
     location = client.post("/incidents/new", data=minor_incident(lincoln, tokens)).headers["Location"]
     incident_id = int(location.rsplit("/", 1)[1])
     edit_page = client.get(f"/incidents/{incident_id}/edit").get_data(as_text=True)
-    data = minor_incident(lincoln, {"csrf_token": _token(edit_page, "csrf_token")},
-                          description="Corrected: talked over the lesson after three reminders.",
-                          version=_token(edit_page, "version"))
+    data = minor_incident(
+        lincoln,
+        {"csrf_token": _token(edit_page, "csrf_token")},
+        description="Corrected: talked over the lesson after three reminders.",
+        version=_token(edit_page, "version"),
+    )
     assert client.post(f"/incidents/{incident_id}/edit", data=data).status_code == 302
     # A second save from the same, now stale, page is refused rather than overwriting.
     stale = client.post(f"/incidents/{incident_id}/edit", data={**data, "description": "Stale"})
@@ -144,8 +167,10 @@ def test_reporter_edits_until_routed_then_adds_an_addendum(app, client, lincoln)
         db.session.commit()
     assert client.get(f"/incidents/{incident_id}/edit").status_code == 302  # back to the incident
     detail = client.get(f"/incidents/{incident_id}").get_data(as_text=True)
-    response = client.post(f"/incidents/{incident_id}/addenda",
-                           data={"csrf_token": _token(detail, "csrf_token"), "text": "The parent called back."})
+    response = client.post(
+        f"/incidents/{incident_id}/addenda",
+        data={"csrf_token": _token(detail, "csrf_token"), "text": "The parent called back."},
+    )
     assert response.status_code == 302
     assert "The parent called back." in client.get(f"/incidents/{incident_id}").get_data(as_text=True)
 
@@ -155,7 +180,9 @@ def test_empty_addendum_is_a_field_error(client, lincoln):
     _, tokens = open_form(client)
     location = client.post("/incidents/new", data=minor_incident(lincoln, tokens)).headers["Location"]
     detail = client.get(location).get_data(as_text=True)
-    response = client.post(f"{location}/addenda", data={"csrf_token": _token(detail, "csrf_token"), "text": " "})
+    response = client.post(
+        f"{location}/addenda", data={"csrf_token": _token(detail, "csrf_token"), "text": " "}
+    )
     assert response.status_code == 422
 
 
@@ -170,8 +197,12 @@ def test_administrator_sees_school_incidents_with_filters(app, client, make, lin
     assert "2 incidents" in page
     filtered = admin_client.get("/incidents?behavior=defiance").get_data(as_text=True)
     assert "1 incident" in filtered and "Defiance" in filtered
-    by_student = admin_client.get(f"/incidents?student_id={lincoln.classmate}").get_data(as_text=True)
-    assert "0 incidents" in by_student
+    from caseflow.people.models import Student
+
+    with app.app_context():
+        ana, ben = (db.session.get(Student, i).local_id for i in (lincoln.student, lincoln.classmate))
+    assert "0 incidents" in admin_client.get(f"/incidents?student={ben}").get_data(as_text=True)
+    assert "2 incidents" in admin_client.get(f"/incidents?student={ana.lower()}").get_data(as_text=True)
 
 
 def test_other_teachers_cannot_open_an_incident(app, client, make, lincoln):
