@@ -24,8 +24,11 @@ from types import MappingProxyType
 from typing import Any
 
 import marshmallow as ma
-import yaml
 from marshmallow import fields, validate
+
+from caseflow.yamldoc import YamlDocument as _Document
+from caseflow.yamldoc import line_of as _line_of
+from caseflow.yamldoc import read_yaml as _read
 
 BEHAVIORS_FILE = "behaviors.yaml"
 CODES_FILE = "codes.yaml"
@@ -112,116 +115,6 @@ class Taxonomy:
 
     def major_behaviors(self) -> tuple[Behavior, ...]:
         return tuple(b for b in self.behaviors.values() if b.level == "major")
-
-
-# --------------------------------------------------------------------------- YAML reading
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one mapping (PyYAML keeps the last)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-            seen.add(key)
-        except TypeError:  # an unhashable key; construct_mapping reports it
-            continue
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                f"found duplicate key {key!r}",
-                key_node.start_mark,
-            )
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-@dataclass
-class _Document:
-    path: Path
-    raw: bytes
-    data: Any = None
-    node: yaml.Node | None = None
-    ok: bool = False
-
-
-def _read(path: Path, errors: list[str]) -> _Document | None:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        errors.append(f"{path}: file not found")
-        return None
-    except OSError as exc:
-        errors.append(f"{path}: cannot read the file: {exc.strerror or exc}")
-        return None
-    doc = _Document(path=path, raw=raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        errors.append(f"{path}: not UTF-8 text (byte {exc.start})")
-        return doc
-    loader = _StrictLoader(text)
-    try:
-        doc.node = loader.get_single_node()
-        doc.data = loader.construct_document(doc.node) if doc.node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-        reason = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        errors.append(f"{where}: YAML syntax error: {reason}{context}")
-        return doc
-    except yaml.YAMLError as exc:
-        errors.append(f"{path}: YAML syntax error: {exc}")
-        return doc
-    finally:
-        loader.dispose()
-    doc.ok = True
-    return doc
-
-
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    """The node under `key` (a mapping key or a sequence index), or None."""
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                return value_node
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        return node.value[key]
-    return None
-
-
-def _key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                return key_node
-    return None
-
-
-def _line_of(root: yaml.Node | None, path: tuple[str | int, ...]) -> int | None:
-    """1-based line of the deepest node found along `path` (a key's own line for the last key)."""
-    node, line = root, None
-    for i, part in enumerate(path):
-        if i == len(path) - 1 and isinstance(part, str):
-            key_node = _key_node(node, part)
-            if key_node is not None:
-                return key_node.start_mark.line + 1
-        child = _child(node, part)
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
 
 
 # --------------------------------------------------------------------------- validation schemas
