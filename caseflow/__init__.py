@@ -51,6 +51,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     web.register_blueprints(app)
     cli.register_commands(app)
 
+    _load_workflows()
     if app.config.get("CHECK_DATABASE_AT_START", not app.testing):
         _check_database(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -62,7 +63,21 @@ def _register_models() -> None:
     import caseflow.audit.models  # noqa: F401
     import caseflow.auth.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
+    import caseflow.triage.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
+
+
+def _load_workflows() -> None:
+    """The app never runs on a half-valid rule set: any error in workflows/ stops the start."""
+    from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
+    from caseflow.rules.loader import RuleSetError
+    from caseflow.triage.ruleset import activate
+
+    try:
+        get_taxonomy()
+        activate()
+    except (TaxonomyError, RuleSetError) as exc:
+        raise ConfigError(f"the rules in workflows/ are not valid:\n{exc}") from None
 
 
 def _check_config(app: Flask) -> None:

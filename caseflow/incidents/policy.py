@@ -2,9 +2,11 @@
 
 - Anyone with `incident.create` logs incidents for the schools they serve.
 - The reporter reads what they logged ("My incidents"); `incident.read_school` (administrators,
-  district auditors) reads every incident of the schools they serve.
-- Only the reporter edits, and only until the incident is routed; after that a correction is
-  an addendum, by the reporter or a school administrator, never a silent edit.
+  district auditors) and `decision.override` (counselors, who review triage) read every
+  incident of the schools they serve, with its triage decisions.
+- Only the reporter edits, and only until someone starts working on the incident (a case is
+  opened for it); each edit is triaged again. After that a correction is an addendum, by the
+  reporter or a school administrator, never a silent edit.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ import sqlalchemy as sa
 from caseflow.auth.permissions import Permission
 from caseflow.incidents.models import Incident
 
+# Statuses in which nobody has started working on the incident yet.
+EDITABLE_STATUSES = frozenset({"logged", "routed"})
+
 
 def can_log_for_school(user, school_id: int) -> bool:
     return user.is_authenticated and user.can(Permission.INCIDENT_CREATE) and user.serves_school(school_id)
 
 
+def can_see_decisions(user) -> bool:
+    """Triage decisions (tiers, routes and why) are for the people who review them, not reporters."""
+    return user.can(Permission.INCIDENT_READ_SCHOOL) or user.can(Permission.DECISION_OVERRIDE)
+
+
 def _reads_school(user, incident: Incident) -> bool:
     return (
-        user.can(Permission.INCIDENT_READ_SCHOOL)
+        can_see_decisions(user)
         and user.district_id == incident.district_id
         and user.serves_school(incident.school_id)
     )
@@ -34,7 +44,9 @@ def can_read_incident(user, incident: Incident) -> bool:
 
 
 def can_edit_incident(user, incident: Incident) -> bool:
-    return user.is_authenticated and incident.reported_by_id == user.id and incident.status == "logged"
+    return (
+        user.is_authenticated and incident.reported_by_id == user.id and incident.status in EDITABLE_STATUSES
+    )
 
 
 def can_add_addendum(user, incident: Incident) -> bool:
@@ -50,7 +62,7 @@ def visible_incidents(user) -> sa.Select:
     if not user.is_authenticated:
         return stmt.where(sa.false())
     mine = Incident.reported_by_id == user.id
-    if user.can(Permission.INCIDENT_READ_SCHOOL):
+    if can_see_decisions(user):
         school = Incident.district_id == user.district_id
         if not user.district_wide:
             school = sa.and_(school, Incident.school_id.in_(user.school_ids or {-1}))

@@ -36,6 +36,7 @@ from caseflow.incidents.policy import (
 )
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
+from caseflow.triage.services import route_incident
 
 # Clocks disagree a little; an incident "in the future" by more than this is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -43,7 +44,7 @@ OLDEST = timedelta(days=366)
 
 STATUS_SUMMARIES = {
     "logged": "Logged. Not yet reviewed by the student-support team.",
-    "routed": "Reviewed and routed to the student-support team.",
+    "routed": "Routed to the student-support team.",
     "case_open": "A member of the student-support team is working with the student.",
     "resolved": "Resolved by the student-support team.",
 }
@@ -227,6 +228,7 @@ def create_incident(
     db.session.add(incident)
     db.session.flush()
     record(actor, "incident.created", incident, changes=_audit_state(incident), now=now)
+    route_incident(incident, now=now)
     return incident, True
 
 
@@ -235,13 +237,13 @@ def update_incident(
 ) -> Incident:
     """The reporter corrects an incident that has not been routed yet.
 
-    Raises Forbidden after routing (corrections are addenda then) or for anyone else, Conflict
+    Raises Forbidden once someone works on it (corrections are addenda then) or for anyone else, Conflict
     when `version` is not the one stored (someone saved in between), ValidationFailed per field.
     """
     now = now or now_utc()
     if not can_edit_incident(actor, incident):
         raise Forbidden(
-            "Only the reporter may edit an incident, and only until it is routed. Add an addendum."
+            "Only the reporter may edit an incident, and only until someone starts working on it. Add an addendum."
         )
     if version != incident.version:
         raise Conflict("The incident was changed since you opened it. Reload it and make your change again.")
@@ -254,6 +256,7 @@ def update_incident(
     changes = diff(before, _audit_state(incident))
     if changes:
         record(actor, "incident.updated", incident, changes=changes, now=now)
+        route_incident(incident, now=now)  # the corrected facts are triaged again
     return incident
 
 

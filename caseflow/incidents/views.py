@@ -166,7 +166,7 @@ def new():
 def edit(incident_id: int):
     incident = services.get_incident_for(current_user, incident_id)
     if not can_edit_incident(current_user, incident):
-        flash("This incident has been routed: add a correction as an addendum instead.", "info")
+        flash("Someone is already working on this incident: add a correction as an addendum.", "info")
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     tz = ZoneInfo(incident.school.time_zone)
     if request.method == "GET":

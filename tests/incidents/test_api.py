@@ -26,7 +26,7 @@ def test_teacher_logs_an_incident(app, client, lincoln, payload, api_token):
     response = post(client, headers, payload(immediate_actions=["redirected", "parent_called"]))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["status"] == "logged" and body["behaviors"] == ["disruption"]
+    assert body["status"] == "routed" and body["behaviors"] == ["disruption"]
     assert body["students"][0]["student_id"] == lincoln.student
     assert body["immediate_actions"] == ["redirected", "parent_called"]
     assert response.headers["Location"].endswith(f"/api/v1/incidents/{body['id']}")
@@ -233,7 +233,9 @@ def test_reading_incidents_respects_role_and_school(app, client, make, lincoln, 
     readers = {
         "reporter": (lincoln.teacher, 200),
         "another teacher": (make.user("teacher", schools=[lincoln.school]), 404),
-        "counselor": (make.user("counselor", schools=[lincoln.school]), 404),
+        "counselor (reviews triage)": (make.user("counselor", schools=[lincoln.school]), 200),
+        "counselor elsewhere": (make.user("counselor", schools=[lincoln.other_school]), 404),
+        "social worker": (make.user("social_worker", schools=[lincoln.school]), 404),
         "administrator": (make.user("administrator", schools=[lincoln.school]), 200),
         "administrator elsewhere": (make.user("administrator", schools=[lincoln.other_school]), 404),
         "district auditor": (make.user("district_auditor", district_wide=True), 200),
@@ -260,7 +262,7 @@ def test_list_filters_and_paginates(app, client, make, lincoln, payload, api_tok
     assert body["items"][0]["occurred_at"] > body["items"][1]["occurred_at"]
     assert client.get("/api/v1/incidents?location=Cafeteria%20area", headers=admin).get_json()["total"] == 1
     mine = client.get("/api/v1/incidents", headers=headers).get_json()
-    assert mine["total"] == 4 and mine["items"][0]["status_summary"].startswith("Logged")
+    assert mine["total"] == 4 and mine["items"][0]["status_summary"].startswith("Routed")
     other = api_token(make.user("teacher", schools=[lincoln.school]))
     assert client.get("/api/v1/incidents", headers=other).get_json()["total"] == 0
     bad = client.get("/api/v1/incidents?per_page=500&status=lost", headers=admin)

@@ -53,9 +53,13 @@ def test_teacher_logs_a_minor_incident_and_finds_it_in_my_incidents(app, client,
     response = client.post("/incidents/new", data=minor_incident(lincoln, tokens))
     assert response.status_code == 302
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Incident logged" in detail and "Ana Reyes" in detail and "Not yet reviewed" in detail
+    assert (
+        "Incident logged" in detail
+        and "Ana Reyes" in detail
+        and "Routed to the student-support team" in detail
+    )
     mine = client.get("/incidents/mine").get_data(as_text=True)
-    assert "Disruption" in mine and "Ana Reyes" in mine and "Logged" in mine
+    assert "Disruption" in mine and "Ana Reyes" in mine and "Routed" in mine
 
 
 def test_errors_come_back_beside_their_fields_with_everything_kept(app, client, lincoln):
@@ -144,7 +148,7 @@ def test_finding_a_student_without_javascript_keeps_the_form(client, lincoln):
     assert f'name="student_ids" value="{lincoln.classmate}"' in page
 
 
-def test_reporter_edits_until_routed_then_adds_an_addendum(app, client, lincoln):
+def test_reporter_edits_until_work_starts_then_adds_an_addendum(app, client, lincoln):
     sign_in(client, lincoln.teacher)
     _, tokens = open_form(client)
     location = client.post("/incidents/new", data=minor_incident(lincoln, tokens)).headers["Location"]
@@ -163,7 +167,8 @@ def test_reporter_edits_until_routed_then_adds_an_addendum(app, client, lincoln)
     with app.app_context():
         incident = db.session.get(Incident, incident_id)
         assert incident.description.startswith("Corrected")
-        incident.status = "routed"
+        assert incident.status == "routed"  # triaged at once; still correctable
+        incident.status = "case_open"  # someone started working on it
         db.session.commit()
     assert client.get(f"/incidents/{incident_id}/edit").status_code == 302  # back to the incident
     detail = client.get(f"/incidents/{incident_id}").get_data(as_text=True)

@@ -1,0 +1,176 @@
+"""The facts triage rules may read, and computing them for one student in one incident.
+
+One registry defines every fact with its type (see caseflow.rules.facts). History facts count
+incidents in which the student was the one responsible, up to and including this incident,
+at the time the incident happened.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from caseflow.extensions import db
+from caseflow.incidents.models import (
+    INJURY_LEVELS,
+    STUDENT_ROLES,
+    Incident,
+    IncidentBehavior,
+    IncidentStudent,
+)
+from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.people.codes import GRADES
+from caseflow.rules.facts import Fact, FactRegistry, FactType
+
+ROUTES = {
+    "counselor": "the counselor",
+    "social_worker": "the social worker",
+    "psychologist": "the school psychologist",
+    "restorative_adviser": "the restorative-justice adviser",
+    "threat_team": "the threat-assessment team",
+    "administrator": "an administrator",
+    "teacher_follow_up": "the teacher (follow-up in class)",
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FIREARMS = frozenset({"Handgun", "Rifle/Shotgun", "Other Firearm"})
+SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
+
+
+@cache
+def triage_registry() -> FactRegistry:
+    """The triage facts, with the district's codes as the values rules may name."""
+    t = get_taxonomy()
+    text, text_set, boolean, integer = FactType.TEXT, FactType.TEXT_SET, FactType.BOOL, FactType.INT
+    return FactRegistry(
+        [
+            Fact("behaviors", text_set, "behaviors", frozenset(t.behaviors)),
+            Fact("behavior_levels", text_set, "behavior levels", frozenset({"minor", "major"})),
+            Fact("ordinary_discipline_only", boolean, "only ordinary-discipline behaviors"),
+            Fact("location", text, "location", frozenset(t.locations)),
+            Fact("weapon", text, "weapon", frozenset(t.weapons) | {"none"}),
+            Fact("weapon_involved", boolean, "a weapon was involved"),
+            Fact("firearm_involved", boolean, "a firearm was involved"),
+            Fact("injury", text, "injury", frozenset(INJURY_LEVELS)),
+            Fact("threat_made", boolean, "a threat was made"),
+            Fact("immediate_actions", text_set, "actions already taken", frozenset(t.immediate_actions)),
+            Fact("students_involved", integer, "students involved"),
+            Fact("role", text, "the student's role", frozenset(STUDENT_ROLES)),
+            Fact("with_clinician", boolean, "a clinician was working with the student"),
+            Fact("incidents_7d", integer, "incidents in the last 7 days"),
+            Fact("incidents_30d", integer, "incidents in the last 30 days"),
+            Fact("incidents_90d", integer, "incidents in the last 90 days"),
+            Fact("major_incidents_school_year", integer, "major incidents this school year"),
+            Fact("current_tier", integer, "current MTSS tier"),
+            Fact("idea_eligible", boolean, "has an IEP (IDEA)"),
+            Fact("section_504", boolean, "has a Section 504 plan"),
+            Fact("english_learner", boolean, "English learner"),
+            Fact("grade", text, "grade", frozenset(GRADES) | {"unknown"}),
+            Fact("hour", integer, "hour of the day"),
+            Fact("weekday", text, "weekday", frozenset(WEEKDAYS)),
+        ]
+    )
+
+
+def school_year_start(day: date) -> date:
+    year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+    return date(year, SCHOOL_YEAR_START_MONTH, 1)
+
+
+def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict[str, int]]:
+    """Per student: incidents as the one responsible in the last 7/30/90 days and major ones this
+    school year, counted up to and including `at`. One query for all the students."""
+    major_codes = [b.code for b in get_taxonomy().major_behaviors()]
+    year_start = datetime.combine(school_year_start(at.astimezone(tz).date()), datetime.min.time(), tzinfo=tz)
+    since = min(at - timedelta(days=90), year_start)
+    is_major = sa.exists().where(
+        IncidentBehavior.incident_id == Incident.id, IncidentBehavior.behavior_code.in_(major_codes)
+    )
+
+    def within(days: int):
+        return sa.func.sum(sa.case((Incident.occurred_at > at - timedelta(days=days), 1), else_=0))
+
+    rows = db.session.execute(
+        sa.select(
+            IncidentStudent.student_id,
+            within(7),
+            within(30),
+            within(90),
+            sa.func.sum(sa.case((sa.and_(Incident.occurred_at >= year_start, is_major), 1), else_=0)),
+        )
+        .join(Incident, Incident.id == IncidentStudent.incident_id)
+        .where(
+            IncidentStudent.student_id.in_(student_ids),
+            IncidentStudent.role == "responsible",
+            Incident.occurred_at > since,
+            Incident.occurred_at <= at,
+        )
+        .group_by(IncidentStudent.student_id)
+    ).all()
+    counts = {
+        sid: {"incidents_7d": 0, "incidents_30d": 0, "incidents_90d": 0, "major_incidents_school_year": 0}
+        for sid in student_ids
+    }
+    for sid, d7, d30, d90, major in rows:
+        counts[sid] = {
+            "incidents_7d": int(d7 or 0),
+            "incidents_30d": int(d30 or 0),
+            "incidents_90d": int(d90 or 0),
+            "major_incidents_school_year": int(major or 0),
+        }
+    return counts
+
+
+def incident_facts(incident: Incident) -> dict:
+    """The facts every student of `incident` shares."""
+    t = get_taxonomy()
+    codes = incident.behavior_codes
+    local = incident.occurred_at.astimezone(ZoneInfo(incident.school.time_zone))
+    weapon = incident.weapon_code or "none"
+    return {
+        "behaviors": frozenset(codes),
+        "behavior_levels": frozenset(t.behavior(c).level for c in codes),
+        "ordinary_discipline_only": t.is_ordinary_discipline(codes),
+        "location": incident.location_code,
+        "weapon": weapon,
+        "weapon_involved": weapon != "none" or bool({"weapon_possession", "firearm_possession"} & set(codes)),
+        "firearm_involved": weapon in FIREARMS or "firearm_possession" in codes,
+        "injury": incident.injury,
+        "threat_made": incident.threat_made,
+        "immediate_actions": frozenset(incident.action_codes),
+        "students_involved": len(incident.students),
+        "hour": local.hour,
+        "weekday": WEEKDAYS[local.weekday()],
+    }
+
+
+def student_facts(shared: dict, involvement: IncidentStudent, history: dict[str, int]) -> dict:
+    """All the facts for one student of the incident."""
+    student = involvement.student
+    return {
+        **shared,
+        **history,
+        "role": involvement.role,
+        "with_clinician": involvement.with_clinician,
+        "current_tier": student.mtss_tier,
+        "idea_eligible": student.idea_eligible,
+        "section_504": student.section_504,
+        "english_learner": student.english_learner,
+        "grade": student.grade or "unknown",
+    }
+
+
+def facts_to_json(facts: dict) -> dict:
+    return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in facts.items()}
+
+
+def facts_from_json(data: dict) -> dict:
+    """Stored facts back into the types the engine reads (sets for TEXT_SET facts)."""
+    registry = triage_registry()
+    out = {}
+    for fact in registry:
+        value = data.get(fact.name)
+        out[fact.name] = frozenset(value or ()) if fact.type is FactType.TEXT_SET else value
+    return out

@@ -1,0 +1,253 @@
+"""Triage: a decision for every student of an incident, its explanation, and overrides.
+
+`route_incident` runs in the transaction that stores or corrects the incident, so an incident
+is never stored without its decisions. A decision may raise a student's tier; only a person
+(an override) lowers it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from caseflow.audit.services import record
+from caseflow.auth.permissions import Permission
+from caseflow.db import now_utc
+from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from caseflow.extensions import db
+from caseflow.incidents.models import Incident
+from caseflow.rules.engine import PRIORITIES, Outcome
+from caseflow.triage.facts import ROUTES, facts_to_json, history_counts, incident_facts, student_facts
+from caseflow.triage.facts import triage_registry
+from caseflow.triage.models import TriageDecision
+from caseflow.triage.ruleset import current_rules
+
+
+def _matches_json(outcome: Outcome) -> list[dict]:
+    registry = triage_registry()
+    out = []
+    for match in outcome.matches:
+        data = match.as_dict()
+        # The words shown to staff are fixed when the decision is made.
+        data["because"] = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
+        out.append(data)
+    return out
+
+
+def _raise_tier(actor, student, tier: int, decision: TriageDecision, now: datetime) -> None:
+    if tier > student.mtss_tier:
+        before = student.mtss_tier
+        student.mtss_tier = tier
+        record(
+            actor,
+            "student.tier_raised",
+            student,
+            student_id=student.id,
+            now=now,
+            changes={"mtss_tier": {"before": before, "after": tier}, "decision_id": decision.id},
+        )
+
+
+def route_incident(incident: Incident, *, now: datetime | None = None, actor=None) -> list[TriageDecision]:
+    """Decide tier, routes and priority for every student of `incident` with the current rules.
+
+    Earlier rule decisions of the incident (after a correction) are replaced; a person's
+    override is kept, since a person has reviewed it.
+    """
+    now = now or now_utc()
+    rules = current_rules()
+    shared = incident_facts(incident)
+    student_ids = [s.student_id for s in incident.students]
+    history = history_counts(student_ids, incident.occurred_at, ZoneInfo(incident.school.time_zone))
+    existing = {
+        d.student_id: d
+        for d in db.session.scalars(
+            sa.select(TriageDecision).where(
+                TriageDecision.incident_id == incident.id, TriageDecision.is_current
+            )
+        )
+    }
+    for student_id, old in existing.items():
+        if student_id not in student_ids or old.kind == "rules":
+            old.is_current = False
+    db.session.flush()
+    decisions = []
+    for involvement in incident.students:
+        old = existing.get(involvement.student_id)
+        if old is not None and old.kind == "override":
+            decisions.append(old)
+            continue
+        facts = student_facts(shared, involvement, history[involvement.student_id])
+        outcome = rules.evaluate(facts)
+        decision = TriageDecision(
+            incident_id=incident.id,
+            student_id=involvement.student_id,
+            kind="rules",
+            tier=outcome.tier,
+            routes=list(outcome.routes),
+            priority=outcome.priority,
+            matches=_matches_json(outcome),
+            notes=[list(n) for n in outcome.notes],
+            facts=facts_to_json(facts),
+            ruleset_version=rules.version,
+            ruleset_hash=rules.content_hash,
+            decided_at=now,
+            replaces_id=old.id if old else None,
+            is_current=True,
+        )
+        db.session.add(decision)
+        db.session.flush()
+        _raise_tier(actor, involvement.student, outcome.tier, decision, now)
+        decisions.append(decision)
+    if incident.status == "logged":
+        incident.status = "routed"
+    record(
+        actor,
+        "incident.triaged",
+        incident,
+        now=now,
+        changes={
+            "ruleset": rules.version,
+            "ruleset_hash": rules.content_hash,
+            "decisions": [[d.student_id, d.tier, d.routes, d.priority] for d in decisions],
+        },
+    )
+    return decisions
+
+
+def current_decisions(incident_ids: list[int]) -> dict[int, list[TriageDecision]]:
+    """The current decisions of several incidents, in one query."""
+    out: dict[int, list[TriageDecision]] = {i: [] for i in incident_ids}
+    if not incident_ids:
+        return out
+    rows = db.session.scalars(
+        sa.select(TriageDecision)
+        .where(TriageDecision.incident_id.in_(incident_ids), TriageDecision.is_current)
+        .order_by(TriageDecision.id)
+    )
+    for decision in rows:
+        out[decision.incident_id].append(decision)
+    return out
+
+
+def explain(decision: TriageDecision) -> list[str]:
+    """Plain-language reasons: 'Routed to the counselor because: incidents in the last 30 days: 3
+    (rule repeated-minor)'."""
+    if decision.kind == "override":
+        who = decision.decided_by.full_name if decision.decided_by else "a staff member"
+        routes = ", ".join(ROUTES[r] for r in decision.routes) or "no one"
+        return [f"Set by {who} to Tier {decision.tier}, routed to {routes}: {decision.reason}"]
+    lines = []
+    for route in decision.routes:
+        reasons = [
+            f"{'; '.join(m['because']) or m['description']} (rule {m['rule']})"
+            for m in decision.matches
+            if route in m["routes"]
+        ]
+        lines.append(f"Routed to {ROUTES[route]} because: {' and '.join(reasons)}")
+    tier_rules = [m for m in decision.matches if m["tier"] == decision.tier]
+    if tier_rules:
+        lines.append(
+            f"Tier {decision.tier} because: "
+            + " and ".join(
+                f"{'; '.join(m['because']) or m['description']} (rule {m['rule']})" for m in tier_rules
+            )
+        )
+    elif not decision.matches:
+        lines.append("No rule matched: Tier 1, no route.")
+    return lines
+
+
+def can_override(user, incident: Incident) -> bool:
+    return (
+        user.is_authenticated
+        and user.can(Permission.DECISION_OVERRIDE)
+        and user.district_id == incident.district_id
+        and user.serves_school(incident.school_id)
+    )
+
+
+def override_decision(
+    *,
+    actor,
+    decision: TriageDecision,
+    tier: int,
+    routes: list[str],
+    priority: str,
+    reason: str,
+    now: datetime | None = None,
+) -> TriageDecision:
+    """A counselor's or administrator's review: a new decision replacing `decision`.
+
+    The student's tier becomes the reviewed tier (a person may lower it). Raises Forbidden,
+    Conflict (not the current decision), ValidationFailed (per field).
+    """
+    now = now or now_utc()
+    incident = db.session.get(Incident, decision.incident_id)
+    if not can_override(actor, incident):
+        raise Forbidden("Only a counselor or an administrator of this school may change a triage decision.")
+    if not decision.is_current:
+        raise Conflict(
+            "This decision has already been replaced. Reload the incident and review the current one."
+        )
+    fields = {}
+    if tier not in (1, 2, 3):
+        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+    if unknown := [r for r in routes if r not in ROUTES]:
+        fields["routes"] = [f"Unknown route: {', '.join(unknown)}."]
+    if priority not in PRIORITIES:
+        fields["priority"] = ["Choose routine, soon or urgent."]
+    if not reason or not reason.strip():
+        fields["reason"] = ["Write why you are changing the decision."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    decision.is_current = False
+    db.session.flush()
+    new = TriageDecision(
+        incident_id=decision.incident_id,
+        student_id=decision.student_id,
+        kind="override",
+        tier=tier,
+        routes=list(dict.fromkeys(routes)),
+        priority=priority,
+        matches=[],
+        notes=[],
+        facts=decision.facts,
+        ruleset_version=decision.ruleset_version,
+        ruleset_hash=decision.ruleset_hash,
+        decided_at=now,
+        decided_by_id=actor.id,
+        reason=reason.strip(),
+        replaces_id=decision.id,
+        is_current=True,
+    )
+    db.session.add(new)
+    db.session.flush()
+    student = decision.student
+    before = student.mtss_tier
+    student.mtss_tier = tier
+    record(
+        actor,
+        "decision.overridden",
+        new,
+        student_id=student.id,
+        now=now,
+        changes={
+            "replaces": decision.id,
+            "tier": {"before": decision.tier, "after": tier},
+            "routes": {"before": decision.routes, "after": new.routes},
+            "priority": priority,
+            "reason": new.reason,
+            "student_tier": {"before": before, "after": tier},
+        },
+    )
+    return new
+
+
+def get_decision(decision_id: int) -> TriageDecision:
+    decision = db.session.get(TriageDecision, decision_id)
+    if decision is None:
+        raise NotFound("No such decision.")
+    return decision
