@@ -63,8 +63,8 @@ def _register_models() -> None:
     import caseflow.audit.models  # noqa: F401
     import caseflow.auth.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
-    import caseflow.triage.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
+    import caseflow.triage.models  # noqa: F401
 
 
 def _load_workflows() -> None:

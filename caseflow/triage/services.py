@@ -19,8 +19,14 @@ from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.rules.engine import PRIORITIES, Outcome
-from caseflow.triage.facts import ROUTES, facts_to_json, history_counts, incident_facts, student_facts
-from caseflow.triage.facts import triage_registry
+from caseflow.triage.facts import (
+    ROUTES,
+    facts_to_json,
+    history_counts,
+    incident_facts,
+    student_facts,
+    triage_registry,
+)
 from caseflow.triage.models import TriageDecision
 from caseflow.triage.ruleset import current_rules
 
