@@ -237,8 +237,9 @@ def update_incident(
 ) -> Incident:
     """The reporter corrects an incident that has not been routed yet.
 
-    Raises Forbidden once someone works on it (corrections are addenda then) or for anyone else, Conflict
-    when `version` is not the one stored (someone saved in between), ValidationFailed per field.
+    Raises Forbidden once someone works on it (corrections are addenda then) or for anyone
+    else, Conflict when `version` is not the one stored (someone saved in between),
+    ValidationFailed per field.
     """
     now = now or now_utc()
     if not can_edit_incident(actor, incident):

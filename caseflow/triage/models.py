@@ -24,7 +24,8 @@ class TriageDecision(db.Model):
         sa.CheckConstraint("tier IN (1, 2, 3)", name="tier"),
         # An override is a person's decision: it names the person and their written reason.
         sa.CheckConstraint(
-            "kind <> 'override' OR (decided_by_id IS NOT NULL AND reason IS NOT NULL AND replaces_id IS NOT NULL)",
+            "kind <> 'override' OR "
+            "(decided_by_id IS NOT NULL AND reason IS NOT NULL AND replaces_id IS NOT NULL)",
             name="override_has_author_and_reason",
         ),
         # One current decision per student per incident.
