@@ -244,7 +244,8 @@ def update_incident(
     now = now or now_utc()
     if not can_edit_incident(actor, incident):
         raise Forbidden(
-            "Only the reporter may edit an incident, and only until someone starts working on it. Add an addendum."
+            "Only the reporter may edit an incident, and only until someone starts working on it. "
+            "Add an addendum."
         )
     if version != incident.version:
         raise Conflict("The incident was changed since you opened it. Reload it and make your change again.")
