@@ -9,12 +9,14 @@ Factories open their own short application context and return plain values.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from caseflow import create_app
+from caseflow.db import now_utc
 from caseflow.extensions import db as _db
 from tests.helpers import PASSWORD, sign_in
 
@@ -273,3 +275,37 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+# Incidents -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lincoln(make):
+    school = make.school("Lincoln Middle", code="LMS")
+    other = make.school("Washington High", code="WHS")
+    return SimpleNamespace(
+        school=school,
+        other_school=other,
+        teacher=make.user("teacher", schools=[school]),
+        student=make.student(school, first_name="Ana", last_name="Reyes"),
+        classmate=make.student(school, first_name="Ben", last_name="Cole"),
+        outsider=make.student(other, first_name="Cy", last_name="Stone"),
+    )
+
+
+@pytest.fixture
+def payload(lincoln):
+    def _payload(**overrides):
+        body = {
+            "school_id": lincoln.school,
+            "occurred_at": (now_utc() - timedelta(hours=1)).isoformat(),
+            "location": "Classroom",
+            "behaviors": ["disruption"],
+            "description": "Knocked books off desks during the reading block and laughed.",
+            "students": [{"student_id": lincoln.student, "role": "responsible"}],
+        }
+        body.update(overrides)
+        return body
+
+    return _payload

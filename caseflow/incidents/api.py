@@ -13,10 +13,13 @@ from flask_smorest import Blueprint
 
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
-from caseflow.errors import DomainError, ValidationFailed
+from caseflow.db import transaction
+from caseflow.errors import DomainError, NotFound, ValidationFailed
 from caseflow.incidents import services
 from caseflow.incidents.intake import request_fingerprint, submit_incident
 from caseflow.incidents.schemas import IncidentInputSchema, IncidentQuerySchema, IncidentSchema
+from caseflow.triage.schemas import DecisionSchema, IncidentDetailSchema, OverrideInputSchema
+from caseflow.triage.services import get_decision, override_decision
 
 incidents_blp = Blueprint(
     "api_incidents", __name__, url_prefix="/api/v1/incidents", description="Behavioral incidents"
@@ -108,7 +111,24 @@ class IncidentCollection(MethodView):
 @incidents_blp.route("/<int:incident_id>")
 class IncidentItem(MethodView):
     @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
-    @incidents_blp.response(200, IncidentSchema)
+    @incidents_blp.response(200, IncidentDetailSchema)
     def get(self, incident_id: int):
-        """One incident the caller may read."""
+        """One incident the caller may read; with its triage decisions for those who review them."""
         return services.get_incident_for(current_user, incident_id)
+
+
+@incidents_blp.route("/<int:incident_id>/decisions/<int:decision_id>/override")
+class DecisionOverride(MethodView):
+    @permission_required(Permission.DECISION_OVERRIDE)
+    @require_json
+    @incidents_blp.arguments(OverrideInputSchema)
+    @incidents_blp.response(201, DecisionSchema)
+    def post(self, data, incident_id: int, decision_id: int):
+        """Replace a triage decision with a person's review: tier, routes, priority and a reason."""
+        incident = services.get_incident_for(current_user, incident_id)
+        decision = get_decision(decision_id)
+        if decision.incident_id != incident.id:
+            raise NotFound("No such decision for this incident.")
+        with transaction():
+            new = override_decision(actor=current_user, decision=decision, **data)
+        return new

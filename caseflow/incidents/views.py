@@ -15,18 +15,21 @@ from caseflow.auth.decorators import any_permission_required, permission_require
 from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
-from caseflow.errors import DomainError
+from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.forms import load_form
 from caseflow.incidents import services
 from caseflow.incidents.forms import form_to_payload, incident_to_form, to_int
 from caseflow.incidents.intake import submit_incident
 from caseflow.incidents.models import INCIDENT_STATUSES, STUDENT_ROLES, Incident
-from caseflow.incidents.policy import can_add_addendum, can_edit_incident
+from caseflow.incidents.policy import can_add_addendum, can_edit_incident, can_see_decisions
 from caseflow.incidents.schemas import AddendumInputSchema, IncidentInputSchema, IncidentQuerySchema
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
 from caseflow.people.policy import scope_students
+from caseflow.triage.facts import ROUTES
+from caseflow.triage.schemas import OverrideInputSchema
+from caseflow.triage.services import can_override, current_decisions, explain, get_decision, override_decision
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 SEARCH_LIMIT = 15
@@ -200,8 +203,14 @@ def edit(incident_id: int):
 @bp.route("/<int:incident_id>")
 @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
 def detail(incident_id: int):
-    incident = services.get_incident_for(current_user, incident_id)
-    return render_template(
+    return _detail(services.get_incident_for(current_user, incident_id))
+
+
+def _detail(incident: Incident, *, errors=None, raw=None, override=None, status: int = 200):
+    """The incident page. `override` = {"decision": id, "errors": {...}, "raw": {...}} after a
+    refused override, so that form comes back with what was typed."""
+    decisions = current_decisions([incident.id])[incident.id] if can_see_decisions(current_user) else []
+    page = render_template(
         "incidents/detail.html",
         incident=incident,
         taxonomy=get_taxonomy(),
@@ -209,9 +218,15 @@ def detail(incident_id: int):
         summary=services.status_summary(incident),
         can_edit=can_edit_incident(current_user, incident),
         can_add=can_add_addendum(current_user, incident),
-        errors={},
-        raw=None,
+        decisions=decisions,
+        explain=explain,
+        routes=ROUTES,
+        can_override=can_override(current_user, incident),
+        errors=errors or {},
+        raw=raw,
+        override=override or {},
     )
+    return page, status
 
 
 @bp.route("/<int:incident_id>/addenda", methods=["POST"])
@@ -228,17 +243,36 @@ def add_addendum(incident_id: int):
         else:
             flash("Addendum added.", "info")
             return redirect(url_for("incidents.detail", incident_id=incident.id))
-    return render_template(
-        "incidents/detail.html",
-        incident=incident,
-        taxonomy=get_taxonomy(),
-        tz=ZoneInfo(incident.school.time_zone),
-        summary=services.status_summary(incident),
-        can_edit=can_edit_incident(current_user, incident),
-        can_add=can_add_addendum(current_user, incident),
-        errors=errors,
-        raw=raw,
-    ), 422
+    return _detail(incident, errors=errors, raw=raw, status=422)
+
+
+@bp.route("/<int:incident_id>/decisions/<int:decision_id>/override", methods=["POST"])
+@permission_required(Permission.DECISION_OVERRIDE)
+def override(incident_id: int, decision_id: int):
+    """A counselor's or administrator's review of one student's triage decision."""
+    incident = services.get_incident_for(current_user, incident_id)
+    decision = get_decision(decision_id)
+    if decision.incident_id != incident.id:
+        raise NotFound("No such decision for this incident.")
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    data = {
+        **raw,
+        "routes": request.form.getlist("routes"),
+        "tier": to_int(raw.get("tier")) or raw.get("tier"),
+    }
+    try:
+        values = OverrideInputSchema().load(data)
+        with transaction():
+            override_decision(actor=current_user, decision=decision, **values)
+    except ma.ValidationError as exc:
+        errors, status = exc.messages, 422
+    except DomainError as exc:
+        errors, status = exc.fields or {"_schema": [exc.message]}, exc.status
+    else:
+        flash("Decision changed. Your reason is recorded.", "info")
+        return redirect(url_for("incidents.detail", incident_id=incident.id))
+    state = {"decision": decision.id, "errors": errors, "raw": {**raw, "routes": data["routes"]}}
+    return _detail(incident, override=state, status=status)
 
 
 def _list(template: str, *, mine: bool):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -58,9 +59,13 @@ class Fact:
     type: FactType
     label: str
     choices: frozenset[str] | None = None  # for TEXT and TEXT_SET: the codes allowed in rules
+    # How to say the fact with its value in an explanation; returning None leaves it unsaid.
+    words: Callable[[object], str | None] | None = field(default=None, compare=False)
 
-    def phrase(self, value) -> str:
-        """The fact and its value in words: 'incidents in the last 30 days: 3'."""
+    def phrase(self, value) -> str | None:
+        """The fact and its value in words: '3 incidents in the last 30 days'."""
+        if self.words is not None:
+            return self.words(value)
         if self.type is FactType.BOOL:
             return f"{self.label}: {'yes' if value else 'no'}"
         if self.type is FactType.TEXT_SET:

@@ -39,6 +39,18 @@ FIREARMS = frozenset({"Handgun", "Rifle/Shotgun", "Other Firearm"})
 SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
 
 
+def _count(what: str):
+    return lambda n: f"{n} {what if n == 1 else what.replace('incident', 'incidents')}"
+
+
+def _flag(yes: str, no: str):
+    return lambda value: yes if value else no
+
+
+def _codes(what: str):
+    return lambda values: f"{what}: {', '.join(sorted(values)).replace('_', ' ') or 'none'}"
+
+
 @cache
 def triage_registry() -> FactRegistry:
     """The triage facts, with the district's codes as the values rules may name."""
@@ -46,26 +58,80 @@ def triage_registry() -> FactRegistry:
     text, text_set, boolean, integer = FactType.TEXT, FactType.TEXT_SET, FactType.BOOL, FactType.INT
     return FactRegistry(
         [
-            Fact("behaviors", text_set, "behaviors", frozenset(t.behaviors)),
-            Fact("behavior_levels", text_set, "behavior levels", frozenset({"minor", "major"})),
-            Fact("ordinary_discipline_only", boolean, "only ordinary-discipline behaviors"),
+            Fact("behaviors", text_set, "behaviors", frozenset(t.behaviors), _codes("behavior")),
+            Fact(
+                "behavior_levels",
+                text_set,
+                "behavior levels",
+                frozenset({"minor", "major"}),
+                lambda v: " and ".join(f"a {level} behavior" for level in sorted(v, reverse=True)) or None,
+            ),
+            Fact(
+                "ordinary_discipline_only",
+                boolean,
+                "only ordinary-discipline behaviors",
+                words=_flag("only ordinary-discipline behaviors", "not only ordinary-discipline behaviors"),
+            ),
             Fact("location", text, "location", frozenset(t.locations)),
             Fact("weapon", text, "weapon", frozenset(t.weapons) | {"none"}),
-            Fact("weapon_involved", boolean, "a weapon was involved"),
-            Fact("firearm_involved", boolean, "a firearm was involved"),
+            Fact(
+                "weapon_involved",
+                boolean,
+                "a weapon was involved",
+                words=_flag("a weapon was involved", "no weapon"),
+            ),
+            Fact(
+                "firearm_involved",
+                boolean,
+                "a firearm was involved",
+                words=_flag("a firearm was involved", "no firearm"),
+            ),
             Fact("injury", text, "injury", frozenset(INJURY_LEVELS)),
-            Fact("threat_made", boolean, "a threat was made"),
+            Fact("threat_made", boolean, "a threat was made", words=_flag("a threat was made", "no threat")),
             Fact("immediate_actions", text_set, "actions already taken", frozenset(t.immediate_actions)),
             Fact("students_involved", integer, "students involved"),
-            Fact("role", text, "the student's role", frozenset(STUDENT_ROLES)),
-            Fact("with_clinician", boolean, "a clinician was working with the student"),
-            Fact("incidents_7d", integer, "incidents in the last 7 days"),
-            Fact("incidents_30d", integer, "incidents in the last 30 days"),
-            Fact("incidents_90d", integer, "incidents in the last 90 days"),
-            Fact("major_incidents_school_year", integer, "major incidents this school year"),
+            Fact(
+                "role",
+                text,
+                "the student's role",
+                frozenset(STUDENT_ROLES),
+                lambda role: None if role == "responsible" else f"the student was {role}",
+            ),
+            Fact(
+                "with_clinician",
+                boolean,
+                "a clinician was working with the student",
+                words=_flag("a clinician was working with the student", "no clinician with the student"),
+            ),
+            Fact(
+                "incidents_7d",
+                integer,
+                "incidents in the last 7 days",
+                words=_count("incident in the last 7 days"),
+            ),
+            Fact(
+                "incidents_30d",
+                integer,
+                "incidents in the last 30 days",
+                words=_count("incident in the last 30 days"),
+            ),
+            Fact(
+                "incidents_90d",
+                integer,
+                "incidents in the last 90 days",
+                words=_count("incident in the last 90 days"),
+            ),
+            Fact(
+                "major_incidents_school_year",
+                integer,
+                "major incidents this school year",
+                words=_count("major incident this school year"),
+            ),
             Fact("current_tier", integer, "current MTSS tier"),
-            Fact("idea_eligible", boolean, "has an IEP (IDEA)"),
-            Fact("section_504", boolean, "has a Section 504 plan"),
+            Fact("idea_eligible", boolean, "has an IEP (IDEA)", words=_flag("has an IEP", "no IEP")),
+            Fact(
+                "section_504", boolean, "has a Section 504 plan", words=_flag("has a 504 plan", "no 504 plan")
+            ),
             Fact("english_learner", boolean, "English learner"),
             Fact("grade", text, "grade", frozenset(GRADES) | {"unknown"}),
             Fact("hour", integer, "hour of the day"),

@@ -37,7 +37,8 @@ def _matches_json(outcome: Outcome) -> list[dict]:
     for match in outcome.matches:
         data = match.as_dict()
         # The words shown to staff are fixed when the decision is made.
-        data["because"] = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
+        phrases = (registry[r.fact].phrase(r.actual) for r in match.reads if r.result)
+        data["because"] = [p for p in dict.fromkeys(phrases) if p]
         out.append(data)
     return out
 
