@@ -183,10 +183,10 @@ def test_override_on_the_page_keeps_what_was_typed(app, client, make, lincoln, p
 
 def test_correction_is_triaged_again(app, client, lincoln, payload, api_token):
     incident_id = _log(client, api_token(lincoln.teacher), payload)
-    from caseflow.incidents import services
-    from caseflow.incidents.schemas import IncidentInputSchema
     from caseflow.auth.models import User
     from caseflow.db import transaction
+    from caseflow.incidents import services
+    from caseflow.incidents.schemas import IncidentInputSchema
 
     with app.app_context():
         actor = db.session.get(User, lincoln.teacher.id)
