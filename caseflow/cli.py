@@ -107,7 +107,8 @@ def _run(action, describe):
 
 def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
+    from caseflow.triage.cli import workflows_cli
 
-    for group in (audit_cli, setup_cli, users_cli):
+    for group in (audit_cli, setup_cli, users_cli, workflows_cli):
         app.cli.add_command(group)
     register_demo(app)

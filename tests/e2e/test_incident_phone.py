@@ -178,7 +178,8 @@ def test_double_tap_and_resent_form_store_one_incident(live_server, new_context,
     # it would not resend the same form. So: a double tap on the button, which is what a
     # teacher on a phone really does, and then the identical form body sent again (what a
     # browser's "resend" or a retried request sends), which the server's one-time form token
-    # must turn into "already saved".
+    # must turn into "already saved". (Checked while writing this: dblclick() fires two submit
+    # events; static/js/incident-form.js cancels the second, so one POST leaves the browser.)
     page = new_context(viewport=PHONE).new_page()
     sign_in(page, live_server, lincoln.teacher)
 
