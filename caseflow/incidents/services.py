@@ -43,10 +43,10 @@ CLOCK_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=366)
 
 STATUS_SUMMARIES = {
-    "logged": "Logged. Not yet reviewed by the student-support team.",
-    "routed": "Routed to the student-support team.",
+    "logged": "Not yet reviewed by the student-support team.",
+    "routed": "Sent to the student-support team; nobody has started on it yet.",
     "case_open": "A member of the student-support team is working with the student.",
-    "resolved": "Resolved by the student-support team.",
+    "resolved": "The student-support team has closed it.",
 }
 
 

@@ -30,6 +30,9 @@
     var role = row.querySelector("[data-role]");
     role.name = "role_" + student.id;
     role.id = "role_" + student.id;
+    var roleLabel = row.querySelector("[data-role-label]");
+    roleLabel.htmlFor = role.id;
+    roleLabel.textContent = "Role of " + student.name;
     var clinician = row.querySelector("[data-clinician]");
     clinician.name = "clinician_" + student.id;
     selected.appendChild(row);

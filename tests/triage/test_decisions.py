@@ -58,7 +58,7 @@ def test_reporter_does_not_see_decisions(client, lincoln, payload, api_token):
     headers = api_token(lincoln.teacher)
     incident_id = _log(client, headers, payload)
     body = client.get(f"/api/v1/incidents/{incident_id}", headers=headers).get_json()
-    assert body["decisions"] is None and body["status_summary"].startswith("Routed")
+    assert body["decisions"] is None and body["status_summary"].startswith("Sent to the student-support team")
 
 
 def test_a_decision_never_lowers_a_tier(app, client, lincoln, payload, api_token):
