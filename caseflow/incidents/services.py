@@ -228,7 +228,7 @@ def create_incident(
     db.session.add(incident)
     db.session.flush()
     record(actor, "incident.created", incident, changes=_audit_state(incident), now=now)
-    route_incident(incident, now=now)
+    route_incident(incident, now=now, first_time=True)
     return incident, True
 
 

@@ -40,7 +40,12 @@ class _Checker:
         self.errors.append(f"{place}: {who}: {reason}")
 
     # conditions ---------------------------------------------------------------------
+    MAX_DEPTH = 20
+
     def condition(self, node, where: tuple, rule_id: str) -> Evaluator | None:
+        if len(where) > 3 + 2 * self.MAX_DEPTH:  # also stops a YAML alias that contains itself
+            self.error(where, rule_id, f"conditions nested more than {self.MAX_DEPTH} levels deep")
+            return None
         if not isinstance(node, dict):
             self.error(where, rule_id, "a condition must be a mapping: {fact, op, value} or all/any/not")
             return None
@@ -82,7 +87,7 @@ class _Checker:
             self.error(where, rule_id, f"a condition needs {', '.join(sorted(missing))}")
             return None
         name, op, value = node["fact"], node["op"], node["value"]
-        if name not in self.registry:
+        if not isinstance(name, str) or name not in self.registry:
             self.error(
                 (*where, "fact"),
                 rule_id,
@@ -90,7 +95,7 @@ class _Checker:
             )
             return None
         fact = self.registry[name]
-        if op not in OPERATORS:
+        if not isinstance(op, str) or op not in OPERATORS:
             self.error((*where, "op"), rule_id, f"unknown operator '{op}'; operators: {', '.join(OPERATORS)}")
             return None
         types, shape = OPERATORS[op]
@@ -116,12 +121,16 @@ class _Checker:
         return isinstance(value, str)
 
     def value_problem(self, fact, shape: str, value) -> str | None:
-        scalar = "a whole number" if fact.type is FactType.INT else "a text code"
+        scalar, plural = (
+            ("a whole number", "whole numbers")
+            if fact.type is FactType.INT
+            else ("a text code", "text codes")
+        )
         if shape == "bool":
             return None if isinstance(value, bool) else f"the value must be true or false, not {value!r}"
         values = value if shape == "list" else [value]
         if shape == "list" and (not isinstance(value, list) or not value):
-            return f"the value must be a non-empty list of {scalar}s, not {value!r}"
+            return f"the value must be a non-empty list of {plural}, not {value!r}"
         for item in values:
             if not self._scalar_ok(fact, item):
                 return f"the value must be {scalar}, not {item!r}"

@@ -58,6 +58,12 @@ def triage_registry() -> FactRegistry:
     text, text_set, boolean, integer = FactType.TEXT, FactType.TEXT_SET, FactType.BOOL, FactType.INT
     return FactRegistry(
         [
+            Fact(
+                "major_behavior_count",
+                integer,
+                "office-managed behaviors",
+                words=lambda n: f"{n} office-managed behavior{'s' if n != 1 else ''}",
+            ),
             Fact("behaviors", text_set, "behaviors", frozenset(t.behaviors), _codes("behavior")),
             Fact(
                 "behavior_levels",
@@ -198,6 +204,7 @@ def incident_facts(incident: Incident) -> dict:
     return {
         "behaviors": frozenset(codes),
         "behavior_levels": frozenset(t.behavior(c).level for c in codes),
+        "major_behavior_count": sum(1 for c in codes if t.behavior(c).level == "major"),
         "ordinary_discipline_only": t.is_ordinary_discipline(codes),
         "location": incident.location_code,
         "weapon": weapon,

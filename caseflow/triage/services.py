@@ -57,30 +57,35 @@ def _raise_tier(actor, student, tier: int, decision: TriageDecision, now: dateti
         )
 
 
-def route_incident(incident: Incident, *, now: datetime | None = None, actor=None) -> list[TriageDecision]:
+def route_incident(
+    incident: Incident, *, now: datetime | None = None, actor=None, first_time: bool = False
+) -> list[TriageDecision]:
     """Decide tier, routes and priority for every student of `incident` with the current rules.
 
     Earlier rule decisions of the incident (after a correction) are replaced; a person's
-    override is kept, since a person has reviewed it.
+    override is kept, since a person has reviewed it. `first_time` (a new incident) skips
+    looking for earlier decisions.
     """
     now = now or now_utc()
     rules = current_rules()
     shared = incident_facts(incident)
     student_ids = [s.student_id for s in incident.students]
     history = history_counts(student_ids, incident.occurred_at, ZoneInfo(incident.school.time_zone))
-    existing = {
-        d.student_id: d
-        for d in db.session.scalars(
-            sa.select(TriageDecision).where(
-                TriageDecision.incident_id == incident.id, TriageDecision.is_current
+    existing: dict[int, TriageDecision] = {}
+    if not first_time:
+        existing = {
+            d.student_id: d
+            for d in db.session.scalars(
+                sa.select(TriageDecision).where(
+                    TriageDecision.incident_id == incident.id, TriageDecision.is_current
+                )
             )
-        )
-    }
-    for student_id, old in existing.items():
-        if student_id not in student_ids or old.kind == "rules":
-            old.is_current = False
-    db.session.flush()
-    decisions = []
+        }
+        for student_id, old in existing.items():
+            if student_id not in student_ids or old.kind == "rules":
+                old.is_current = False
+        db.session.flush()
+    decisions, new = [], []
     for involvement in incident.students:
         old = existing.get(involvement.student_id)
         if old is not None and old.kind == "override":
@@ -104,10 +109,12 @@ def route_incident(incident: Incident, *, now: datetime | None = None, actor=Non
             replaces_id=old.id if old else None,
             is_current=True,
         )
-        db.session.add(decision)
-        db.session.flush()
-        _raise_tier(actor, involvement.student, outcome.tier, decision, now)
         decisions.append(decision)
+        new.append((involvement.student, decision))
+    db.session.add_all(d for _, d in new)
+    db.session.flush()
+    for student, decision in new:
+        _raise_tier(actor, student, decision.tier, decision, now)
     if incident.status == "logged":
         incident.status = "routed"
     record(
@@ -118,7 +125,7 @@ def route_incident(incident: Incident, *, now: datetime | None = None, actor=Non
         changes={
             "ruleset": rules.version,
             "ruleset_hash": rules.content_hash,
-            "decisions": [[d.student_id, d.tier, d.routes, d.priority] for d in decisions],
+            "decisions": [[d.id, d.student_id, d.tier, d.routes, d.priority] for d in decisions],
         },
     )
     return decisions
