@@ -55,6 +55,7 @@ PAGES = [
     ("/incidents/mine", INCIDENT_LOGGERS, False),
     ("/incidents/student-search?q=stu", INCIDENT_LOGGERS, False),
     ("/incidents", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
+    ("/triage/simulate", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
     ("/api/v1/incidents", INCIDENT_READERS, True),
     ("/api/v1/me", ALL, True),
     ("/api/v1/me/tokens", ALL, True),
