@@ -36,7 +36,7 @@ from caseflow.incidents.policy import (
 )
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
-from caseflow.triage.services import route_incident
+from caseflow.triage.services import decisions_summary, route_incident
 
 # Clocks disagree a little; an incident "in the future" by more than this is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -227,8 +227,14 @@ def create_incident(
     _apply(incident, data)
     db.session.add(incident)
     db.session.flush()
-    record(actor, "incident.created", incident, changes=_audit_state(incident), now=now)
-    route_incident(incident, now=now, first_time=True)
+    decisions = route_incident(incident, now=now, first_time=True)
+    record(
+        actor,
+        "incident.created",
+        incident,
+        now=now,
+        changes={**_audit_state(incident), "triage": decisions_summary(decisions)},
+    )
     return incident, True
 
 

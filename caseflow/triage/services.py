@@ -18,6 +18,7 @@ from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from caseflow.people.models import Student
 from caseflow.rules.engine import PRIORITIES, Outcome
 from caseflow.triage.facts import (
     ROUTES,
@@ -64,12 +65,16 @@ def route_incident(
 
     Earlier rule decisions of the incident (after a correction) are replaced; a person's
     override is kept, since a person has reviewed it. `first_time` (a new incident) skips
-    looking for earlier decisions.
+    looking for earlier decisions, and leaves the audit event to the caller, whose
+    "incident.created" event carries the decisions (see `decisions_summary`).
     """
     now = now or now_utc()
     rules = current_rules()
     shared = incident_facts(incident)
     student_ids = [s.student_id for s in incident.students]
+    # One query loads every student; each involvement's `student` is then found in the session
+    # (which holds objects only while something refers to them: hence the name).
+    students = db.session.scalars(sa.select(Student).where(Student.id.in_(student_ids))).all()
     history = history_counts(student_ids, incident.occurred_at, ZoneInfo(incident.school.time_zone))
     existing: dict[int, TriageDecision] = {}
     if not first_time:
@@ -115,20 +120,22 @@ def route_incident(
     db.session.flush()
     for student, decision in new:
         _raise_tier(actor, student, decision.tier, decision, now)
+    del students
     if incident.status == "logged":
         incident.status = "routed"
-    record(
-        actor,
-        "incident.triaged",
-        incident,
-        now=now,
-        changes={
-            "ruleset": rules.version,
-            "ruleset_hash": rules.content_hash,
-            "decisions": [[d.id, d.student_id, d.tier, d.routes, d.priority] for d in decisions],
-        },
-    )
+    if not first_time:
+        record(actor, "incident.triaged", incident, now=now, changes=decisions_summary(decisions))
     return decisions
+
+
+def decisions_summary(decisions: list[TriageDecision]) -> dict:
+    """What the audit trail keeps of a triage: the rule set and each decision's outcome."""
+    rules = current_rules()
+    return {
+        "ruleset": rules.version,
+        "ruleset_hash": rules.content_hash,
+        "decisions": [[d.id, d.student_id, d.tier, d.routes, d.priority] for d in decisions],
+    }
 
 
 def current_decisions(incident_ids: list[int]) -> dict[int, list[TriageDecision]]:
