@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from caseflow.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit (a session lives for one request, job or command), so a
+# response can be built from what was just stored without reading it back.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def _include_object(obj, name, type_, reflected, compare_to):

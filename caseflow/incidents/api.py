@@ -87,7 +87,8 @@ class IncidentCollection(MethodView):
         headers = {"Location": url_for("api_incidents.IncidentItem", incident_id=incident.id)}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return services.get_incident_for(current_user, incident.id), 201, headers
+            incident = services.get_incident_for(current_user, incident.id)
+        return incident, 201, headers
 
     @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
     @incidents_blp.arguments(IncidentQuerySchema, location="query")

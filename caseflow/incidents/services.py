@@ -223,6 +223,7 @@ def create_incident(
         form_token=form_token,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        addenda=[],
     )
     _apply(incident, data)
     db.session.add(incident)
