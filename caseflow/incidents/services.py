@@ -86,7 +86,7 @@ def get_incident_for(user, incident_id: int) -> Incident:
     return incident
 
 
-def _check_context(actor, data: dict, now: datetime) -> School:
+def _check_context(actor, data: dict, now: datetime) -> tuple[School, list[Student]]:
     """Everything the schema cannot check alone. Raises ValidationFailed with per-field errors."""
     fields: dict = {}
     school = db.session.get(School, data["school_id"])
@@ -122,7 +122,7 @@ def _check_context(actor, data: dict, now: datetime) -> School:
             fields["staff_ids"] = [f"Not a staff member of {school.name}: {', '.join(map(str, unknown))}."]
     if fields:
         raise ValidationFailed("Some fields are not valid.", fields=fields)
-    return school
+    return school, list(found.values())
 
 
 def _apply(incident: Incident, data: dict) -> None:
@@ -211,14 +211,14 @@ def create_incident(
     replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
     if replay is not None:
         return check_replay(replay, request_hash), False
-    school = _check_context(actor, data, now)
+    school, students = _check_context(actor, data, now)
     incident = Incident(
         district_id=school.district_id,
         school_id=school.id,
         reported_by_id=actor.id,
         reported_at=now,
         updated_at=now,
-        status="logged",
+        status="routed",  # triaged below, in this same transaction
         taxonomy_version=get_taxonomy().version,
         form_token=form_token,
         idempotency_key=idempotency_key,
@@ -228,7 +228,7 @@ def create_incident(
     _apply(incident, data)
     db.session.add(incident)
     db.session.flush()
-    decisions = route_incident(incident, now=now, first_time=True)
+    decisions = route_incident(incident, now=now, first_time=True, students=students)
     record(
         actor,
         "incident.created",
@@ -257,7 +257,7 @@ def update_incident(
     if version != incident.version:
         raise Conflict("The incident was changed since you opened it. Reload it and make your change again.")
     data = {**data, "school_id": incident.school_id}
-    _check_context(actor, data, now)
+    _, students = _check_context(actor, data, now)
     before = _audit_state(incident)
     _apply(incident, data)
     incident.updated_at = now
@@ -265,7 +265,7 @@ def update_incident(
     changes = diff(before, _audit_state(incident))
     if changes:
         record(actor, "incident.updated", incident, changes=changes, now=now)
-        route_incident(incident, now=now)  # the corrected facts are triaged again
+        route_incident(incident, now=now, students=students)  # the corrected facts are triaged again
     return incident
 
 

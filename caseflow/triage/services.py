@@ -59,14 +59,20 @@ def _raise_tier(actor, student, tier: int, decision: TriageDecision, now: dateti
 
 
 def route_incident(
-    incident: Incident, *, now: datetime | None = None, actor=None, first_time: bool = False
+    incident: Incident,
+    *,
+    now: datetime | None = None,
+    actor=None,
+    first_time: bool = False,
+    students: list[Student] | None = None,
 ) -> list[TriageDecision]:
     """Decide tier, routes and priority for every student of `incident` with the current rules.
 
     Earlier rule decisions of the incident (after a correction) are replaced; a person's
     override is kept, since a person has reviewed it. `first_time` (a new incident) skips
     looking for earlier decisions, and leaves the audit event to the caller, whose
-    "incident.created" event carries the decisions (see `decisions_summary`).
+    "incident.created" event carries the decisions (see `decisions_summary`). `students`, when
+    the caller has them loaded already, saves reading them again.
     """
     now = now or now_utc()
     rules = current_rules()
@@ -74,7 +80,8 @@ def route_incident(
     student_ids = [s.student_id for s in incident.students]
     # One query loads every student; each involvement's `student` is then found in the session
     # (which holds objects only while something refers to them: hence the name).
-    students = db.session.scalars(sa.select(Student).where(Student.id.in_(student_ids))).all()
+    if students is None:
+        students = db.session.scalars(sa.select(Student).where(Student.id.in_(student_ids))).all()
     history = history_counts(student_ids, incident.occurred_at, ZoneInfo(incident.school.time_zone))
     existing: dict[int, TriageDecision] = {}
     if not first_time:
