@@ -62,6 +62,7 @@ def _register_models() -> None:
     # Imported for their side effect: every table is on db.metadata before migrations look.
     import caseflow.audit.models  # noqa: F401
     import caseflow.auth.models  # noqa: F401
+    import caseflow.cases.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
 from caseflow.auth.permissions import Permission
+from caseflow.cases.services import open_cases_for_decisions
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
@@ -229,6 +230,7 @@ def create_incident(
     db.session.add(incident)
     db.session.flush()
     decisions = route_incident(incident, now=now, first_time=True, students=students)
+    open_cases_for_decisions(incident, decisions, now=now)
     record(
         actor,
         "incident.created",
@@ -265,7 +267,9 @@ def update_incident(
     changes = diff(before, _audit_state(incident))
     if changes:
         record(actor, "incident.updated", incident, changes=changes, now=now)
-        route_incident(incident, now=now, students=students)  # the corrected facts are triaged again
+        # The corrected facts are triaged again; a route the correction adds opens its case.
+        decisions = route_incident(incident, now=now, students=students)
+        open_cases_for_decisions(incident, [d for d in decisions if d.kind == "rules"], now=now)
     return incident
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from caseflow.cases.models import CASE_KINDS, Case
 from caseflow.extensions import db
 from caseflow.incidents.models import (
     INJURY_LEVELS,
@@ -58,6 +59,15 @@ def triage_registry() -> FactRegistry:
     text, text_set, boolean, integer = FactType.TEXT, FactType.TEXT_SET, FactType.BOOL, FactType.INT
     return FactRegistry(
         [
+            Fact(
+                "open_case_kinds",
+                text_set,
+                "open cases",
+                frozenset(CASE_KINDS),
+                lambda kinds: (
+                    f"open cases: {', '.join(sorted(kinds)).replace('_', ' ')}" if kinds else "no open case"
+                ),
+            ),
             Fact(
                 "major_behavior_count",
                 integer,
@@ -151,9 +161,10 @@ def school_year_start(day: date) -> date:
     return date(year, SCHOOL_YEAR_START_MONTH, 1)
 
 
-def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict[str, int]]:
+def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict]:
     """Per student: incidents as the one responsible in the last 7/30/90 days and major ones this
-    school year, counted up to and including `at`. One query for all the students."""
+    school year, counted up to and including `at` (one query for all the students), and the
+    kinds of case open for them (a second query)."""
     major_codes = [b.code for b in get_taxonomy().major_behaviors()]
     year_start = datetime.combine(school_year_start(at.astimezone(tz).date()), datetime.min.time(), tzinfo=tz)
     since = min(at - timedelta(days=90), year_start)
@@ -181,7 +192,14 @@ def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[i
         )
         .group_by(IncidentStudent.student_id)
     ).all()
-    counts = {
+    open_kinds: dict[int, set[str]] = {sid: set() for sid in student_ids}
+    for sid, kind in db.session.execute(
+        sa.select(Case.student_id, Case.kind).where(
+            Case.student_id.in_(student_ids), Case.status != "closed", Case.opened_at <= at
+        )
+    ):
+        open_kinds[sid].add(kind)
+    counts: dict[int, dict] = {
         sid: {"incidents_7d": 0, "incidents_30d": 0, "incidents_90d": 0, "major_incidents_school_year": 0}
         for sid in student_ids
     }
@@ -192,6 +210,8 @@ def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[i
             "incidents_90d": int(d90 or 0),
             "major_incidents_school_year": int(major or 0),
         }
+    for sid in student_ids:
+        counts[sid]["open_case_kinds"] = frozenset(open_kinds[sid])
     return counts
 
 

@@ -35,6 +35,7 @@ DEFAULTS = {
     "behaviors": frozenset({"disruption"}),
     "behavior_levels": frozenset({"minor"}),
     "major_behavior_count": 0,
+    "open_case_kinds": frozenset(),
     "ordinary_discipline_only": True,
     "location": "Classroom",
     "weapon": "none",

@@ -1,0 +1,118 @@
+"""Choosing who works a case.
+
+In order:
+1. Continuity: the person who last worked a case of the same kind for this student, if they
+   still hold the role and serve the school.
+2. Otherwise the eligible person with the lowest weighted caseload (Tier 3 cases weigh 3,
+   Tier 2 weigh 2, Tier 1 weigh 1), preferring among them someone who speaks the primary
+   guardian's language when one is recorded; ties go to the lower user id, so the choice is
+   repeatable.
+3. Nobody of the role serves the school: no assignee; the case waits in the administrators'
+   queue with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from caseflow.auth.models import User, UserRole, user_schools
+from caseflow.auth.permissions import Role
+from caseflow.cases.models import Case
+from caseflow.extensions import db
+from caseflow.people.models import Guardian, School, Student, StudentGuardian
+
+ROLE_FOR_KIND = {
+    "counselor": Role.COUNSELOR,
+    "social_worker": Role.SOCIAL_WORKER,
+    "psychologist": Role.PSYCHOLOGIST,
+    "restorative_adviser": Role.RESTORATIVE_ADVISER,
+    "threat_team": Role.THREAT_TEAM,
+    "administrator": Role.ADMINISTRATOR,
+}
+KIND_LABELS = {
+    "counselor": "counselor",
+    "social_worker": "social worker",
+    "psychologist": "school psychologist",
+    "restorative_adviser": "restorative-justice adviser",
+    "threat_team": "threat-assessment team member",
+    "administrator": "administrator",
+}
+TIER_WEIGHT = {1: 1, 2: 2, 3: 3}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    assignee: User | None
+    reason: str  # why this person, or why nobody (shown on the case and audited)
+
+
+def eligible_workers(kind: str, school: School) -> list[User]:
+    """Active users with the kind's role who serve the school (or the whole district)."""
+    role = ROLE_FOR_KIND[kind]
+    serves = sa.or_(
+        User.district_wide,
+        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id == school.id),
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active, User.district_id == school.district_id, serves)
+            .where(sa.exists().where(UserRole.user_id == User.id, UserRole.role == role.value))
+            .order_by(User.id)
+        )
+    )
+
+
+def weighted_caseloads(user_ids: list[int]) -> dict[int, int]:
+    """Open cases per person, Tier 3 weighing 3, Tier 2 weighing 2, Tier 1 weighing 1."""
+    weight = sa.case({1: 1, 2: 2, 3: 3}, value=Case.tier, else_=1)
+    rows = db.session.execute(
+        sa.select(Case.assignee_id, sa.func.sum(weight))
+        .where(Case.assignee_id.in_(user_ids), Case.status != "closed")
+        .group_by(Case.assignee_id)
+    ).all()
+    loads = {uid: 0 for uid in user_ids}
+    loads.update({uid: int(total) for uid, total in rows})
+    return loads
+
+
+def guardian_language(student: Student) -> str | None:
+    """The preferred language of the student's primary contact, if recorded."""
+    return db.session.scalar(
+        sa.select(Guardian.preferred_language)
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .where(StudentGuardian.student_id == student.id, StudentGuardian.is_primary_contact)
+        .limit(1)
+    )
+
+
+def choose_assignee(kind: str, student: Student, school: School) -> Assignment:
+    """Who should work a new case of `kind` for `student` (see the module's docstring)."""
+    workers = eligible_workers(kind, school)
+    label = KIND_LABELS[kind]
+    if not workers:
+        return Assignment(
+            None, f"No {label} serves {school.name}; the case waits in the administrators' queue."
+        )
+    by_id = {w.id: w for w in workers}
+    previous = db.session.scalar(
+        sa.select(Case.assignee_id)
+        .where(Case.student_id == student.id, Case.kind == kind, Case.assignee_id.is_not(None))
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+    if previous in by_id:
+        return Assignment(
+            by_id[previous], f"Continuity: {by_id[previous].full_name} worked with the student before."
+        )
+    loads = weighted_caseloads(list(by_id))
+    language = guardian_language(student)
+    speakers = [w for w in workers if language and language in (w.languages or "").split(",")]
+    pool = speakers or workers
+    chosen = min(pool, key=lambda w: (loads[w.id], w.id))
+    reason = f"Lowest weighted caseload ({loads[chosen.id]}) among {len(workers)} {label}(s)"
+    if speakers:
+        reason += f", speaking the family's language ({language})"
+    return Assignment(chosen, reason + ".")

@@ -1,0 +1,205 @@
+"""Opening cases from triage routes, assigning them, and moving them through their lifecycle.
+
+The lifecycle is an explicit table (TRANSITIONS): a move it does not list is refused with a
+reason a person understands (409). Saves carry the version read; a stale one is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from caseflow.audit.services import record
+from caseflow.auth.permissions import Permission
+from caseflow.cases.assignment import KIND_LABELS, choose_assignee
+from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, Case, CaseIncident
+from caseflow.db import now_utc
+from caseflow.errors import Conflict, Forbidden, ValidationFailed
+from caseflow.extensions import db
+
+# status -> {target status: what the move is called}
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "new": {"assigned": "assign"},
+    "assigned": {"active": "start", "closed": "close"},
+    "active": {"monitoring": "monitor", "closed": "close"},
+    "monitoring": {"active": "resume", "closed": "close"},
+    "closed": {"active": "reopen"},
+}
+REFUSALS = {
+    ("new", "active"): "A new case must be assigned to someone before work on it starts.",
+    ("new", "closed"): "A new case must be assigned and reviewed before it is closed.",
+    ("new", "monitoring"): "A new case must be assigned before it is monitored.",
+    ("assigned", "monitoring"): "Start working on the case before moving it to monitoring.",
+    ("closed", "monitoring"): "Reopen the case first.",
+    ("closed", "assigned"): "Reopen the case first; it goes back to its owner.",
+}
+# How soon the owner must make first contact, by priority.
+FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routine": timedelta(days=5)}
+
+
+def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None) -> list[Case]:
+    """Each route of each decision opens a case for the student, or joins their open case of
+    that kind (raising its tier and priority if the new route asks for more)."""
+    now = now or now_utc()
+    cases = []
+    for decision in decisions:
+        for kind in decision.routes:
+            if kind not in CASE_KINDS:
+                continue  # teacher follow-up stays in the classroom
+            cases.append(_open_or_join(incident, decision, kind, now))
+    return cases
+
+
+def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
+    case = db.session.scalar(
+        sa.select(Case).where(
+            Case.student_id == decision.student_id, Case.kind == kind, Case.status != "closed"
+        )
+    )
+    if case is None:
+        student = decision.student
+        assignment = choose_assignee(kind, student, incident.school)
+        case = Case(
+            district_id=incident.district_id,
+            school_id=incident.school_id,
+            student_id=decision.student_id,
+            kind=kind,
+            tier=decision.tier,
+            priority=decision.priority,
+            source="triage",
+            opened_at=now,
+            due_at=now + FIRST_CONTACT[decision.priority],
+            incidents=[],
+            status="assigned" if assignment.assignee else "new",
+            assignee_id=assignment.assignee.id if assignment.assignee else None,
+            queue_reason=None if assignment.assignee else assignment.reason,
+        )
+        db.session.add(case)
+        db.session.flush()
+        record(
+            None,
+            "case.opened",
+            case,
+            student_id=case.student_id,
+            now=now,
+            changes={
+                "kind": kind,
+                "tier": case.tier,
+                "priority": case.priority,
+                "incident_id": incident.id,
+                "assignee_id": case.assignee_id,
+                "assignment": assignment.reason,
+            },
+        )
+    else:
+        before = (case.tier, case.priority)
+        case.tier = max(case.tier, decision.tier)
+        if ("routine", "soon", "urgent").index(decision.priority) > ("routine", "soon", "urgent").index(
+            case.priority
+        ):
+            case.priority = decision.priority
+            case.due_at = min(case.due_at or now, now + FIRST_CONTACT[case.priority])
+        record(
+            None,
+            "case.joined",
+            case,
+            student_id=case.student_id,
+            now=now,
+            changes={
+                "incident_id": incident.id,
+                "tier": [before[0], case.tier],
+                "priority": [before[1], case.priority],
+            },
+        )
+    if not any(link.incident_id == incident.id for link in case.incidents):
+        case.incidents.append(CaseIncident(incident_id=incident.id, decision_id=decision.id, added_at=now))
+    return case
+
+
+def can_work_case(user, case: Case) -> bool:
+    return (
+        user.is_authenticated
+        and user.can(Permission.CASE_WORK)
+        and user.district_id == case.district_id
+        and user.serves_school(case.school_id)
+    )
+
+
+def move_case(
+    *,
+    actor,
+    case: Case,
+    to: str,
+    version: int,
+    outcome: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Move a case along the lifecycle. Raises Forbidden, Conflict (409: a move the table does
+    not allow, or a stale version), ValidationFailed (closing needs an outcome and a note)."""
+    now = now or now_utc()
+    if not (
+        can_work_case(actor, case) and (case.assignee_id == actor.id or actor.can(Permission.CASE_ASSIGN))
+    ):
+        raise Forbidden("Only the case's owner or an administrator may change it.")
+    if version != case.version:
+        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+    allowed = TRANSITIONS[case.status]
+    if to not in allowed:
+        reason = REFUSALS.get((case.status, to)) or f"A {case.status} case cannot become {to}."
+        raise Conflict(reason)
+    fields = {}
+    if to == "closed":
+        if outcome not in CASE_OUTCOMES:
+            fields["outcome"] = ["Choose the outcome."]
+        if not note or not note.strip():
+            fields["note"] = ["Write a closing note."]
+        if fields:
+            raise ValidationFailed("Closing needs an outcome and a note.", fields=fields)
+    before = case.status
+    case.status = to
+    if to == "closed":
+        case.outcome, case.close_note, case.closed_at = outcome, note.strip(), now
+    elif before == "closed":
+        case.outcome = case.close_note = case.closed_at = None
+    db.session.flush()
+    refresh_incident_status([link.incident_id for link in case.incidents])
+    record(
+        actor,
+        f"case.{allowed[to]}",
+        case,
+        student_id=case.student_id,
+        now=now,
+        changes={"status": {"before": before, "after": to}, "outcome": outcome, "note": note},
+    )
+    return case
+
+
+def refresh_incident_status(incident_ids: list[int]) -> None:
+    """What a reporter sees: "case open" once someone has started on a case behind the
+    incident, "resolved" when every case behind it is closed, "routed" until then."""
+    from caseflow.incidents.models import Incident
+
+    if not incident_ids:
+        return
+    rows = db.session.execute(
+        sa.select(CaseIncident.incident_id, Case.status)
+        .join(Case, Case.id == CaseIncident.case_id)
+        .where(CaseIncident.incident_id.in_(incident_ids))
+    ).all()
+    statuses: dict[int, set[str]] = {}
+    for incident_id, status in rows:
+        statuses.setdefault(incident_id, set()).add(status)
+    for incident in db.session.scalars(sa.select(Incident).where(Incident.id.in_(incident_ids))):
+        found = statuses.get(incident.id, set())
+        if found and found == {"closed"}:
+            incident.status = "resolved"
+        elif found & {"active", "monitoring", "closed"}:  # someone has started
+            incident.status = "case_open"
+        else:
+            incident.status = "routed"
+
+
+def describe_queue(case: Case) -> str:
+    return case.queue_reason or f"Assigned to the {KIND_LABELS[case.kind]}."
