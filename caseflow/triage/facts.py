@@ -60,6 +60,12 @@ def triage_registry() -> FactRegistry:
     return FactRegistry(
         [
             Fact(
+                "prior_threat_assessments",
+                integer,
+                "earlier threat assessments",
+                words=lambda n: f"{n} earlier threat assessment{'s' if n != 1 else ''}",
+            ),
+            Fact(
                 "open_case_kinds",
                 text_set,
                 "open cases",
@@ -163,8 +169,9 @@ def school_year_start(day: date) -> date:
 
 def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict]:
     """Per student: incidents as the one responsible in the last 7/30/90 days and major ones this
-    school year, counted up to and including `at` (one query for all the students), and the
-    kinds of case open for them (a second query)."""
+    school year, counted up to and including `at` (one query for all the students); and from
+    their cases (a second query) the kinds open now and how many threat assessments were opened
+    for them before: each threat-assessment-team case is one assessment."""
     major_codes = [b.code for b in get_taxonomy().major_behaviors()]
     year_start = datetime.combine(school_year_start(at.astimezone(tz).date()), datetime.min.time(), tzinfo=tz)
     since = min(at - timedelta(days=90), year_start)
@@ -193,12 +200,18 @@ def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[i
         .group_by(IncidentStudent.student_id)
     ).all()
     open_kinds: dict[int, set[str]] = {sid: set() for sid in student_ids}
-    for sid, kind in db.session.execute(
-        sa.select(Case.student_id, Case.kind).where(
-            Case.student_id.in_(student_ids), Case.status != "closed", Case.opened_at <= at
+    threat_assessments = dict.fromkeys(student_ids, 0)
+    for sid, kind, status in db.session.execute(
+        sa.select(Case.student_id, Case.kind, Case.status).where(
+            Case.student_id.in_(student_ids),
+            Case.opened_at <= at,
+            sa.or_(Case.status != "closed", Case.kind == "threat_team"),
         )
     ):
-        open_kinds[sid].add(kind)
+        if status != "closed":
+            open_kinds[sid].add(kind)
+        if kind == "threat_team":
+            threat_assessments[sid] += 1
     counts: dict[int, dict] = {
         sid: {"incidents_7d": 0, "incidents_30d": 0, "incidents_90d": 0, "major_incidents_school_year": 0}
         for sid in student_ids
@@ -212,6 +225,7 @@ def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[i
         }
     for sid in student_ids:
         counts[sid]["open_case_kinds"] = frozenset(open_kinds[sid])
+        counts[sid]["prior_threat_assessments"] = threat_assessments[sid]
     return counts
 
 

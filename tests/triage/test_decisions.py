@@ -197,3 +197,18 @@ def test_correction_is_triaged_again(app, client, lincoln, payload, api_token):
         current = db.session.scalars(sa.select(TriageDecision).where(TriageDecision.is_current)).all()
         assert len(current) == 1 and current[0].routes == ["counselor", "psychologist"]
         assert current[0].priority == "urgent" and current[0].replaces_id is not None
+
+
+def test_case_facts_are_read_at_the_time(app, client, make, lincoln, payload, api_token):
+    make.user("threat_team", schools=[lincoln.school])
+    headers = api_token(lincoln.teacher)
+    threat = {"behaviors": ["threat"], "threat_made": True, "threat_words": "You'll see tomorrow."}
+    _log(client, headers, payload, **threat)
+    # The second threat happens after the first one's case was opened (facts are read at the time).
+    _log(client, headers, payload, occurred_at=now_utc().isoformat(), **threat)
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(TriageDecision).order_by(TriageDecision.id)).all()
+        assert first.facts["open_case_kinds"] == [] and first.facts["prior_threat_assessments"] == 0
+        assert "threat_team" in second.facts["open_case_kinds"]
+        assert second.facts["prior_threat_assessments"] == 1
+        assert second.tier == 3 and "repeated-threat" in [m["rule"] for m in second.matches]

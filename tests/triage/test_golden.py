@@ -36,6 +36,7 @@ DEFAULTS = {
     "behavior_levels": frozenset({"minor"}),
     "major_behavior_count": 0,
     "open_case_kinds": frozenset(),
+    "prior_threat_assessments": 0,
     "ordinary_discipline_only": True,
     "location": "Classroom",
     "weapon": "none",
@@ -121,6 +122,14 @@ MAJOR_FIGHT = {"behaviors": {"fighting"}, "students_involved": 2, "location": "C
 KNIFE = {"behaviors": {"weapon_possession"}, "weapon": "Knife"}
 
 GOLDEN = [
+    row(
+        "threat-after-an-earlier-assessment",
+        {"behaviors": {"threat"}, "threat_made": True, "prior_threat_assessments": 1},
+        3,
+        {"threat_team", "counselor", "administrator"},
+        "urgent",
+        ["threat", "repeated-threat", "office-managed"],
+    ),
     # ---------------------------------------------------------------- minor behavior
     row("minor-classroom-disruption", {}, 1, {"teacher_follow_up"}, "routine", ["classroom-minor"]),
     row(
