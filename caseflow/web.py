@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.audit.views import bp as audit_bp
     from caseflow.auth.views import bp as auth_bp
+    from caseflow.cases.views import bp as cases_bp
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.people.views import bp as people_bp
     from caseflow.triage.views import bp as triage_bp
@@ -30,7 +31,7 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         return {"status": "ok"}
 
-    for bp in (home, auth_bp, incidents_bp, triage_bp, people_bp, admin_bp, audit_bp):
+    for bp in (home, auth_bp, incidents_bp, cases_bp, triage_bp, people_bp, admin_bp, audit_bp):
         app.register_blueprint(bp)
 
     @app.context_processor
@@ -50,6 +51,8 @@ NAVIGATION = (
     (Permission.INCIDENT_CREATE, "incidents.new", "Log incident"),
     (Permission.INCIDENT_READ_OWN, "incidents.mine", "My incidents"),
     (Permission.INCIDENT_READ_SCHOOL, "incidents.school_incidents", "Incidents"),
+    (Permission.CASE_WORK, "cases.caseload", "Caseload"),
+    (Permission.CASE_ASSIGN, "cases.school_cases", "Cases"),
     (Permission.STUDENT_READ, "people.students", "Students"),
     (Permission.REPORT_READ, "triage.simulate_page", "Rules"),
     (Permission.AUDIT_READ, "audit.chain", "Audit"),

@@ -14,8 +14,9 @@ from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.cases.assignment import KIND_LABELS, choose_assignee
 from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, Case, CaseIncident
+from caseflow.cases.policy import can_assign_case, can_read_case
 from caseflow.db import now_utc
-from caseflow.errors import Conflict, Forbidden, ValidationFailed
+from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 
 # status -> {target status: what the move is called}
@@ -118,12 +119,57 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
 
 
 def can_work_case(user, case: Case) -> bool:
-    return (
-        user.is_authenticated
-        and user.can(Permission.CASE_WORK)
-        and user.district_id == case.district_id
-        and user.serves_school(case.school_id)
+    """The owner (with `case.work`) or an administrator of the school (`case.assign`)."""
+    if not can_read_case(user, case):
+        return False
+    return (user.can(Permission.CASE_WORK) and case.assignee_id == user.id) or user.can(
+        Permission.CASE_ASSIGN
     )
+
+
+def get_case_for(user, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_read_case(user, case):
+        raise NotFound("No such case.")
+    return case
+
+
+def assign_case(
+    *, actor, case: Case, assignee_id: int, version: int, reason: str, now: datetime | None = None
+) -> Case:
+    """An administrator assigns or reassigns a case to a person of the right role."""
+    from caseflow.cases.assignment import eligible_workers
+
+    now = now or now_utc()
+    if not can_assign_case(actor, case):
+        raise Forbidden("Only an administrator of the school may assign cases.")
+    if version != case.version:
+        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+    if case.status == "closed":
+        raise Conflict("A closed case cannot be assigned; reopen it first.")
+    eligible = {u.id: u for u in eligible_workers(case.kind, case.school)}
+    fields = {}
+    if assignee_id not in eligible:
+        fields["assignee_id"] = [f"Choose a {KIND_LABELS[case.kind]} who serves {case.school.name}."]
+    if not reason or not reason.strip():
+        fields["reason"] = ["Write why (it is recorded with the case)."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    before = case.assignee_id
+    case.assignee_id = assignee_id
+    case.queue_reason = None
+    if case.status == "new":
+        case.status = "assigned"
+    db.session.flush()
+    record(
+        actor,
+        "case.assigned",
+        case,
+        student_id=case.student_id,
+        now=now,
+        changes={"assignee_id": {"before": before, "after": assignee_id}, "reason": reason.strip()},
+    )
+    return case
 
 
 def move_case(
@@ -139,15 +185,14 @@ def move_case(
     """Move a case along the lifecycle. Raises Forbidden, Conflict (409: a move the table does
     not allow, or a stale version), ValidationFailed (closing needs an outcome and a note)."""
     now = now or now_utc()
-    if not (
-        can_work_case(actor, case) and (case.assignee_id == actor.id or actor.can(Permission.CASE_ASSIGN))
-    ):
+    if not can_work_case(actor, case):
         raise Forbidden("Only the case's owner or an administrator may change it.")
     if version != case.version:
         raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
     allowed = TRANSITIONS[case.status]
     if to not in allowed:
-        reason = REFUSALS.get((case.status, to)) or f"A {case.status} case cannot become {to}."
+        article = "An" if case.status[0] in "aeiou" else "A"
+        reason = REFUSALS.get((case.status, to)) or f"{article} {case.status} case cannot become {to}."
         raise Conflict(reason)
     fields = {}
     if to == "closed":

@@ -1,0 +1,151 @@
+"""Pages: my caseload, the administrators' queue and school cases, one case."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from caseflow.auth.decorators import permission_required
+from caseflow.auth.permissions import Permission
+from caseflow.cases import services
+from caseflow.cases.assignment import KIND_LABELS, eligible_workers
+from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES, Case, CaseIncident
+from caseflow.cases.policy import can_assign_case, visible_cases
+from caseflow.db import now_utc, transaction
+from caseflow.errors import DomainError
+from caseflow.extensions import db
+from caseflow.incidents.forms import to_int
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+MOVE_LABELS = {"active": "Start working", "monitoring": "Move to monitoring", "closed": "Close"}
+PAGE_SIZE = 100
+
+
+def _list(stmt: sa.Select, title: str, view: str):
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    tier = to_int(request.args.get("tier"))
+    if status in CASE_STATUSES:
+        stmt = stmt.where(Case.status == status)
+    else:
+        stmt = stmt.where(Case.status != "closed")
+    if kind in CASE_KINDS:
+        stmt = stmt.where(Case.kind == kind)
+    if tier in (1, 2, 3):
+        stmt = stmt.where(Case.tier == tier)
+    # Overdue and due first; cases without a due date last; then the most urgent.
+    cases = db.session.scalars(
+        stmt.order_by(Case.due_at.is_(None), Case.due_at, Case.id)
+        .limit(PAGE_SIZE)
+        .options(selectinload(Case.student), selectinload(Case.school), selectinload(Case.assignee))
+    ).all()
+    return render_template(
+        "cases/list.html",
+        cases=cases,
+        title=title,
+        view=view,
+        now=now_utc(),
+        statuses=CASE_STATUSES,
+        kinds=CASE_KINDS,
+        kind_labels=KIND_LABELS,
+        args={"status": status, "kind": kind, "tier": tier},
+        limit=PAGE_SIZE,
+        tz=ZoneInfo,
+    )
+
+
+@bp.route("")
+@permission_required(Permission.CASE_WORK)
+def caseload():
+    return _list(
+        visible_cases(current_user).where(Case.assignee_id == current_user.id), "My caseload", "mine"
+    )
+
+
+@bp.route("/school")
+@permission_required(Permission.CASE_ASSIGN)
+def school_cases():
+    return _list(visible_cases(current_user), "Cases of my schools", "school")
+
+
+@bp.route("/queue")
+@permission_required(Permission.CASE_ASSIGN)
+def queue():
+    return _list(
+        visible_cases(current_user).where(Case.assignee_id.is_(None)), "Waiting for an owner", "queue"
+    )
+
+
+def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
+    links = db.session.scalars(
+        sa.select(CaseIncident).where(CaseIncident.case_id == case.id).order_by(CaseIncident.added_at)
+    ).all()
+    workers = eligible_workers(case.kind, case.school) if can_assign_case(current_user, case) else []
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        links=links,
+        moves=services.TRANSITIONS[case.status],
+        move_labels=MOVE_LABELS,
+        outcomes=CASE_OUTCOMES,
+        kind_labels=KIND_LABELS,
+        can_work=services.can_work_case(current_user, case),
+        workers=workers,
+        tz=ZoneInfo(case.school.time_zone),
+        errors=errors or {},
+        raw=raw or {},
+        now=now_utc(),
+    ), status
+
+
+@bp.route("/<int:case_id>")
+@permission_required(Permission.CASE_READ)
+def detail(case_id: int):
+    return _detail(services.get_case_for(current_user, case_id))
+
+
+@bp.route("/<int:case_id>/move", methods=["POST"])
+@permission_required(Permission.CASE_READ)
+def move(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        with transaction():
+            services.move_case(
+                actor=current_user,
+                case=case,
+                to=raw.get("to", ""),
+                version=to_int(raw.get("version")) or 0,
+                outcome=raw.get("outcome") or None,
+                note=raw.get("note"),
+            )
+    except DomainError as exc:
+        db.session.refresh(case)
+        return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
+    flash("Case updated.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/assign", methods=["POST"])
+@permission_required(Permission.CASE_ASSIGN)
+def assign(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        with transaction():
+            services.assign_case(
+                actor=current_user,
+                case=case,
+                assignee_id=to_int(raw.get("assignee_id")) or 0,
+                version=to_int(raw.get("version")) or 0,
+                reason=raw.get("reason", ""),
+            )
+    except DomainError as exc:
+        db.session.refresh(case)
+        return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
+    flash("Case assigned. The new owner sees it on their caseload.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
