@@ -11,6 +11,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,16 @@ def handle_marshmallow_error(error: ma.ValidationError):
     return error_response(422, FRIENDLY_MESSAGES[422], fields)
 
 
+def handle_stale_data(error: StaleDataError):
+    """Two people saved the same record at once: the second save changed nothing."""
+    from caseflow.extensions import db
+
+    db.session.rollback()
+    return error_response(
+        409, "Someone changed this at the same moment. Reload it to see what changed.", code="conflict"
+    )
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, FRIENDLY_MESSAGES[500])
@@ -154,4 +165,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(ma.ValidationError, handle_marshmallow_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(Exception, handle_unexpected)

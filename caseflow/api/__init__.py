@@ -81,12 +81,18 @@ def authenticate_api_request():
 
 def init_api(app: Flask) -> None:
     from caseflow.auth import api as auth_api
+    from caseflow.cases import api as cases_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
     from caseflow.people import api as people_api
 
     api.init_app(app)
     app.before_request(authenticate_api_request)
-    for blp in (*auth_api.blueprints, *people_api.blueprints, *incidents_api.blueprints):
+    for blp in (
+        *auth_api.blueprints,
+        *people_api.blueprints,
+        *incidents_api.blueprints,
+        *cases_api.blueprints,
+    ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

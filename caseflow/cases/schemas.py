@@ -1,0 +1,49 @@
+"""JSON shapes of cases and of the changes made to them."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES
+
+
+class CaseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    school_id = ma.fields.Integer()
+    student_id = ma.fields.Integer()
+    student_name = ma.fields.Function(lambda c: c.student.display_name)
+    kind = ma.fields.String()
+    status = ma.fields.String()
+    tier = ma.fields.Integer()
+    priority = ma.fields.String()
+    assignee_id = ma.fields.Integer(allow_none=True)
+    queue_reason = ma.fields.String(allow_none=True)
+    source = ma.fields.String()
+    opened_at = ma.fields.AwareDateTime()
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    outcome = ma.fields.String(allow_none=True)
+    close_note = ma.fields.String(allow_none=True)
+    incident_ids = ma.fields.Function(lambda c: sorted(link.incident_id for link in c.incidents))
+    version = ma.fields.Integer()
+
+
+class CaseQuerySchema(ma.Schema):
+    mine = ma.fields.Boolean(load_default=False)
+    status = ma.fields.String(validate=validate.OneOf(CASE_STATUSES))
+    kind = ma.fields.String(validate=validate.OneOf(CASE_KINDS))
+    unassigned = ma.fields.Boolean(load_default=False)
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TransitionSchema(ma.Schema):
+    to = ma.fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
+    version = ma.fields.Integer(required=True, strict=True)
+    outcome = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_OUTCOMES))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class AssignmentSchema(ma.Schema):
+    assignee_id = ma.fields.Integer(required=True, strict=True)
+    version = ma.fields.Integer(required=True, strict=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
