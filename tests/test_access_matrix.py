@@ -60,6 +60,11 @@ PAGES = [
     ("/cases/school", {R.ADMINISTRATOR}, False),
     ("/cases/queue", {R.ADMINISTRATOR}, False),
     ("/api/v1/incidents", INCIDENT_READERS, True),
+    (
+        "/api/v1/cases",
+        {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM, R.ADMINISTRATOR},
+        True,
+    ),
     ("/api/v1/me", ALL, True),
     ("/api/v1/me/tokens", ALL, True),
     ("/api/v1/students", STUDENT_READERS, True),

@@ -90,3 +90,32 @@ class CaseIncident(db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     case: Mapped[Case] = relationship(back_populates="incidents")
+
+
+NOTE_LEVELS = ("team", "clinical", "restricted")
+
+
+class CaseNote(db.Model):
+    """A note on a case. `team`: everyone who may see the case; `clinical`: counselors,
+    psychologists and social workers; `restricted`: the author and the people named."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    level: Mapped[str] = mapped_column(enum_column_type(NOTE_LEVELS, "level"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    author: Mapped[User] = relationship()
+    readers: Mapped[list[CaseNoteReader]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseNoteReader(db.Model):
+    """Someone the author named as a reader of a restricted note."""
+
+    __tablename__ = "case_note_readers"
+
+    note_id: Mapped[int] = mapped_column(sa.ForeignKey("case_notes.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)

@@ -11,10 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
+from caseflow.cases import notes as notes_service
 from caseflow.cases import services
 from caseflow.cases.assignment import KIND_LABELS, eligible_workers
 from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES, Case, CaseIncident
-from caseflow.cases.policy import can_assign_case, visible_cases
+from caseflow.cases.notes import is_clinician, notes_for
+from caseflow.cases.policy import can_assign_case, can_read_case, visible_cases
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError
 from caseflow.extensions import db
@@ -85,6 +87,9 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         sa.select(CaseIncident).where(CaseIncident.case_id == case.id).order_by(CaseIncident.added_at)
     ).all()
     workers = eligible_workers(case.kind, case.school) if can_assign_case(current_user, case) else []
+    with transaction():  # showing a confidential note writes its access-log entry
+        notes = notes_for(current_user, case)
+    team = [u for u in _case_team(case) if u.id != current_user.id]
     return render_template(
         "cases/detail.html",
         case=case,
@@ -99,7 +104,46 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         errors=errors or {},
         raw=raw or {},
         now=now_utc(),
+        notes=notes,
+        team=team,
+        is_clinician=is_clinician(current_user),
     ), status
+
+
+def _case_team(case: Case):
+    """People who may read the case (whom a restricted note may name as readers)."""
+    from caseflow.auth.models import User, user_schools
+
+    serves = sa.or_(
+        User.district_wide,
+        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id == case.school_id),
+    )
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.active, User.district_id == case.district_id, serves)
+        .order_by(User.full_name)
+    ).all()
+    return [u for u in users if can_read_case(u, case)]
+
+
+@bp.route("/<int:case_id>/notes", methods=["POST"])
+@permission_required(Permission.CASE_READ)
+def add_note(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        with transaction():
+            notes_service.add_note(
+                actor=current_user,
+                case=case,
+                level=raw.get("level", ""),
+                text=raw.get("text", ""),
+                reader_ids=request.form.getlist("reader_ids"),
+            )
+    except DomainError as exc:
+        return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
+    flash("Note added.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
 
 
 @bp.route("/<int:case_id>")
