@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -119,3 +119,46 @@ class CaseNoteReader(db.Model):
 
     note_id: Mapped[int] = mapped_column(sa.ForeignKey("case_notes.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+
+
+class InterventionPlan(db.Model):
+    """What will be done for the student, toward what goal, how often, until when, by whom."""
+
+    __tablename__ = "intervention_plans"
+    __table_args__ = (
+        sa.CheckConstraint("tier IN (1, 2, 3)", name="tier"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    type_code: Mapped[str] = mapped_column(sa.String(60))
+    tier: Mapped[int] = mapped_column(sa.SmallInteger)
+    goal: Mapped[str] = mapped_column(sa.Text)
+    frequency: Mapped[str] = mapped_column(sa.String(100))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    owner: Mapped[User] = relationship()
+    check_ins: Mapped[list[CheckIn]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="CheckIn.day"
+    )
+
+
+class CheckIn(db.Model):
+    """Progress monitoring: on a day, how the student did against the plan's goal (0 to 4)."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (sa.CheckConstraint("rating BETWEEN 0 AND 4", name="rating"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention_plans.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    rating: Mapped[int] = mapped_column(sa.SmallInteger)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    plan: Mapped[InterventionPlan] = relationship(back_populates="check_ins")

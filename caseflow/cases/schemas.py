@@ -47,3 +47,41 @@ class AssignmentSchema(ma.Schema):
     assignee_id = ma.fields.Integer(required=True, strict=True)
     version = ma.fields.Integer(required=True, strict=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+def _blank_none(data, names):
+    data = dict(data)
+    for name in names:
+        if data.get(name) == "":
+            data[name] = None
+    return data
+
+
+class PlanInputSchema(ma.Schema):
+    type_code = ma.fields.String(required=True)
+    tier = ma.fields.Integer(required=True)
+    goal = ma.fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=2000,
+            error="Write the goal, in terms you can rate at each check-in (up to 2000 characters).",
+        ),
+    )
+    frequency = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100, error="Say how often (daily, twice a week …)."),
+    )
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(load_default=None, allow_none=True)
+    owner_id = ma.fields.Integer(required=True)
+
+    @ma.pre_load
+    def blanks(self, data, **kwargs):
+        return _blank_none(data, ("end_date",))
+
+
+class CheckInInputSchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    rating = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=4))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,13 +13,23 @@ from sqlalchemy.orm import selectinload
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.cases import notes as notes_service
-from caseflow.cases import services
+from caseflow.cases import plans, services
 from caseflow.cases.assignment import KIND_LABELS, eligible_workers
-from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES, Case, CaseIncident
+from caseflow.cases.interventions import intervention_types
+from caseflow.cases.models import (
+    CASE_KINDS,
+    CASE_OUTCOMES,
+    CASE_STATUSES,
+    Case,
+    CaseIncident,
+    InterventionPlan,
+)
 from caseflow.cases.notes import is_clinician, notes_for
+from caseflow.cases.plans import RATINGS, chart_points
 from caseflow.cases.policy import can_assign_case, can_read_case, visible_cases
+from caseflow.cases.schemas import CheckInInputSchema, PlanInputSchema
 from caseflow.db import now_utc, transaction
-from caseflow.errors import DomainError
+from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.incidents.forms import to_int
 
@@ -107,6 +118,16 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         notes=notes,
         team=team,
         is_clinician=is_clinician(current_user),
+        plans=db.session.scalars(
+            sa.select(InterventionPlan)
+            .where(InterventionPlan.case_id == case.id)
+            .order_by(InterventionPlan.id)
+            .options(selectinload(InterventionPlan.check_ins), selectinload(InterventionPlan.owner))
+        ).all(),
+        intervention_types=intervention_types(),
+        ratings=RATINGS,
+        chart_points=chart_points,
+        today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
     ), status
 
 
@@ -124,6 +145,54 @@ def _case_team(case: Case):
         .order_by(User.full_name)
     ).all()
     return [u for u in users if can_read_case(u, case)]
+
+
+@bp.route("/<int:case_id>/plans", methods=["POST"])
+@permission_required(Permission.CASE_READ)
+def add_plan(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        values = PlanInputSchema().load(raw)
+        with transaction():
+            plans.add_plan(actor=current_user, case=case, **values)
+    except ma.ValidationError as exc:
+        return _detail(case, errors=exc.messages, raw=raw, status=422)
+    except DomainError as exc:
+        return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
+    flash("Plan added.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/plans/<int:plan_id>/check-ins", methods=["POST"])
+@permission_required(Permission.CASE_READ)
+def add_check_in(case_id: int, plan_id: int):
+    case = services.get_case_for(current_user, case_id)
+    plan = db.session.get(InterventionPlan, plan_id)
+    if plan is None or plan.case_id != case.id:
+        raise NotFound("No such plan on this case.")
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        values = CheckInInputSchema().load(raw)
+        with transaction():
+            plans.add_check_in(
+                actor=current_user,
+                plan=plan,
+                case=case,
+                **values,
+                today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
+            )
+    except ma.ValidationError as exc:
+        return _detail(case, errors={f"checkin_{plan.id}": exc.messages}, raw=raw, status=422)
+    except DomainError as exc:
+        return _detail(
+            case,
+            errors={f"checkin_{plan.id}": exc.fields or {"_schema": [exc.message]}},
+            raw=raw,
+            status=exc.status,
+        )
+    flash("Check-in recorded.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/notes", methods=["POST"])
