@@ -248,3 +248,136 @@ def refresh_incident_status(incident_ids: list[int]) -> None:
 
 def describe_queue(case: Case) -> str:
     return case.queue_reason or f"Assigned to the {KIND_LABELS[case.kind]}."
+
+
+def open_referral(
+    *, actor, student, kind: str, tier: int, priority: str, reason: str, now: datetime | None = None
+) -> Case:
+    """A case opened by a person (a counselor's own referral, a guardian's request), assigned
+    like any other. Raises Forbidden, Conflict (an open case of that kind exists), ValidationFailed."""
+    from caseflow.cases.notes import add_note
+
+    now = now or now_utc()
+    if not (actor.can(Permission.CASE_WORK) or actor.can(Permission.CASE_ASSIGN)) or not actor.serves_school(
+        student.school_id
+    ):
+        raise Forbidden("You may not open cases for this student.")
+    fields = {}
+    if kind not in CASE_KINDS:
+        fields["kind"] = ["Choose who the case is for."]
+    if tier not in (1, 2, 3):
+        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+    if priority not in FIRST_CONTACT:
+        fields["priority"] = ["Choose routine, soon or urgent."]
+    if not reason or not reason.strip():
+        fields["reason"] = ["Say why the case is opened (who asked, what for)."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    existing = db.session.scalar(
+        sa.select(Case.id).where(Case.student_id == student.id, Case.kind == kind, Case.status != "closed")
+    )
+    if existing:
+        raise Conflict(f"{student.display_name} already has an open {KIND_LABELS[kind]} case (#{existing}).")
+    assignment = choose_assignee(kind, student, student.school)
+    case = Case(
+        district_id=student.district_id,
+        school_id=student.school_id,
+        student_id=student.id,
+        kind=kind,
+        tier=tier,
+        priority=priority,
+        source="referral",
+        opened_by_id=actor.id,
+        opened_at=now,
+        due_at=now + FIRST_CONTACT[priority],
+        incidents=[],
+        status="assigned" if assignment.assignee else "new",
+        assignee_id=assignment.assignee.id if assignment.assignee else None,
+        queue_reason=None if assignment.assignee else assignment.reason,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record(
+        actor,
+        "case.opened",
+        case,
+        student_id=student.id,
+        now=now,
+        changes={
+            "kind": kind,
+            "tier": tier,
+            "priority": priority,
+            "source": "referral",
+            "assignee_id": case.assignee_id,
+            "assignment": assignment.reason,
+        },
+    )
+    add_note(actor=actor, case=case, level="team", text=f"Opened by referral: {reason.strip()}", now=now)
+    return case
+
+
+def transfer_school(
+    *, actor, case: Case, school_id: int, version: int, reason: str, now: datetime | None = None
+) -> Case:
+    """Move an open case to another school (the student moved), with a reason; it is assigned
+    again at the new school and keeps its history."""
+    from caseflow.people.models import School
+
+    now = now or now_utc()
+    school = db.session.get(School, school_id) if school_id else None
+    if not can_assign_case(actor, case):
+        raise Forbidden("Only an administrator may transfer a case.")
+    if version != case.version:
+        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+    if case.status == "closed":
+        raise Conflict("A closed case cannot be transferred; reopen it first.")
+    fields = {}
+    if (
+        school is None
+        or school.district_id != case.district_id
+        or school.id == case.school_id
+        or not actor.serves_school(school.id)
+    ):
+        fields["school_id"] = ["Choose another school of the district that you serve."]
+    if not reason or not reason.strip():
+        fields["reason"] = ["Say why the case moves."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    before = {"school_id": case.school_id, "assignee_id": case.assignee_id}
+    case.school_id = school.id
+    case.school = school
+    assignment = choose_assignee(case.kind, case.student, school)
+    case.assignee_id = assignment.assignee.id if assignment.assignee else None
+    case.queue_reason = None if assignment.assignee else assignment.reason
+    if case.assignee_id is None:
+        case.status = "new"
+    elif case.status == "new":
+        case.status = "assigned"
+    db.session.flush()
+    record(
+        actor,
+        "case.transferred",
+        case,
+        student_id=case.student_id,
+        now=now,
+        changes={
+            "before": before,
+            "after": {"school_id": school.id, "assignee_id": case.assignee_id},
+            "reason": reason.strip(),
+            "assignment": assignment.reason,
+        },
+    )
+    return case
+
+
+def case_history(case: Case) -> list:
+    """The case's audit events, oldest first: its history, whoever worked it and wherever."""
+    from caseflow.audit.models import AuditEvent
+
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity_type == "Case", AuditEvent.entity_id == str(case.id))
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -128,7 +128,19 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         ratings=RATINGS,
         chart_points=chart_points,
         today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
+        history=services.case_history(case),
+        other_schools=[
+            s for s in _district_schools() if s.id != case.school_id and current_user.serves_school(s.id)
+        ],
     ), status
+
+
+def _district_schools():
+    from caseflow.people.models import School
+
+    return db.session.scalars(
+        sa.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
+    ).all()
 
 
 def _case_team(case: Case):
@@ -145,6 +157,57 @@ def _case_team(case: Case):
         .order_by(User.full_name)
     ).all()
     return [u for u in users if can_read_case(u, case)]
+
+
+@bp.route("/new", methods=["POST"])
+@permission_required(Permission.CASE_READ)
+def open_case():
+    """A case opened by a person from the student's page."""
+    from caseflow.people.services import get_student_for
+
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    student = get_student_for(current_user, to_int(raw.get("student_id")) or 0)
+    try:
+        with transaction():
+            case = services.open_referral(
+                actor=current_user,
+                student=student,
+                kind=raw.get("kind", ""),
+                tier=to_int(raw.get("tier")) or 0,
+                priority=raw.get("priority", ""),
+                reason=raw.get("reason", ""),
+            )
+    except DomainError as exc:
+        from caseflow.people.views import render_student
+
+        errors = exc.fields or {}
+        errors.setdefault("_schema", [exc.message])
+        return render_student(student, case_form=raw, case_errors=errors, status=exc.status)
+    flash("Case opened.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/transfer", methods=["POST"])
+@permission_required(Permission.CASE_ASSIGN)
+def transfer(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        with transaction():
+            services.transfer_school(
+                actor=current_user,
+                case=case,
+                school_id=to_int(raw.get("school_id")) or 0,
+                version=to_int(raw.get("version")) or 0,
+                reason=raw.get("reason", ""),
+            )
+    except DomainError as exc:
+        db.session.refresh(case)
+        return _detail(
+            case, errors={"transfer": exc.fields or {"_schema": [exc.message]}}, raw=raw, status=exc.status
+        )
+    flash("Case transferred.", "info")
+    return redirect(url_for("cases.detail", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/plans", methods=["POST"])

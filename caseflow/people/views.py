@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
+from caseflow.cases.assignment import KIND_LABELS
 from caseflow.db import transaction
 from caseflow.errors import DomainError, Forbidden, NotFound
 from caseflow.extensions import db
@@ -24,6 +25,7 @@ from caseflow.people.codes import (
 from caseflow.people.models import School, StudentGuardian
 from caseflow.people.policy import can_manage_student
 from caseflow.people.schemas import GuardianInputSchema, StudentQuerySchema, StudentUpdateSchema
+from caseflow.people.timeline import student_timeline
 
 bp = Blueprint("people", __name__, url_prefix="/students")
 
@@ -64,13 +66,23 @@ def students():
 @bp.route("/<int:student_id>")
 @permission_required(Permission.STUDENT_READ)
 def student(student_id: int):
-    record = services.get_student_for(current_user, student_id)
+    return render_student(services.get_student_for(current_user, student_id))
+
+
+def render_student(
+    record, *, case_form: dict | None = None, case_errors: dict | None = None, status: int = 200
+):
+    """The student's page; `case_form`/`case_errors` bring back a refused "open a case" form."""
     return render_template(
         "people/student.html",
         student=record,
         codes=CODES,
         can_manage=can_manage_student(current_user, record),
-    )
+        timeline=student_timeline(current_user, record),
+        case_kinds=KIND_LABELS,
+        case_form=case_form or {},
+        case_errors=case_errors or {},
+    ), status
 
 
 def _managed_student(student_id: int):
