@@ -59,6 +59,7 @@ PAGES = [
     ("/cases", {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM}, False),
     ("/cases/school", {R.ADMINISTRATOR}, False),
     ("/cases/queue", {R.ADMINISTRATOR}, False),
+    ("/cases/staff", {R.ADMINISTRATOR}, False),
     ("/api/v1/incidents", INCIDENT_READERS, True),
     (
         "/api/v1/cases",

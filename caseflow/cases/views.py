@@ -85,6 +85,25 @@ def school_cases():
     return _list(visible_cases(current_user), "Cases of my schools", "school")
 
 
+@bp.route("/staff")
+@permission_required(Permission.CASE_ASSIGN)
+def staff():
+    """Each person's caseload and the students per counselor, psychologist and social worker."""
+    from caseflow.cases.staffing import school_view
+    from caseflow.people.models import School
+
+    schools = [
+        s
+        for s in db.session.scalars(
+            sa.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
+        )
+        if current_user.serves_school(s.id)
+    ]
+    now = now_utc()
+    views = [(school, *school_view(school, now)) for school in schools]
+    return render_template("cases/staff.html", views=views)
+
+
 @bp.route("/queue")
 @permission_required(Permission.CASE_ASSIGN)
 def queue():

@@ -139,3 +139,18 @@ def test_caseload_queries_do_not_grow_with_cases(
         )
     assert "40 cases" in client.get("/cases").get_data(as_text=True)
     assert queries() == few
+
+
+def test_staffing_view_flags_ratios(app, client, make, lincoln, payload, api_token):
+    make.user("counselor", schools=[lincoln.school])
+    for _ in range(3):
+        make.student(lincoln.school)
+    client.post(
+        "/api/v1/incidents", json=payload(behaviors=["self_harm"]), headers=api_token(lincoln.teacher)
+    )
+    sign_in(client, make.user("administrator", schools=[lincoln.school]))
+    page = client.get("/cases/staff").get_data(as_text=True)
+    assert "Lincoln Middle" in page and "Counselor" in page
+    # 1 counselor for 5 students: within 250; no psychologist and no social worker: flagged.
+    assert page.count('data-testid="ratio-exceeded"') == 2
+    assert "<td>1</td><td>3</td>" in page  # the counselor: 1 open case, weighted 3 (Tier 3)
