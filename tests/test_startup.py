@@ -122,3 +122,13 @@ def test_unknown_page_is_a_friendly_404(client):
 def test_nul_characters_are_refused(client):
     response = client.post("/login", data={"email": "a\x00b@example.org", "password": "x"})
     assert response.status_code == 400 and b"NUL" in response.data
+
+
+def test_page_titles_are_plain_text():
+    """A <title> block holds text only (a block closed too late once put page sections in it)."""
+    import re
+
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        for match in re.finditer(r"{% block title %}(.*?){% endblock %}", text, re.S):
+            assert "<" not in match.group(1), path
