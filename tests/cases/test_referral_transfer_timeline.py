@@ -92,7 +92,7 @@ def test_transfer_to_another_school_keeps_the_history(app, client, make, lincoln
     )
     assert moved.status_code == 302
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "opened" in page and "transferred" in page and "Family moved." in page
+    assert "Opened" in page and "Transferred to another school" in page and "Family moved." in page
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert (case.school_id, case.assignee_id) == (lincoln.other_school, other_counselor.id)
