@@ -10,11 +10,24 @@ from sqlalchemy.orm import selectinload
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
-from caseflow.cases import services
-from caseflow.cases.models import Case
+from caseflow.cases import plans, services
+from caseflow.cases.models import Case, InterventionPlan
+from caseflow.cases.notes import ShownNote, add_note, notes_for
 from caseflow.cases.policy import visible_cases
-from caseflow.cases.schemas import AssignmentSchema, CaseQuerySchema, CaseSchema, TransitionSchema
+from caseflow.cases.schemas import (
+    AssignmentSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    CheckInInputSchema,
+    CheckInSchema,
+    NoteInputSchema,
+    NoteSchema,
+    PlanInputSchema,
+    PlanSchema,
+    TransitionSchema,
+)
 from caseflow.db import transaction
+from caseflow.errors import NotFound
 from caseflow.extensions import db
 from caseflow.incidents.api import require_json
 
@@ -90,3 +103,66 @@ class CaseAssignment(MethodView):
         with transaction():
             services.assign_case(actor=current_user, case=case, **data)
         return case
+
+
+@cases_blp.route("/<int:case_id>/notes")
+class CaseNotes(MethodView):
+    @permission_required(Permission.CASE_READ)
+    @cases_blp.response(200, NoteSchema(many=True))
+    def get(self, case_id: int):
+        """The case's notes; confidential texts only for those who may read them (each read logged)."""
+        case = services.get_case_for(current_user, case_id)
+        with transaction():
+            return notes_for(current_user, case)
+
+    @permission_required(Permission.CASE_READ)
+    @require_json
+    @cases_blp.arguments(NoteInputSchema)
+    @cases_blp.response(201, NoteSchema)
+    def post(self, data, case_id: int):
+        """Add a note: team, clinical (clinicians only) or restricted (to the people named)."""
+        case = services.get_case_for(current_user, case_id)
+        with transaction():
+            note = add_note(actor=current_user, case=case, **data)
+        return ShownNote(note, True)
+
+
+@cases_blp.route("/<int:case_id>/plans")
+class CasePlans(MethodView):
+    @permission_required(Permission.CASE_READ)
+    @cases_blp.response(200, PlanSchema(many=True))
+    def get(self, case_id: int):
+        """The case's intervention plans with their check-ins."""
+        case = services.get_case_for(current_user, case_id)
+        return db.session.scalars(
+            sa.select(InterventionPlan)
+            .where(InterventionPlan.case_id == case.id)
+            .order_by(InterventionPlan.id)
+            .options(selectinload(InterventionPlan.check_ins))
+        ).all()
+
+    @permission_required(Permission.CASE_READ)
+    @require_json
+    @cases_blp.arguments(PlanInputSchema)
+    @cases_blp.response(201, PlanSchema)
+    def post(self, data, case_id: int):
+        """Add an intervention plan to an open case."""
+        case = services.get_case_for(current_user, case_id)
+        with transaction():
+            return plans.add_plan(actor=current_user, case=case, **data)
+
+
+@cases_blp.route("/<int:case_id>/plans/<int:plan_id>/check-ins")
+class PlanCheckIns(MethodView):
+    @permission_required(Permission.CASE_READ)
+    @require_json
+    @cases_blp.arguments(CheckInInputSchema)
+    @cases_blp.response(201, CheckInSchema)
+    def post(self, data, case_id: int, plan_id: int):
+        """Record a progress-monitoring check-in (a day within the plan, a rating 0-4)."""
+        case = services.get_case_for(current_user, case_id)
+        plan = db.session.get(InterventionPlan, plan_id)
+        if plan is None or plan.case_id != case.id:
+            raise NotFound("No such plan on this case.")
+        with transaction():
+            return plans.add_check_in(actor=current_user, plan=plan, case=case, **data)

@@ -85,3 +85,39 @@ class CheckInInputSchema(ma.Schema):
     day = ma.fields.Date(required=True)
     rating = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=4))
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class NoteInputSchema(ma.Schema):
+    level = ma.fields.String(required=True, validate=validate.OneOf(("team", "clinical", "restricted")))
+    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    reader_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
+
+
+class NoteSchema(ma.Schema):
+    """A note as the caller may see it: the text only when they may read it."""
+
+    id = ma.fields.Integer(attribute="note.id")
+    level = ma.fields.String(attribute="note.level")
+    author = ma.fields.Function(lambda shown: shown.note.author.full_name)
+    created_at = ma.fields.AwareDateTime(attribute="note.created_at")
+    readable = ma.fields.Boolean()
+    text = ma.fields.Function(lambda shown: shown.note.text if shown.readable else None)
+
+
+class CheckInSchema(ma.Schema):
+    id = ma.fields.Integer()
+    day = ma.fields.Date()
+    rating = ma.fields.Integer()
+    note = ma.fields.String(allow_none=True)
+
+
+class PlanSchema(ma.Schema):
+    id = ma.fields.Integer()
+    type_code = ma.fields.String()
+    tier = ma.fields.Integer()
+    goal = ma.fields.String()
+    frequency = ma.fields.String()
+    start_date = ma.fields.Date()
+    end_date = ma.fields.Date(allow_none=True)
+    owner_id = ma.fields.Integer()
+    check_ins = ma.fields.List(ma.fields.Nested(CheckInSchema))

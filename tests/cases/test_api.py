@@ -101,3 +101,58 @@ def test_two_people_change_one_case_at_once_100_times(
             )
         )
         assert moves == wins == 100 and case.version == 101
+
+
+def test_notes_plans_and_check_ins_through_the_api(app, client, make, lincoln, payload, api_token):
+    from datetime import timedelta
+
+    from caseflow.db import now_utc
+
+    counselor, case_id = _self_harm_case(app, client, make, lincoln, payload, api_token)
+    owner = api_token(counselor)
+    restorative = api_token(make.user("restorative_adviser", schools=[lincoln.school]))
+    base = f"/api/v1/cases/{case_id}"
+    clinical = client.post(
+        f"{base}/notes", json={"level": "clinical", "text": "Grief after a loss."}, headers=owner
+    )
+    assert clinical.status_code == 201 and clinical.get_json()["text"] == "Grief after a loss."
+    refused = client.post(f"{base}/notes", json={"level": "clinical", "text": "x"}, headers=restorative)
+    assert refused.status_code == 422 and "level" in refused.get_json()["error"]["fields"]
+    seen = client.get(f"{base}/notes", headers=restorative).get_json()
+    assert seen == [
+        {
+            "id": seen[0]["id"],
+            "level": "clinical",
+            "author": seen[0]["author"],
+            "created_at": seen[0]["created_at"],
+            "readable": False,
+            "text": None,
+        }
+    ]
+    start = (now_utc().date() - timedelta(days=7)).isoformat()
+    plan = client.post(
+        f"{base}/plans",
+        json={
+            "type_code": "counseling_sessions",
+            "tier": 3,
+            "goal": "Names one coping strategy each week.",
+            "frequency": "weekly",
+            "start_date": start,
+            "owner_id": counselor.id,
+        },
+        headers=owner,
+    )
+    assert plan.status_code == 201, plan.get_json()
+    plan_id = plan.get_json()["id"]
+    bad = client.post(
+        f"{base}/plans/{plan_id}/check-ins", json={"day": "2000-01-01", "rating": 7}, headers=owner
+    )
+    assert bad.status_code == 422 and "rating" in bad.get_json()["error"]["fields"]
+    ok = client.post(
+        f"{base}/plans/{plan_id}/check-ins",
+        json={"day": now_utc().date().isoformat(), "rating": 3},
+        headers=owner,
+    )
+    assert ok.status_code == 201
+    listed = client.get(f"{base}/plans", headers=owner).get_json()
+    assert listed[0]["check_ins"][0]["rating"] == 3
