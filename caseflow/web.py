@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.incidents.views import bp as incidents_bp
+    from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
     from caseflow.triage.views import bp as triage_bp
 
@@ -31,7 +32,17 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         return {"status": "ok"}
 
-    for bp in (home, auth_bp, incidents_bp, cases_bp, triage_bp, people_bp, admin_bp, audit_bp):
+    for bp in (
+        home,
+        auth_bp,
+        incidents_bp,
+        cases_bp,
+        triage_bp,
+        people_bp,
+        admin_bp,
+        audit_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(bp)
 
     @app.context_processor
@@ -42,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
             "ROLE_LABELS": ROLE_LABELS,
             "nav_items": nav_items,
             "now_utc": now_utc,
+            "unread_notifications": _unread,
         }
 
 
@@ -58,6 +70,13 @@ NAVIGATION = (
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),
 )
+
+
+def _unread() -> int:
+    """The bell's count: one query per page, whatever the number of notifications."""
+    from caseflow.notifications.services import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
 def nav_items():

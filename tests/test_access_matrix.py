@@ -40,6 +40,7 @@ INCIDENT_READERS = INCIDENT_LOGGERS | {R.DISTRICT_AUDITOR}
 PAGES = [
     ("/", ALL, False),
     ("/account", ALL, False),
+    ("/notifications", ALL, False),
     ("/students", STUDENT_READERS, False),
     ("/students/{student}", STUDENT_READERS, False),
     ("/students/{student}/edit", {R.ADMINISTRATOR, R.SYSTEM_ADMINISTRATOR}, False),

@@ -93,6 +93,7 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
                 "assignment": assignment.reason,
             },
         )
+        tell_assignee(case, "New case", now=now)
     else:
         before = (case.tier, case.priority)
         case.tier = max(case.tier, decision.tier)
@@ -169,6 +170,7 @@ def assign_case(
         now=now,
         changes={"assignee_id": {"before": before, "after": assignee_id}, "reason": reason.strip()},
     )
+    tell_assignee(case, "Assigned to you", now=now)
     return case
 
 
@@ -219,6 +221,21 @@ def move_case(
         changes={"status": {"before": before, "after": to}, "outcome": outcome, "note": note},
     )
     return case
+
+
+def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
+    """The new owner of a case is told, in the app (and by e-mail once mail is configured)."""
+    from caseflow.notifications.services import notify
+
+    if case.assignee_id is not None:
+        student = case.student
+        notify(
+            case.assignee_id,
+            f"{why}: {KIND_LABELS[case.kind]} case for {student.display_name}, "
+            f"Tier {case.tier}, {case.priority}.",
+            f"/cases/{case.id}",
+            now=now,
+        )
 
 
 def refresh_incident_status(incident_ids: list[int]) -> None:
@@ -312,6 +329,7 @@ def open_referral(
             "assignment": assignment.reason,
         },
     )
+    tell_assignee(case, "New case (referral)", now=now)
     add_note(actor=actor, case=case, level="team", text=f"Opened by referral: {reason.strip()}", now=now)
     return case
 
@@ -367,6 +385,7 @@ def transfer_school(
             "assignment": assignment.reason,
         },
     )
+    tell_assignee(case, "Transferred to you", now=now)
     return case
 
 

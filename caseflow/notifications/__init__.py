@@ -1,0 +1,1 @@
+"""In-app notifications: the bell with the unread count, and the list."""

@@ -1,0 +1,48 @@
+"""Telling people things: written in the same transaction as the change they are about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from caseflow.db import now_utc
+from caseflow.extensions import db
+from caseflow.notifications.models import Notification
+
+
+def notify(user_id: int, text: str, link: str | None = None, *, now: datetime | None = None) -> Notification:
+    """Queue an in-app message for `user_id` (flushed by the caller's transaction)."""
+    if link is not None and not link.startswith("/"):
+        raise ValueError("notification links are paths inside Caseflow")
+    note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or now_utc())
+    db.session.add(note)
+    return note
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user_id: int, *, now: datetime | None = None) -> int:
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now or now_utc())
+    )
+    return result.rowcount
