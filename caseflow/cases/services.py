@@ -145,7 +145,7 @@ def assign_case(
     if not can_assign_case(actor, case):
         raise Forbidden("Only an administrator of the school may assign cases.")
     if version != case.version:
-        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+        raise stale(case)
     if case.status == "closed":
         raise Conflict("A closed case cannot be assigned; reopen it first.")
     eligible = {u.id: u for u in eligible_workers(case.kind, case.school)}
@@ -190,7 +190,7 @@ def move_case(
     if not can_work_case(actor, case):
         raise Forbidden("Only the case's owner or an administrator may change it.")
     if version != case.version:
-        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+        raise stale(case)
     allowed = TRANSITIONS[case.status]
     if to not in allowed:
         article = "An" if case.status[0] in "aeiou" else "A"
@@ -221,6 +221,17 @@ def move_case(
         changes={"status": {"before": before, "after": to}, "outcome": outcome, "note": note},
     )
     return case
+
+
+def stale(case: Case) -> Conflict:
+    """A 409 that says what changed since the person opened the case; nothing was saved."""
+    last = case_history(case)[-1] if case.id else None
+    owner = case.assignee.full_name if case.assignee else "nobody"
+    change = f" {last['who']}: {last['what']} at {last['at'].strftime('%H:%M UTC on %d %b')}." if last else ""
+    return Conflict(
+        f"Someone changed this case since you opened it.{change} It is now {case.status}, "
+        f"Tier {case.tier}, owner {owner}. Nothing you sent was saved: review it and try again."
+    )
 
 
 def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
@@ -346,7 +357,7 @@ def transfer_school(
     if not can_assign_case(actor, case):
         raise Forbidden("Only an administrator may transfer a case.")
     if version != case.version:
-        raise Conflict("Someone changed this case since you opened it. Reload it to see what changed.")
+        raise stale(case)
     if case.status == "closed":
         raise Conflict("A closed case cannot be transferred; reopen it first.")
     fields = {}

@@ -154,3 +154,89 @@ def test_staffing_view_flags_ratios(app, client, make, lincoln, payload, api_tok
     # 1 counselor for 5 students: within 250; no psychologist and no social worker: flagged.
     assert page.count('data-testid="ratio-exceeded"') == 2
     assert "<td>1</td><td>3</td>" in page  # the counselor: 1 open case, weighted 3 (Tier 3)
+
+
+def test_a_stale_save_says_what_changed(app, client, make, lincoln, payload, api_token):
+    counselor = make.user("counselor", schools=[lincoln.school])
+    _log(client, api_token(lincoln.teacher), payload, behaviors=["self_harm"])
+    case_id = _case_id(app)
+    mine, theirs = app.test_client(), app.test_client()
+    sign_in(mine, counselor)
+    sign_in(theirs, make.user("administrator", schools=[lincoln.school]))
+    opened_version = _version(mine.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert (
+        post_form(
+            theirs,
+            f"/cases/{case_id}/move",
+            {"to": "active", "version": opened_version},
+            token_from=f"/cases/{case_id}",
+        ).status_code
+        == 302
+    )
+    late = post_form(
+        mine,
+        f"/cases/{case_id}/move",
+        {"to": "active", "version": opened_version},
+        token_from=f"/cases/{case_id}",
+    )
+    assert late.status_code == 409
+    text = late.get_data(as_text=True)
+    assert "work started" in text and "It is now active" in text and "Nothing you sent was saved" in text
+
+
+def test_caseload_and_timeline_queries_for_10_and_500_cases(app, client, make, lincoln, count_queries):
+    """The issue's scale: the same number of queries for 10 cases as for 500."""
+    from caseflow.db import now_utc
+
+    counselor = make.user("counselor", schools=[lincoln.school])
+    sign_in(client, counselor)
+
+    def add_cases(n):
+        with app.app_context():
+            students = [make_student_row(lincoln.school) for _ in range(n)]
+            db.session.add_all(students)
+            db.session.flush()
+            db.session.add_all(
+                Case(
+                    district_id=s.district_id,
+                    school_id=s.school_id,
+                    student_id=s.id,
+                    kind="counselor",
+                    status="assigned",
+                    tier=2,
+                    priority="soon",
+                    source="referral",
+                    assignee_id=counselor.id,
+                    opened_at=now_utc(),
+                    due_at=now_utc(),
+                    incidents=[],
+                )
+                for s in students
+            )
+            db.session.commit()
+
+    def make_student_row(school_id):
+        from caseflow.people.models import School, Student
+
+        make_student_row.n = getattr(make_student_row, "n", 0) + 1
+        school = db.session.get(School, school_id)
+        return Student(
+            district_id=school.district_id,
+            school_id=school_id,
+            local_id=f"Q{make_student_row.n:06d}",
+            first_name="Bulk",
+            last_name=f"Student{make_student_row.n}",
+            grade="7",
+        )
+
+    def queries(path):
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        return counter.n
+
+    add_cases(10)
+    queries("/cases")
+    at_10 = queries("/cases")
+    add_cases(490)
+    assert queries("/cases") == at_10
+    assert "100 cases (the first 100)" in client.get("/cases").get_data(as_text=True)
