@@ -32,8 +32,10 @@ def _day(d) -> datetime:
     return datetime.combine(d, time(12), tzinfo=UTC)
 
 
-def student_timeline(user, student: Student, *, limit: int = 200) -> list[Entry]:
+def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[Entry], list[InterventionPlan]]:
+    """The timeline and the plans (with check-ins) the viewer may see, for the progress charts."""
     entries: list[Entry] = []
+    plans: list[InterventionPlan] = []
     incidents = db.session.scalars(
         visible_incidents(user)
         .where(Incident.students.any(IncidentStudent.student_id == student.id))
@@ -121,4 +123,4 @@ def student_timeline(user, student: Student, *, limit: int = 200) -> list[Entry]
                     )
                 )
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    return entries[:limit], list(plans)

@@ -25,7 +25,7 @@ from caseflow.people.codes import (
 from caseflow.people.models import School, StudentGuardian
 from caseflow.people.policy import can_manage_student
 from caseflow.people.schemas import GuardianInputSchema, StudentQuerySchema, StudentUpdateSchema
-from caseflow.people.timeline import student_timeline
+from caseflow.people.timeline import student_record
 
 bp = Blueprint("people", __name__, url_prefix="/students")
 
@@ -73,12 +73,20 @@ def render_student(
     record, *, case_form: dict | None = None, case_errors: dict | None = None, status: int = 200
 ):
     """The student's page; `case_form`/`case_errors` bring back a refused "open a case" form."""
+    from caseflow.cases.interventions import intervention_types
+    from caseflow.cases.plans import RATINGS, chart_points
+
+    timeline, plans = student_record(current_user, record)
     return render_template(
         "people/student.html",
         student=record,
         codes=CODES,
         can_manage=can_manage_student(current_user, record),
-        timeline=student_timeline(current_user, record),
+        timeline=timeline,
+        plans=plans,
+        chart_points=chart_points,
+        ratings=RATINGS,
+        intervention_types=intervention_types(),
         case_kinds=KIND_LABELS,
         case_form=case_form or {},
         case_errors=case_errors or {},

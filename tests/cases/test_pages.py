@@ -240,3 +240,42 @@ def test_caseload_and_timeline_queries_for_10_and_500_cases(app, client, make, l
     add_cases(490)
     assert queries("/cases") == at_10
     assert "100 cases (the first 100)" in client.get("/cases").get_data(as_text=True)
+
+
+def test_student_timeline_queries_for_10_and_500_cases(app, client, make, lincoln, count_queries):
+    from caseflow.db import now_utc
+
+    sign_in(client, make.user("administrator", schools=[lincoln.school]))
+
+    def add_closed_cases(n):
+        with app.app_context():
+            db.session.add_all(
+                Case(
+                    district_id=1,
+                    school_id=lincoln.school,
+                    student_id=lincoln.student,
+                    kind="counselor",
+                    status="closed",
+                    tier=1,
+                    priority="routine",
+                    source="referral",
+                    opened_at=now_utc(),
+                    closed_at=now_utc(),
+                    outcome="goals_met",
+                    close_note="Done.",
+                    incidents=[],
+                )
+                for _ in range(n)
+            )
+            db.session.commit()
+
+    def queries():
+        with count_queries() as counter:
+            assert client.get(f"/students/{lincoln.student}").status_code == 200
+        return counter.n
+
+    add_closed_cases(10)
+    queries()
+    at_10 = queries()
+    add_closed_cases(490)
+    assert queries() == at_10

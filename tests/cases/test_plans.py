@@ -89,6 +89,8 @@ def test_plan_check_ins_and_chart(app, client, make, lincoln, payload, api_token
     assert ys[0] > ys[1] > ys[2]  # higher ratings are drawn higher
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 3
+    student_page = client.get(f"/students/{lincoln.student}").get_data(as_text=True)
+    assert 'data-testid="student-progress"' in student_page and student_page.count('class="dot"') == 3
 
 
 def test_intervention_list_is_checked(tmp_path):
