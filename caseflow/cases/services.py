@@ -52,6 +52,58 @@ def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None
     return cases
 
 
+def _open_case(
+    *,
+    actor,
+    student,
+    school,
+    kind: str,
+    tier: int,
+    priority: str,
+    source: str,
+    now: datetime,
+    why: str,
+    context: dict,
+) -> Case:
+    """Create a case, choose its owner (or the administrators' queue), audit it and tell the owner."""
+    assignment = choose_assignee(kind, student, school)
+    case = Case(
+        district_id=school.district_id,
+        school_id=school.id,
+        student_id=student.id,
+        kind=kind,
+        tier=tier,
+        priority=priority,
+        source=source,
+        opened_by_id=getattr(actor, "id", None),
+        opened_at=now,
+        due_at=now + FIRST_CONTACT[priority],
+        incidents=[],
+        status="assigned" if assignment.assignee else "new",
+        assignee_id=assignment.assignee.id if assignment.assignee else None,
+        queue_reason=None if assignment.assignee else assignment.reason,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record(
+        actor,
+        "case.opened",
+        case,
+        student_id=student.id,
+        now=now,
+        changes={
+            "kind": kind,
+            "tier": tier,
+            "priority": priority,
+            **context,
+            "assignee_id": case.assignee_id,
+            "assignment": assignment.reason,
+        },
+    )
+    tell_assignee(case, why, now=now)
+    return case
+
+
 def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
     case = db.session.scalar(
         sa.select(Case).where(
@@ -59,41 +111,18 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
         )
     )
     if case is None:
-        student = decision.student
-        assignment = choose_assignee(kind, student, incident.school)
-        case = Case(
-            district_id=incident.district_id,
-            school_id=incident.school_id,
-            student_id=decision.student_id,
+        case = _open_case(
+            actor=None,
+            student=decision.student,
+            school=incident.school,
             kind=kind,
             tier=decision.tier,
             priority=decision.priority,
             source="triage",
-            opened_at=now,
-            due_at=now + FIRST_CONTACT[decision.priority],
-            incidents=[],
-            status="assigned" if assignment.assignee else "new",
-            assignee_id=assignment.assignee.id if assignment.assignee else None,
-            queue_reason=None if assignment.assignee else assignment.reason,
-        )
-        db.session.add(case)
-        db.session.flush()
-        record(
-            None,
-            "case.opened",
-            case,
-            student_id=case.student_id,
             now=now,
-            changes={
-                "kind": kind,
-                "tier": case.tier,
-                "priority": case.priority,
-                "incident_id": incident.id,
-                "assignee_id": case.assignee_id,
-                "assignment": assignment.reason,
-            },
+            why="New case",
+            context={"incident_id": incident.id},
         )
-        tell_assignee(case, "New case", now=now)
     else:
         before = (case.tier, case.priority)
         case.tier = max(case.tier, decision.tier)
@@ -306,41 +335,18 @@ def open_referral(
     )
     if existing:
         raise Conflict(f"{student.display_name} already has an open {KIND_LABELS[kind]} case (#{existing}).")
-    assignment = choose_assignee(kind, student, student.school)
-    case = Case(
-        district_id=student.district_id,
-        school_id=student.school_id,
-        student_id=student.id,
+    case = _open_case(
+        actor=actor,
+        student=student,
+        school=student.school,
         kind=kind,
         tier=tier,
         priority=priority,
         source="referral",
-        opened_by_id=actor.id,
-        opened_at=now,
-        due_at=now + FIRST_CONTACT[priority],
-        incidents=[],
-        status="assigned" if assignment.assignee else "new",
-        assignee_id=assignment.assignee.id if assignment.assignee else None,
-        queue_reason=None if assignment.assignee else assignment.reason,
-    )
-    db.session.add(case)
-    db.session.flush()
-    record(
-        actor,
-        "case.opened",
-        case,
-        student_id=student.id,
         now=now,
-        changes={
-            "kind": kind,
-            "tier": tier,
-            "priority": priority,
-            "source": "referral",
-            "assignee_id": case.assignee_id,
-            "assignment": assignment.reason,
-        },
+        why="New case (referral)",
+        context={"source": "referral"},
     )
-    tell_assignee(case, "New case (referral)", now=now)
     add_note(actor=actor, case=case, level="team", text=f"Opened by referral: {reason.strip()}", now=now)
     return case
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,21 +30,6 @@ DESCRIPTION = "Talked over the teacher during the reading block and threw a penc
 NO_MATCH = "No student of your schools matches."
 INCIDENT_URL = re.compile(r"/incidents/(\d+)$")
 PRE_REVIEW_STATUS = re.compile(r"^(Logged|Routed)\.$")
-
-
-@pytest.fixture
-def lincoln(make) -> SimpleNamespace:
-    """The same people as tests/incidents/conftest.py's `lincoln` (not visible from here)."""
-    school = make.school("Lincoln Middle", code="LMS")
-    other = make.school("Washington High", code="WHS")
-    return SimpleNamespace(
-        school=school,
-        other_school=other,
-        teacher=make.user("teacher", schools=[school]),
-        student=make.student(school, first_name="Ana", last_name="Reyes"),
-        classmate=make.student(school, first_name="Ben", last_name="Cole"),
-        outsider=make.student(other, first_name="Cy", last_name="Stone"),
-    )
 
 
 def sign_in(page: Page, base: str, user) -> None:
