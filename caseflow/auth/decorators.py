@@ -11,12 +11,6 @@ from caseflow.auth.permissions import Permission
 from caseflow.errors import Forbidden
 
 
-def require(user, permission: Permission) -> None:
-    """Raise Forbidden unless `user` holds `permission`."""
-    if not user.is_authenticated or not user.can(permission):
-        raise Forbidden("You do not have access to this.")
-
-
 def _guard(allowed: Callable[[object], bool], permissions: tuple[Permission, ...]):
     def decorator(view):
         @wraps(view)

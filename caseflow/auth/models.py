@@ -80,6 +80,14 @@ class User(UserMixin, db.Model):
     def serves_school(self, school_id: int) -> bool:
         return self.district_wide or school_id in self.school_ids
 
+    @classmethod
+    def serving(cls, school_id: int):
+        """SQL condition: the user serves `school_id` (or the whole district)."""
+        return sa.or_(
+            cls.district_wide,
+            sa.exists().where(user_schools.c.user_id == cls.id, user_schools.c.school_id == school_id),
+        )
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

@@ -18,7 +18,7 @@ from caseflow.auth.models import ApiToken, User, UserRole
 from caseflow.auth.passwords import hash_password, password_problems, verify_password
 from caseflow.auth.permissions import Role
 from caseflow.db import now_utc
-from caseflow.errors import Conflict, NotFound, ValidationFailed
+from caseflow.errors import Conflict, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import School
 
@@ -28,13 +28,6 @@ AUDITED_USER_FIELDS = ("email", "full_name", "active", "district_wide", "languag
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
-
-
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
 
 
 def _user_state(user: User) -> dict:

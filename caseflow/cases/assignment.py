@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from caseflow.auth.models import User, UserRole, user_schools
+from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Role
 from caseflow.cases.models import Case
 from caseflow.extensions import db
@@ -51,10 +51,7 @@ class Assignment:
 def eligible_workers(kind: str, school: School) -> list[User]:
     """Active users with the kind's role who serve the school (or the whole district)."""
     role = ROLE_FOR_KIND[kind]
-    serves = sa.or_(
-        User.district_wide,
-        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id == school.id),
-    )
+    serves = User.serving(school.id)
     return list(
         db.session.scalars(
             sa.select(User)

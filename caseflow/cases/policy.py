@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from caseflow.auth.permissions import Permission
 from caseflow.cases.models import Case
+from caseflow.people.policy import in_served_schools
 
 
 def can_read_case(user, case: Case) -> bool:
@@ -30,7 +31,4 @@ def visible_cases(user) -> sa.Select:
     stmt = sa.select(Case)
     if not user.is_authenticated or not user.can(Permission.CASE_READ):
         return stmt.where(sa.false())
-    stmt = stmt.where(Case.district_id == user.district_id)
-    if not user.district_wide:
-        stmt = stmt.where(Case.school_id.in_(user.school_ids or {-1}))
-    return stmt
+    return stmt.where(in_served_schools(user, Case))

@@ -303,10 +303,6 @@ def refresh_incident_status(incident_ids: list[int]) -> None:
             incident.status = "routed"
 
 
-def describe_queue(case: Case) -> str:
-    return case.queue_reason or f"Assigned to the {KIND_LABELS[case.kind]}."
-
-
 def open_referral(
     *, actor, student, kind: str, tier: int, priority: str, reason: str, now: datetime | None = None
 ) -> Case:

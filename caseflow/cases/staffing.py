@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from caseflow.auth.models import User, UserRole, user_schools
+from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Role
 from caseflow.cases.models import Case
 from caseflow.extensions import db
@@ -54,10 +54,7 @@ def school_view(school: School, now) -> tuple[list[RoleRatio], list[Caseload]]:
     students = db.session.scalar(
         sa.select(sa.func.count(Student.id)).where(Student.school_id == school.id, Student.active)
     )
-    serves = sa.or_(
-        User.district_wide,
-        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id == school.id),
-    )
+    serves = User.serving(school.id)
     staff = db.session.scalars(
         sa.select(User)
         .where(User.active, User.district_id == school.district_id, serves)

@@ -32,6 +32,7 @@ from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.incidents.forms import to_int
+from caseflow.people.policy import schools_served
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 MOVE_LABELS = {"active": "Start working", "monitoring": "Move to monitoring", "closed": "Close"}
@@ -90,17 +91,9 @@ def school_cases():
 def staff():
     """Each person's caseload and the students per counselor, psychologist and social worker."""
     from caseflow.cases.staffing import school_view
-    from caseflow.people.models import School
 
-    schools = [
-        s
-        for s in db.session.scalars(
-            sa.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
-        )
-        if current_user.serves_school(s.id)
-    ]
     now = now_utc()
-    views = [(school, *school_view(school, now)) for school in schools]
+    views = [(school, *school_view(school, now)) for school in schools_served(current_user)]
     return render_template("cases/staff.html", views=views)
 
 
@@ -148,28 +141,15 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         chart_points=chart_points,
         today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
         history=services.case_history(case),
-        other_schools=[
-            s for s in _district_schools() if s.id != case.school_id and current_user.serves_school(s.id)
-        ],
+        other_schools=[s for s in schools_served(current_user) if s.id != case.school_id],
     ), status
-
-
-def _district_schools():
-    from caseflow.people.models import School
-
-    return db.session.scalars(
-        sa.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
-    ).all()
 
 
 def _case_team(case: Case):
     """People who may read the case (whom a restricted note may name as readers)."""
-    from caseflow.auth.models import User, user_schools
+    from caseflow.auth.models import User
 
-    serves = sa.or_(
-        User.district_wide,
-        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id == case.school_id),
-    )
+    serves = User.serving(case.school_id)
     users = db.session.scalars(
         sa.select(User)
         .where(User.active, User.district_id == case.district_id, serves)

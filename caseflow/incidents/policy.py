@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from caseflow.auth.permissions import Permission
 from caseflow.incidents.models import Incident
+from caseflow.people.policy import in_served_schools
 
 # Statuses in which nobody has started working on the incident yet.
 EDITABLE_STATUSES = frozenset({"logged", "routed"})
@@ -63,8 +64,5 @@ def visible_incidents(user) -> sa.Select:
         return stmt.where(sa.false())
     mine = Incident.reported_by_id == user.id
     if can_see_decisions(user):
-        school = Incident.district_id == user.district_id
-        if not user.district_wide:
-            school = sa.and_(school, Incident.school_id.in_(user.school_ids or {-1}))
-        return stmt.where(sa.or_(mine, school))
+        return stmt.where(sa.or_(mine, in_served_schools(user, Incident)))
     return stmt.where(mine)

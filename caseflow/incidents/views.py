@@ -26,18 +26,13 @@ from caseflow.incidents.policy import can_add_addendum, can_edit_incident, can_s
 from caseflow.incidents.schemas import AddendumInputSchema, IncidentInputSchema, IncidentQuerySchema
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
-from caseflow.people.policy import scope_students
+from caseflow.people.policy import schools_served, scope_students
 from caseflow.triage.facts import ROUTES
 from caseflow.triage.schemas import OverrideInputSchema
 from caseflow.triage.services import can_override, current_decisions, explain, get_decision, override_decision
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 SEARCH_LIMIT = 15
-
-
-def _my_schools() -> list[School]:
-    stmt = sa.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
-    return [s for s in db.session.scalars(stmt) if current_user.serves_school(s.id)]
 
 
 def search_students(q: str, school_id: int | None) -> list[Student]:
@@ -74,7 +69,7 @@ def student_search():
 
 
 def _form_context(form: MultiDict, errors: dict, *, incident: Incident | None = None, results=None):
-    schools = _my_schools()
+    schools = schools_served(current_user)
     school_id = to_int(form.get("school_id")) or (schools[0].id if len(schools) == 1 else None)
     school = next((s for s in schools if s.id == school_id), None)
     selected_ids = [int(i) for i in form.getlist("student_ids") if i.isdigit()]
@@ -113,7 +108,7 @@ def _form_context(form: MultiDict, errors: dict, *, incident: Incident | None = 
 
 
 def _new_form_defaults() -> MultiDict:
-    schools = _my_schools()
+    schools = schools_served(current_user)
     tz = ZoneInfo(schools[0].time_zone) if len(schools) == 1 else ZoneInfo(current_user.district.time_zone)
     now = now_utc().astimezone(tz)
     items = [
@@ -298,7 +293,7 @@ def _list(template: str, *, mine: bool):
         page=page,
         args=args,
         taxonomy=get_taxonomy(),
-        schools=_my_schools(),
+        schools=schools_served(current_user),
         statuses=INCIDENT_STATUSES,
         summary=services.status_summary,
         tz=ZoneInfo,

@@ -10,7 +10,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from caseflow.auth.permissions import Permission
-from caseflow.people.models import Student
+from caseflow.extensions import db
+from caseflow.people.models import School, Student
+
+
+def schools_served(user) -> list[School]:
+    """The schools of the user's district that they serve, by name."""
+    schools = db.session.scalars(
+        sa.select(School).where(School.district_id == user.district_id).order_by(School.name)
+    ).all()
+    return [s for s in schools if user.serves_school(s.id)]
 
 
 def can_read_student(user, student: Student) -> bool:
@@ -26,12 +35,18 @@ def can_manage_student(user, student: Student) -> bool:
     return can_read_student(user, student) and user.can(Permission.STUDENT_MANAGE)
 
 
+def in_served_schools(user, model):
+    """SQL condition: a row of `model` (with district_id and school_id) is in a school `user` serves.
+    The one scope rule that every list of students, incidents and cases goes through."""
+    condition = model.district_id == user.district_id
+    if not user.district_wide:
+        condition = sa.and_(condition, model.school_id.in_(user.school_ids or {-1}))
+    return condition
+
+
 def scope_students(user, stmt: sa.Select) -> sa.Select:
     """Restrict a select over Student to the schools `user` serves."""
-    stmt = stmt.where(Student.district_id == user.district_id)
-    if not user.district_wide:
-        stmt = stmt.where(Student.school_id.in_(user.school_ids or {-1}))
-    return stmt
+    return stmt.where(in_served_schools(user, Student))
 
 
 def visible_students(user) -> sa.Select:

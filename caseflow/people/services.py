@@ -191,9 +191,3 @@ def _check_link(values: dict) -> None:
     if values.get("is_primary_contact") and values.get("legal_restriction") == "no_contact":
         message = "A guardian under a no-contact order cannot be the primary contact."
         raise ValidationFailed(message, fields={"is_primary_contact": [message]})
-
-
-def contactable_guardians(student: Student) -> list[StudentGuardian]:
-    """The student's guardians the school may contact, primary contact first."""
-    links = [link for link in student.guardian_links if link.may_be_contacted]
-    return sorted(links, key=lambda link: (not link.is_primary_contact, link.id))

@@ -22,8 +22,8 @@ from caseflow.people.codes import (
     RACE_ETHNICITY,
     SEX,
 )
-from caseflow.people.models import School, StudentGuardian
-from caseflow.people.policy import can_manage_student
+from caseflow.people.models import StudentGuardian
+from caseflow.people.policy import can_manage_student, schools_served
 from caseflow.people.schemas import GuardianInputSchema, StudentQuerySchema, StudentUpdateSchema
 from caseflow.people.timeline import student_record
 
@@ -39,12 +39,6 @@ CODES = dict(
 )
 
 
-def _my_schools():
-    query = db.select(School).where(School.district_id == current_user.district_id).order_by(School.name)
-    schools = db.session.scalars(query).all()
-    return [s for s in schools if current_user.serves_school(s.id)]
-
-
 @bp.route("")
 @permission_required(Permission.STUDENT_READ)
 def students():
@@ -58,8 +52,7 @@ def students():
         "people/students.html",
         page=page,
         args=args,
-        schools=_my_schools(),
-        school_names={s.id: s.name for s in _my_schools()},
+        schools=schools_served(current_user),
     )
 
 
@@ -119,7 +112,12 @@ def edit_student(student_id: int):
                 flash("Student record saved.", "info")
                 return redirect(url_for("people.student", student_id=record.id))
     return render_template(
-        "people/student_form.html", student=record, raw=raw, errors=errors, codes=CODES, schools=_my_schools()
+        "people/student_form.html",
+        student=record,
+        raw=raw,
+        errors=errors,
+        codes=CODES,
+        schools=schools_served(current_user),
     ), (422 if errors else 200)
 
 

@@ -185,13 +185,4 @@ def combine(matches: list[Match]) -> Outcome:
     return Outcome(max(tiers, default=DEFAULT_TIER), tuple(routes), priority, notes, tuple(matches))
 
 
-def fact_types_ok(registry: FactRegistry, facts: dict) -> bool:
-    """True when `facts` has a value of the right type for every registered fact."""
-    try:
-        registry.check(facts)
-    except (TypeError, KeyError):
-        return False
-    return True
-
-
 __all__ = ["PRIORITIES", "FactType", "Match", "Outcome", "Read", "Rule", "RuleSet", "combine"]

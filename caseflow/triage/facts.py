@@ -271,13 +271,3 @@ def student_facts(shared: dict, involvement: IncidentStudent, history: dict[str,
 
 def facts_to_json(facts: dict) -> dict:
     return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in facts.items()}
-
-
-def facts_from_json(data: dict) -> dict:
-    """Stored facts back into the types the engine reads (sets for TEXT_SET facts)."""
-    registry = triage_registry()
-    out = {}
-    for fact in registry:
-        value = data.get(fact.name)
-        out[fact.name] = frozenset(value or ()) if fact.type is FactType.TEXT_SET else value
-    return out
