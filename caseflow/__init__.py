@@ -63,9 +63,12 @@ def _register_models() -> None:
     import caseflow.audit.models  # noqa: F401
     import caseflow.auth.models  # noqa: F401
     import caseflow.cases.models  # noqa: F401
+    import caseflow.contacts.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
+    import caseflow.restorative.models  # noqa: F401
+    import caseflow.threats.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401
 
 
@@ -73,12 +76,14 @@ def _load_workflows() -> None:
     """The app never runs on a half-valid rule set: any error in workflows/ stops the start."""
     from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
     from caseflow.rules.loader import RuleSetError
+    from caseflow.schooldays import CalendarError, school_calendar
     from caseflow.triage.ruleset import activate
 
     try:
         get_taxonomy()
         activate()
-    except (TaxonomyError, RuleSetError) as exc:
+        school_calendar()
+    except (TaxonomyError, RuleSetError, CalendarError) as exc:
         raise ConfigError(f"the rules in workflows/ are not valid:\n{exc}") from None
 
 

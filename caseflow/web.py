@@ -16,9 +16,12 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.audit.views import bp as audit_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.contacts.views import bp as contacts_bp
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
+    from caseflow.restorative.views import bp as restorative_bp
+    from caseflow.threats.views import bp as threats_bp
     from caseflow.triage.views import bp as triage_bp
 
     home = Blueprint("home", __name__)
@@ -37,8 +40,11 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         incidents_bp,
         cases_bp,
+        threats_bp,
+        restorative_bp,
         triage_bp,
         people_bp,
+        contacts_bp,
         admin_bp,
         audit_bp,
         notifications_bp,

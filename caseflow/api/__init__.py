@@ -82,9 +82,12 @@ def authenticate_api_request():
 def init_api(app: Flask) -> None:
     from caseflow.auth import api as auth_api
     from caseflow.cases import api as cases_api
+    from caseflow.contacts import api as contacts_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
     from caseflow.people import api as people_api
+    from caseflow.restorative import api as restorative_api
+    from caseflow.threats import api as threats_api
 
     api.init_app(app)
     app.before_request(authenticate_api_request)
@@ -93,6 +96,9 @@ def init_api(app: Flask) -> None:
         *people_api.blueprints,
         *incidents_api.blueprints,
         *cases_api.blueprints,
+        *contacts_api.blueprints,
+        *threats_api.blueprints,
+        *restorative_api.blueprints,
     ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

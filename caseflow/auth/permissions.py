@@ -59,6 +59,7 @@ class Permission(StrEnum):
     DECISION_OVERRIDE = "decision.override"
     RESTORATIVE_RUN = "restorative.run"
     THREAT_ASSESS = "threat.assess"
+    GUARDIAN_CONTACT = "guardian.contact"  # record a call, meeting or letter to a guardian
     ESCALATION_REQUEST = "escalation.request"
     ESCALATION_APPROVE = "escalation.approve"
     ESCALATION_READ_REFERRED = "escalation.read_referred"  # the SRO's one window
@@ -70,7 +71,7 @@ class Permission(StrEnum):
 
 P = Permission
 _STAFF_BASE = {P.INCIDENT_CREATE, P.INCIDENT_READ_OWN, P.STUDENT_SEARCH}
-_CASEWORKER = _STAFF_BASE | {P.STUDENT_READ, P.CASE_READ, P.CASE_WORK}
+_CASEWORKER = _STAFF_BASE | {P.STUDENT_READ, P.CASE_READ, P.CASE_WORK, P.GUARDIAN_CONTACT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TEACHER: frozenset(_STAFF_BASE),
@@ -89,6 +90,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CASE_ASSIGN,
             P.DECISION_OVERRIDE,
             P.THREAT_ASSESS,
+            P.GUARDIAN_CONTACT,
             P.ESCALATION_REQUEST,
             P.ESCALATION_APPROVE,
             P.AUDIT_READ,

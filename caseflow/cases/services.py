@@ -100,6 +100,10 @@ def _open_case(
             "assignment": assignment.reason,
         },
     )
+    if kind == "threat_team":  # a threat reaches the team: its assessment starts the same school day
+        from caseflow.threats.services import create_for_case
+
+        create_for_case(case, incident_id=context.get("incident_id"), now=now)
     tell_assignee(case, why, now=now)
     return case
 
@@ -225,6 +229,8 @@ def move_case(
         article = "An" if case.status[0] in "aeiou" else "A"
         reason = REFUSALS.get((case.status, to)) or f"{article} {case.status} case cannot become {to}."
         raise Conflict(reason)
+    if to == "closed" and (unfinished := unfinished_work(case)):
+        raise Conflict(unfinished)
     fields = {}
     if to == "closed":
         if outcome not in CASE_OUTCOMES:
@@ -250,6 +256,26 @@ def move_case(
         changes={"status": {"before": before, "after": to}, "outcome": outcome, "note": note},
     )
     return case
+
+
+def unfinished_work(case: Case) -> str | None:
+    """Why the case cannot close yet: its threat assessment or restorative process is open."""
+    from caseflow.restorative.models import RestorativeProcess
+    from caseflow.threats.models import ThreatAssessment
+
+    if db.session.scalar(
+        sa.select(ThreatAssessment.id).where(
+            ThreatAssessment.case_id == case.id, ThreatAssessment.status == "open"
+        )
+    ):
+        return "Close the threat assessment first: a threat is closed only when its steps are complete."
+    if db.session.scalar(
+        sa.select(RestorativeProcess.id).where(
+            RestorativeProcess.case_id == case.id, RestorativeProcess.status != "closed"
+        )
+    ):
+        return "Close the restorative process first, with its outcome."
+    return None
 
 
 def stale(case: Case) -> Conflict:

@@ -112,7 +112,7 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
     workers = eligible_workers(case.kind, case.school) if can_assign_case(current_user, case) else []
     with transaction():  # showing a confidential note writes its access-log entry
         notes = notes_for(current_user, case)
-    team = [u for u in _case_team(case) if u.id != current_user.id]
+    team = [u for u in case_team(case) if u.id != current_user.id]
     return render_template(
         "cases/detail.html",
         case=case,
@@ -145,7 +145,7 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
     ), status
 
 
-def _case_team(case: Case):
+def case_team(case: Case):
     """People who may read the case (whom a restricted note may name as readers)."""
     from caseflow.auth.models import User
 

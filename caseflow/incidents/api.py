@@ -40,7 +40,7 @@ def require_json(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not request.is_json:
-            raise UnsupportedMediaType("Send the incident as JSON with Content-Type: application/json.")
+            raise UnsupportedMediaType("Send the request body as JSON, with Content-Type: application/json.")
         return view(*args, **kwargs)
 
     return wrapper

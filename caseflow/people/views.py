@@ -63,11 +63,23 @@ def student(student_id: int):
 
 
 def render_student(
-    record, *, case_form: dict | None = None, case_errors: dict | None = None, status: int = 200
+    record,
+    *,
+    case_form: dict | None = None,
+    case_errors: dict | None = None,
+    contact_form: dict | None = None,
+    contact_errors: dict | None = None,
+    status: int = 200,
 ):
-    """The student's page; `case_form`/`case_errors` bring back a refused "open a case" form."""
+    """The student's page; `case_form`/`case_errors` bring back a refused "open a case" form,
+    `contact_form`/`contact_errors` a refused guardian contact."""
+    from zoneinfo import ZoneInfo
+
     from caseflow.cases.interventions import intervention_types
     from caseflow.cases.plans import RATINGS, chart_points
+    from caseflow.contacts import services as contacts
+    from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES
+    from caseflow.db import now_utc
 
     timeline, plans = student_record(current_user, record)
     return render_template(
@@ -83,6 +95,14 @@ def render_student(
         case_kinds=KIND_LABELS,
         case_form=case_form or {},
         case_errors=case_errors or {},
+        contacts=contacts.contacts_of(record.id) if contacts.can_see_contacts(current_user, record) else None,
+        can_record_contact=contacts.can_record_contact(current_user, record),
+        contact_methods=CONTACT_METHODS,
+        contact_purposes=CONTACT_PURPOSES,
+        contact_form=contact_form or {},
+        contact_errors=contact_errors or {},
+        tz=ZoneInfo(record.school.time_zone),
+        local_now=now_utc().astimezone(ZoneInfo(record.school.time_zone)).strftime("%Y-%m-%dT%H:%M"),
     ), status
 
 

@@ -1,0 +1,64 @@
+"""The guardian contact log: every call, meeting, text, e-mail or letter to a student's
+guardian, including the attempts that reached nobody."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.auth.models import User
+from caseflow.db import UTCDateTime, enum_column_type, now_utc
+from caseflow.extensions import db
+from caseflow.people.models import Guardian, StudentGuardian
+
+CONTACT_METHODS = {
+    "phone": "Phone call",
+    "in_person": "In person",
+    "text": "Text message",
+    "email": "E-mail",
+    "letter": "Letter",
+}
+CONTACT_PURPOSES = {
+    "general": "General",
+    "incident_notice": "About an incident",
+    "threat_warning": "Warning about a threat to their child",
+    "escalation_notice": "Before a police escalation",
+    "emergency_notice": "After an emergency police response",
+}
+
+
+class GuardianContact(db.Model):
+    __tablename__ = "guardian_contacts"
+    __table_args__ = (
+        # Lets a police escalation reference a contact of *its* student that reached someone.
+        sa.UniqueConstraint("id", "student_id", "reached", name="uq_guardian_contacts_id_student_reached"),
+        sa.Index("ix_guardian_contacts_student_at", "student_id", "contacted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"))
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("students.id"))
+    link_id: Mapped[int] = mapped_column(sa.ForeignKey("student_guardians.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(sa.ForeignKey("guardians.id"))
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(enum_column_type(tuple(CONTACT_METHODS), "method"))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    reached: Mapped[bool] = mapped_column()
+    purpose: Mapped[str] = mapped_column(enum_column_type(tuple(CONTACT_PURPOSES), "purpose"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    guardian: Mapped[Guardian] = relationship()
+    link: Mapped[StudentGuardian] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    @property
+    def method_label(self) -> str:
+        return CONTACT_METHODS[self.method]
+
+    @property
+    def purpose_label(self) -> str:
+        return CONTACT_PURPOSES[self.purpose]

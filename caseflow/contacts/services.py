@@ -1,0 +1,137 @@
+"""Recording guardian contacts, and the one question the rest of the product asks of them:
+was a guardian of this student, allowed to be contacted, reached (before a given time)?"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from caseflow.audit.services import record
+from caseflow.auth.permissions import Permission
+from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES, GuardianContact
+from caseflow.db import now_utc
+from caseflow.errors import Forbidden, ValidationFailed
+from caseflow.extensions import db
+from caseflow.people.models import Student, StudentGuardian
+from caseflow.people.policy import can_read_student
+
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# A contact logged from a phone whose clock runs a little ahead is not "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def can_record_contact(user, student: Student) -> bool:
+    return can_read_student(user, student) and user.can(Permission.GUARDIAN_CONTACT)
+
+
+def can_see_contacts(user, student: Student) -> bool:
+    """People working with the student's cases, and auditors; not the roster administrators."""
+    return can_read_student(user, student) and (
+        user.can(Permission.CASE_READ) or user.can(Permission.AUDIT_READ)
+    )
+
+
+def record_contact(
+    *,
+    actor,
+    student: Student,
+    link_id: int,
+    contacted_at: datetime,
+    method: str,
+    language: str,
+    reached: bool,
+    purpose: str = "general",
+    note: str | None = None,
+    now: datetime | None = None,
+) -> GuardianContact:
+    """Log a contact (or an attempt) with one of the student's guardians.
+
+    A guardian under a no-contact order is refused: the school must not contact them, and such
+    a contact could never count as the parents being told. Raises Forbidden, ValidationFailed.
+    """
+    now = now or now_utc()
+    if not can_record_contact(actor, student):
+        raise Forbidden("You may not record guardian contacts for this student.")
+    fields: dict[str, list[str]] = {}
+    link = db.session.get(StudentGuardian, link_id) if link_id else None
+    if link is None or link.student_id != student.id:
+        fields["link_id"] = ["Choose one of this student's guardians."]
+    elif not link.may_be_contacted:
+        fields["link_id"] = ["This guardian is under a no-contact order and must not be contacted."]
+    if method not in CONTACT_METHODS:
+        fields["method"] = ["Choose how: " + ", ".join(CONTACT_METHODS.values()).lower() + "."]
+    if purpose not in CONTACT_PURPOSES:
+        fields["purpose"] = ["Choose what the contact was about."]
+    language = (language or "").strip().lower()
+    if not LANGUAGE.match(language):
+        fields["language"] = ["Give the language spoken as a 2-3 letter code (en, es, vi …)."]
+    if contacted_at is None:
+        fields["contacted_at"] = ["Give the date and time of the contact."]
+    elif contacted_at > now + CLOCK_SKEW:
+        fields["contacted_at"] = ["A contact cannot be in the future."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    contact = GuardianContact(
+        district_id=student.district_id,
+        student_id=student.id,
+        link_id=link.id,
+        guardian_id=link.guardian_id,
+        contacted_at=min(contacted_at, now),
+        method=method,
+        language=language,
+        reached=bool(reached),
+        purpose=purpose,
+        note=(note or "").strip() or None,
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(contact)
+    db.session.flush()
+    record(
+        actor,
+        "guardian_contact.recorded",
+        contact,
+        student_id=student.id,
+        now=now,
+        changes={
+            "guardian_id": link.guardian_id,
+            "contacted_at": contact.contacted_at,
+            "method": method,
+            "language": language,
+            "reached": contact.reached,
+            "purpose": purpose,
+        },
+    )
+    return contact
+
+
+def contacts_of(student_id: int) -> list[GuardianContact]:
+    """The student's contact log, newest first."""
+    from sqlalchemy.orm import selectinload
+
+    return db.session.scalars(
+        sa.select(GuardianContact)
+        .where(GuardianContact.student_id == student_id)
+        .order_by(GuardianContact.contacted_at.desc(), GuardianContact.id.desc())
+        .options(selectinload(GuardianContact.guardian), selectinload(GuardianContact.recorded_by))
+    ).all()
+
+
+def reached_contacts(student_id: int, *, before: datetime | None = None) -> sa.Select:
+    """Contacts that reached a guardian of the student who may be contacted (today's
+    restrictions apply: a guardian placed under a no-contact order since does not count)."""
+    stmt = (
+        sa.select(GuardianContact)
+        .join(StudentGuardian, StudentGuardian.id == GuardianContact.link_id)
+        .where(
+            GuardianContact.student_id == student_id,
+            GuardianContact.reached.is_(True),
+            StudentGuardian.student_id == student_id,
+            StudentGuardian.legal_restriction != "no_contact",
+        )
+    )
+    if before is not None:
+        stmt = stmt.where(GuardianContact.contacted_at <= before)
+    return stmt.order_by(GuardianContact.contacted_at.desc(), GuardianContact.id.desc())
