@@ -35,6 +35,9 @@ INCIDENT_LOGGERS = frozenset(
     }
 )
 INCIDENT_READERS = INCIDENT_LOGGERS | {R.DISTRICT_AUDITOR}
+CASE_READERS = frozenset(
+    {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM, R.ADMINISTRATOR}
+)
 
 # (path template, allowed roles, is_api)
 PAGES = [
@@ -61,7 +64,12 @@ PAGES = [
     ("/cases/school", {R.ADMINISTRATOR}, False),
     ("/cases/queue", {R.ADMINISTRATOR}, False),
     ("/cases/staff", {R.ADMINISTRATOR}, False),
+    ("/cases/{threat_case}/threat", CASE_READERS, False),
+    ("/cases/{restorative_case}/restorative", CASE_READERS, False),
     ("/api/v1/incidents", INCIDENT_READERS, True),
+    ("/api/v1/cases/{threat_case}/threat-assessment", CASE_READERS, True),
+    ("/api/v1/cases/{restorative_case}/restorative", CASE_READERS, True),
+    ("/api/v1/students/{student}/guardian-contacts", CASE_READERS | {R.DISTRICT_AUDITOR}, True),
     (
         "/api/v1/cases",
         {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM, R.ADMINISTRATOR},
@@ -78,7 +86,7 @@ CASES = [(path, role, role in allowed, api) for path, allowed, api in PAGES for 
 
 
 @pytest.fixture
-def world(make):
+def world(app, make):
     school = make.school("Lincoln Middle")
     student = make.student(school)
     return {
@@ -86,7 +94,29 @@ def world(make):
         "student": student,
         "guardian": make.guardian(student),
         "user": make.user("teacher", schools=[school]).id,
+        "threat_case": _referral(app, make, school, student, "threat_team"),
+        "restorative_case": _referral(app, make, school, student, "restorative_adviser"),
     }
+
+
+def _referral(app, make, school, student, kind) -> int:
+    from caseflow.auth.models import User
+    from caseflow.cases.services import open_referral
+    from caseflow.db import transaction
+    from caseflow.extensions import db
+    from caseflow.people.models import Student
+
+    admin = make.user("administrator", schools=[school])
+    with app.app_context(), transaction():
+        case = open_referral(
+            actor=db.session.get(User, admin.id),
+            student=db.session.get(Student, student),
+            kind=kind,
+            tier=2,
+            priority="soon",
+            reason="A guardian asked for help.",
+        )
+        return case.id
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.contacts import services
 from caseflow.contacts.schemas import ContactInputSchema, ContactSchema
 from caseflow.db import transaction
-from caseflow.errors import NotFound
+from caseflow.errors import Forbidden
 from caseflow.incidents.api import require_json
 
 contacts_blp = Blueprint(
@@ -25,7 +25,7 @@ def _student(student_id: int):
 
     student = get_student_for(current_user, student_id)
     if not services.can_see_contacts(current_user, student):
-        raise NotFound("No such student.")
+        raise Forbidden("The guardian contact log is not available to you.")
     return student
 
 

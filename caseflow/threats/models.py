@@ -50,7 +50,9 @@ class ThreatAssessment(db.Model):
             name="transient_resolved",
         ),
         # Step 3: only a substantive threat has a severity.
-        sa.CheckConstraint("severity IS NULL OR threat_type = 'substantive'", name="severity_substantive"),
+        sa.CheckConstraint(
+            "severity IS NULL OR COALESCE(threat_type, '') = 'substantive'", name="severity_substantive"
+        ),
         # Step 4: law-enforcement consultation is recommended exactly for very serious threats.
         sa.CheckConstraint(
             "law_enforcement_consultation = (COALESCE(severity, '') = 'very_serious')",

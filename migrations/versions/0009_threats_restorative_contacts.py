@@ -125,7 +125,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name=op.f('ck_threat_assessments_closed_at')),
     sa.CheckConstraint("law_enforcement_consultation = (COALESCE(severity, '') = 'very_serious')", name=op.f('ck_threat_assessments_consultation_very_serious')),
-    sa.CheckConstraint("severity IS NULL OR threat_type = 'substantive'", name=op.f('ck_threat_assessments_severity_substantive')),
+    sa.CheckConstraint("severity IS NULL OR COALESCE(threat_type, '') = 'substantive'", name=op.f('ck_threat_assessments_severity_substantive')),
     sa.CheckConstraint("status = 'open' OR COALESCE(severity, '') <> 'very_serious' OR (safety_evaluation IS NOT NULL AND mental_health_evaluation IS NOT NULL)", name=op.f('ck_threat_assessments_closed_very_serious_evaluated')),
     sa.CheckConstraint("status = 'open' OR threat_type <> 'substantive' OR (severity IS NOT NULL AND protective_actions IS NOT NULL AND safety_plan IS NOT NULL)", name=op.f('ck_threat_assessments_closed_substantive_planned')),
     sa.CheckConstraint("status = 'open' OR threat_type IS NOT NULL", name=op.f('ck_threat_assessments_closed_classified')),
