@@ -64,6 +64,7 @@ def _register_models() -> None:
     import caseflow.auth.models  # noqa: F401
     import caseflow.cases.models  # noqa: F401
     import caseflow.contacts.models  # noqa: F401
+    import caseflow.escalations.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
@@ -74,6 +75,7 @@ def _register_models() -> None:
 
 def _load_workflows() -> None:
     """The app never runs on a half-valid rule set: any error in workflows/ stops the start."""
+    from caseflow.escalations.criteria import police_criteria
     from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
     from caseflow.rules.loader import RuleSetError
     from caseflow.schooldays import CalendarError, school_calendar
@@ -83,6 +85,7 @@ def _load_workflows() -> None:
         get_taxonomy()
         activate()
         school_calendar()
+        police_criteria()
     except (TaxonomyError, RuleSetError, CalendarError) as exc:
         raise ConfigError(f"the rules in workflows/ are not valid:\n{exc}") from None
 

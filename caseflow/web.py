@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.contacts.views import bp as contacts_bp
+    from caseflow.escalations.views import bp as escalations_bp
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
@@ -45,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
         triage_bp,
         people_bp,
         contacts_bp,
+        escalations_bp,
         admin_bp,
         audit_bp,
         notifications_bp,
@@ -72,6 +74,8 @@ NAVIGATION = (
     (Permission.CASE_WORK, "cases.caseload", "Caseload"),
     (Permission.CASE_ASSIGN, "cases.school_cases", "Cases"),
     (Permission.STUDENT_READ, "people.students", "Students"),
+    (Permission.AUDIT_READ, "escalations.index", "Escalations"),
+    (Permission.ESCALATION_READ_REFERRED, "escalations.index", "Referrals"),
     (Permission.REPORT_READ, "triage.simulate_page", "Rules"),
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),

@@ -83,6 +83,7 @@ def init_api(app: Flask) -> None:
     from caseflow.auth import api as auth_api
     from caseflow.cases import api as cases_api
     from caseflow.contacts import api as contacts_api
+    from caseflow.escalations import api as escalations_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
     from caseflow.people import api as people_api
@@ -99,6 +100,7 @@ def init_api(app: Flask) -> None:
         *contacts_api.blueprints,
         *threats_api.blueprints,
         *restorative_api.blueprints,
+        *escalations_api.blueprints,
     ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

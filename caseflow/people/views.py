@@ -102,8 +102,19 @@ def render_student(
         contact_form=contact_form or {},
         contact_errors=contact_errors or {},
         tz=ZoneInfo(record.school.time_zone),
+        escalation_history=_escalation_history(record),
         local_now=now_utc().astimezone(ZoneInfo(record.school.time_zone)).strftime("%Y-%m-%dT%H:%M"),
     ), status
+
+
+def _escalation_history(record):
+    """The student's escalations and emergency police responses, for administrators and auditors."""
+    from caseflow.auth.permissions import Permission as Perm
+    from caseflow.escalations.services import student_history
+
+    if not (current_user.can(Perm.ESCALATION_REQUEST) or current_user.can(Perm.AUDIT_READ)):
+        return None
+    return student_history(record.id)
 
 
 def _managed_student(student_id: int):

@@ -45,7 +45,7 @@ class SettleInput(ma.Schema):
     note = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
 
 
-class CloseInput(ma.Schema):
+class RestorativeCloseInput(ma.Schema):
     outcome = ma.fields.String(required=True, validate=validate.OneOf(tuple(PROCESS_OUTCOMES)))
     note = ma.fields.String(required=True, validate=TEXT)
 

@@ -10,7 +10,7 @@ STEPS = (
     Step("conference", s.ConferenceInput, services.hold_conference, "Conference recorded."),
     Step("items", s.ItemInput, services.add_item, "Agreement item added."),
     Step("follow-up", s.SettleInput, services.settle_item, "Follow-up recorded."),
-    Step("close", s.CloseInput, services.close, "Restorative process closed."),
+    Step("close", s.RestorativeCloseInput, services.close, "Restorative process closed."),
 )
 
 

@@ -94,4 +94,7 @@
       form.dataset.submitted = "1";
     }
   });
+  // Letters typed before this script ran (a slow phone, a fast typist) are searched now.
+  if (input.value.trim()) search();
+  form.dataset.ready = "1";
 })();
