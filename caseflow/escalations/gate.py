@@ -62,12 +62,15 @@ class Checklist:
         return all(c.met for c in self.checks)
 
 
-def crisis_cases(student_id: int) -> list[Case]:
-    """The student's active crisis cases: open, urgent, with a counselor, social worker or psychologist."""
+def crisis_cases(student_id: int, at: datetime) -> list[Case]:
+    """The student's crisis cases active at `at` (the incident): urgent cases with a counselor,
+    social worker or psychologist, opened before it and not closed by then. A case the incident
+    itself opened does not count: nobody was working with the student yet."""
     return db.session.scalars(
         sa.select(Case).where(
             Case.student_id == student_id,
-            Case.status != "closed",
+            Case.opened_at < at,
+            sa.or_(Case.closed_at.is_(None), Case.closed_at > at),
             Case.priority == "urgent",
             Case.kind.in_(CLINICAL_CASE_KINDS),
         )
@@ -76,13 +79,13 @@ def crisis_cases(student_id: int) -> list[Case]:
 
 def clinician_present(student, incident) -> bool:
     part = next((s for s in incident.students if s.student_id == student.id), None)
-    return bool(part and part.with_clinician) or bool(crisis_cases(student.id))
+    return bool(part and part.with_clinician) or bool(crisis_cases(student.id, incident.occurred_at))
 
 
 def may_write_statement(user, student, incident) -> bool:
     """The clinician of the student's crisis case, or (the incident says a clinician was with the
     student) a counselor, social worker or psychologist of the school."""
-    crisis = crisis_cases(student.id)
+    crisis = crisis_cases(student.id, incident.occurred_at)
     owners = {c.assignee_id for c in crisis if c.assignee_id}
     if owners:
         return user.id in owners
