@@ -140,18 +140,17 @@ def test_the_database_refuses_an_approval_without_its_conditions(app, gate_world
         e = db.session.get(Escalation, escalation_id)
         requester, approver = e.requested_by_id, g.people.approver.id
         contact_id = db.session.execute(sa.text("SELECT id FROM guardian_contacts WHERE reached")).scalar()
-        other_contact = None
+    approve = "status = 'approved', approved_at = requested_at, criteria_met = '[]'"
+    where = f"WHERE id = {escalation_id}"
     attempts = [
-        f"UPDATE escalations SET status = 'approved' WHERE id = {escalation_id}",
-        f"UPDATE escalations SET status = 'approved', approved_by_id = {requester}, approved_at = requested_at, "
-        f"guardian_contact_id = {contact_id}, guardian_reached = true, criteria_met = '[]' WHERE id = {escalation_id}",
-        f"UPDATE escalations SET status = 'approved', approved_by_id = {approver}, approved_at = requested_at, "
-        f"guardian_contact_id = {contact_id}, guardian_reached = false, criteria_met = '[]' WHERE id = {escalation_id}",
-        f"UPDATE escalations SET student_id = {lincoln.classmate}, status = 'approved', approved_by_id = {approver}, "
-        f"approved_at = requested_at, guardian_contact_id = {contact_id}, guardian_reached = true, criteria_met = '[]' "
-        f"WHERE id = {escalation_id}",
+        f"UPDATE escalations SET status = 'approved' {where}",  # no approver, no contact
+        f"UPDATE escalations SET {approve}, approved_by_id = {requester}, "  # the requester approves
+        f"guardian_contact_id = {contact_id}, guardian_reached = true {where}",
+        f"UPDATE escalations SET {approve}, approved_by_id = {approver}, "  # a contact that reached nobody
+        f"guardian_contact_id = {contact_id}, guardian_reached = false {where}",
+        f"UPDATE escalations SET {approve}, approved_by_id = {approver}, student_id = {lincoln.classmate}, "
+        f"guardian_contact_id = {contact_id}, guardian_reached = true {where}",  # another student's contact
     ]
-    del other_contact
     for sql in attempts:
         with app.app_context():
             with pytest.raises(sa.exc.IntegrityError):
@@ -168,7 +167,8 @@ def test_the_postgresql_trigger_checks_times_and_the_approver(app, gate_world, l
         contact_id = db.session.execute(sa.text("SELECT id FROM guardian_contacts WHERE reached")).scalar()
     base = (
         "UPDATE escalations SET status = 'approved', approved_by_id = {who}, approved_at = {at}, "
-        "guardian_contact_id = {contact}, guardian_reached = true, criteria_met = '[\"firearm\"]' WHERE id = {id}"
+        "guardian_contact_id = {contact}, guardian_reached = true, criteria_met = '[\"firearm\"]' "
+        "WHERE id = {id}"
     )
     for who, at in ((g.people.approver.id, "requested_at - interval '1 day'"), (counselor, "now()")):
         with app.app_context():
