@@ -61,6 +61,20 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    # E-mail over SMTP. Without MAIL_HOST no e-mail is queued; notifications stay in the app.
+    MAIL_HOST = os.environ.get("MAIL_HOST", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USE_STARTTLS = _env_bool("MAIL_USE_STARTTLS", True)  # STARTTLS on a submission port
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)  # implicit TLS (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Caseflow <caseflow@localhost>")
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 20)
+    # The time zone of the scheduler's daily jobs (digest, nightly audit verification).
+    SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "America/Chicago")
+    # The address staff follow from an e-mail back to Caseflow.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
+
     # Password hashing (argon2id). The defaults are argon2-cffi's (64 MiB, t=3, p=4).
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)

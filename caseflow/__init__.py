@@ -69,6 +69,7 @@ def _register_models() -> None:
     import caseflow.notifications.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
     import caseflow.restorative.models  # noqa: F401
+    import caseflow.scheduling.models  # noqa: F401
     import caseflow.threats.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401
 
@@ -78,6 +79,7 @@ def _load_workflows() -> None:
     from caseflow.escalations.criteria import police_criteria
     from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
     from caseflow.rules.loader import RuleSetError
+    from caseflow.scheduling.deadlines import DeadlinesError, deadlines
     from caseflow.schooldays import CalendarError, school_calendar
     from caseflow.triage.ruleset import activate
 
@@ -86,7 +88,8 @@ def _load_workflows() -> None:
         activate()
         school_calendar()
         police_criteria()
-    except (TaxonomyError, RuleSetError, CalendarError) as exc:
+        deadlines()
+    except (TaxonomyError, RuleSetError, CalendarError, DeadlinesError) as exc:
         raise ConfigError(f"the rules in workflows/ are not valid:\n{exc}") from None
 
 

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
     from caseflow.restorative.views import bp as restorative_bp
+    from caseflow.scheduling.views import bp as scheduling_bp
     from caseflow.threats.views import bp as threats_bp
     from caseflow.triage.views import bp as triage_bp
 
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         people_bp,
         contacts_bp,
         escalations_bp,
+        scheduling_bp,
         admin_bp,
         audit_bp,
         notifications_bp,
@@ -79,6 +81,7 @@ NAVIGATION = (
     (Permission.REPORT_READ, "triage.simulate_page", "Rules"),
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),
+    (Permission.SYSTEM_OPERATE, "scheduling.jobs", "Jobs"),
 )
 
 

@@ -55,6 +55,7 @@ PAGES = [
     ("/admin/users/{user}/tokens", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/admin/users/{user}/password", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/audit", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
+    ("/admin/jobs", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/incidents/new", INCIDENT_LOGGERS, False),
     ("/incidents/mine", INCIDENT_LOGGERS, False),
     ("/incidents/student-search?q=stu", INCIDENT_LOGGERS, False),

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password reset and deactivation: invalidates existing sessions.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # A daily e-mail of unread notifications (the digest job), if the person wants one.
+    wants_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     district: Mapped[District] = relationship()

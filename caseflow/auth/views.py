@@ -104,6 +104,23 @@ def _account_page(token_form=None, password_form=None, new_secret=None, status=2
     )
 
 
+@bp.route("/account/digest", methods=["POST"])
+@login_required
+def set_digest():
+    """Turn the daily e-mail of unread notifications on or off."""
+    from caseflow.audit.services import record
+
+    wanted = request.form.get("wants_digest") == "y"
+    with transaction():
+        user = db.session.get(User, current_user.id)
+        if user.wants_digest != wanted:
+            user.wants_digest = wanted
+            db.session.flush()
+            record(user, "user.digest_changed", user, changes={"wants_digest": wanted})
+    flash("Daily e-mail turned " + ("on." if wanted else "off."), "info")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/account/tokens", methods=["POST"])
 @login_required
 def create_own_token():

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from caseflow.audit.services import record
 from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Permission, Role
+from caseflow.contacts.services import CLOCK_SKEW
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from caseflow.escalations import gate
@@ -368,7 +369,9 @@ def record_referral(
         fields["agency"] = ["Name the agency."]
     if not _text(officer):
         fields["officer"] = ["Name the officer."]
-    if referred_at is None or referred_at > now or referred_at < escalation.approved_at:
+    # Forms give minutes: the approval's own minute counts as after it.
+    approved_minute = escalation.approved_at.replace(second=0, microsecond=0)
+    if referred_at is None or referred_at > now + CLOCK_SKEW or referred_at < approved_minute:
         fields["referred_at"] = ["Give when it was referred: after the approval, not in the future."]
     if officer_user_id:
         sro = db.session.get(User, officer_user_id)

@@ -1,0 +1,126 @@
+"""E-mail through an outbox: `enqueue()` writes the message in the caller's transaction;
+`deliver_outbox()` (the mail job) sends what is due over SMTP, marks each sent, and leaves a
+failed one for a later attempt with a growing delay. A message is never lost, and a message
+already marked sent is never sent again."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from caseflow.db import now_utc
+from caseflow.extensions import db
+from caseflow.scheduling.models import OutboxMessage
+
+MAX_DELAY = timedelta(hours=1)
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("MAIL_HOST"))
+
+
+def enqueue(
+    *, to: str, subject: str, body: str, dedupe_key: str, now: datetime | None = None
+) -> OutboxMessage | None:
+    """Queue one e-mail (no-op when mail is not configured). `dedupe_key` is unique: the same
+    message is never queued twice."""
+    if not mail_enabled() or not to:
+        return None
+    existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    message = OutboxMessage(
+        dedupe_key=dedupe_key[:200],
+        to_address=to,
+        subject=subject[:300],
+        body=body,
+        created_at=now or now_utc(),
+        next_attempt_at=now or now_utc(),
+    )
+    db.session.add(message)
+    return message
+
+
+def _connect():
+    cfg = current_app.config
+    timeout = cfg["MAIL_TIMEOUT_SECONDS"]
+    if cfg["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(
+            cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=timeout)
+        if cfg["MAIL_USE_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+    if cfg["MAIL_USERNAME"]:
+        smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+    return smtp
+
+
+def _email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    # A stable id: a receiving server can drop a copy it has already seen.
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="caseflow")
+    email.set_content(message.body)
+    return email
+
+
+def deliver_outbox(*, now: datetime | None = None, limit: int = 100) -> dict:
+    """Send the messages that are due. Returns counts of sent and failed messages."""
+    now = now or now_utc()
+    sent = failed = 0
+    if not mail_enabled():
+        return {"sent": 0, "failed": 0, "skipped": "mail is not configured"}
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # two senders never take the same message
+    batch = db.session.scalars(stmt).all()
+    if not batch:
+        db.session.rollback()
+        return {"sent": 0, "failed": 0}
+    try:
+        smtp = _connect()
+    except (OSError, smtplib.SMTPException) as exc:
+        for message in batch:
+            _failed(message, exc, now)
+        db.session.commit()
+        return {"sent": 0, "failed": len(batch)}
+    try:
+        for message in batch:
+            try:
+                smtp.send_message(_email(message))
+            except (OSError, smtplib.SMTPException) as exc:
+                _failed(message, exc, now)
+                failed += 1
+            else:
+                message.sent_at, message.last_error = now, None
+                message.attempts += 1
+                sent += 1
+            db.session.flush()
+    finally:
+        db.session.commit()
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    return {"sent": sent, "failed": failed}
+
+
+def _failed(message: OutboxMessage, exc: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    message.next_attempt_at = now + min(timedelta(minutes=2 ** min(message.attempts, 10)), MAX_DELAY)
