@@ -11,12 +11,41 @@ from caseflow.extensions import db
 from caseflow.notifications.models import Notification
 
 
-def notify(user_id: int, text: str, link: str | None = None, *, now: datetime | None = None) -> Notification:
-    """Queue an in-app message for `user_id` (flushed by the caller's transaction)."""
+def notify(
+    user_id: int,
+    text: str,
+    link: str | None = None,
+    *,
+    now: datetime | None = None,
+    email_subject: str = "Caseflow: something new for you",
+) -> Notification:
+    """Queue an in-app message for `user_id` (flushed by the caller's transaction) and, when
+    e-mail is configured, an e-mail through the outbox in the same transaction.
+
+    The e-mail names no student: it says what kind of thing is waiting and links to it; the
+    details are shown after signing in."""
+    from flask import current_app
+
+    from caseflow.scheduling.mail import enqueue, mail_enabled
+
     if link is not None and not link.startswith("/"):
         raise ValueError("notification links are paths inside Caseflow")
     note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or now_utc())
     db.session.add(note)
+    if mail_enabled():
+        from caseflow.auth.models import User
+
+        db.session.flush()
+        email = db.session.scalar(sa.select(User.email).where(User.id == user_id, User.active))
+        base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+        enqueue(
+            to=email or "",
+            subject=email_subject,
+            body=f"{email_subject.removeprefix('Caseflow: ')}.\n\nOpen it in Caseflow (the details are shown after you "
+            f"sign in): {base}{link or '/notifications'}\n",
+            dedupe_key=f"notification:{note.id}",
+            now=now,
+        )
     return note
 
 

@@ -55,23 +55,15 @@ def _alert_administrators(text: str, now: datetime) -> None:
     from caseflow.auth.models import User, UserRole
     from caseflow.auth.permissions import Role
     from caseflow.notifications.services import notify
-    from caseflow.scheduling.mail import enqueue
 
-    people = db.session.execute(
-        sa.select(User.id, User.email)
+    people = db.session.scalars(
+        sa.select(User.id)
         .join(UserRole, UserRole.user_id == User.id)
         .where(User.active, UserRole.role.in_((Role.ADMINISTRATOR.value, Role.SYSTEM_ADMINISTRATOR.value)))
         .distinct()
     ).all()
-    for user_id, email in people:
-        notify(user_id, text, "/audit", now=now)
-        enqueue(
-            to=email,
-            subject="Caseflow: audit chain broken",
-            body=text,
-            dedupe_key=f"audit:{now:%Y-%m-%d}:{user_id}",
-            now=now,
-        )
+    for user_id in people:
+        notify(user_id, text, "/audit", now=now, email_subject="Caseflow: the audit chain is broken")
     db.session.commit()
 
 
@@ -86,7 +78,7 @@ def send_digests(*, now: datetime | None = None) -> dict:
     now = now or now_utc()
     since = now - timedelta(days=1)
     rows = db.session.execute(
-        sa.select(User.id, User.email, Notification.text, Notification.link)
+        sa.select(User.id, User.email, Notification.link)
         .join(Notification, Notification.user_id == User.id)
         .where(
             User.active, User.wants_digest, Notification.read_at.is_(None), Notification.created_at >= since
@@ -94,13 +86,14 @@ def send_digests(*, now: datetime | None = None) -> dict:
         .order_by(User.id, Notification.created_at)
     ).all()
     by_user: dict[int, tuple[str, list[str]]] = {}
-    for user_id, email, text, link in rows:
-        by_user.setdefault(user_id, (email, []))[1].append(f"- {text}" + (f" ({link})" if link else ""))
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    for user_id, email, link in rows:  # links only: an e-mail names no student
+        by_user.setdefault(user_id, (email, []))[1].append(f"- {base}{link or '/notifications'}")
     for user_id, (email, lines) in by_user.items():
         enqueue(
             to=email,
             subject=f"Caseflow: {len(lines)} unread notification{'s' if len(lines) != 1 else ''}",
-            body="\n".join(lines) + "\n",
+            body="Waiting for you in Caseflow (sign in to see the details):\n" + "\n".join(lines) + "\n",
             dedupe_key=f"digest:{now:%Y-%m-%d}:{user_id}",
             now=now,
         )

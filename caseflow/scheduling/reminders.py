@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
@@ -56,9 +55,7 @@ def run_deadlines(*, now: datetime | None = None) -> dict:
 
 def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime) -> int:
     """Insert the reminder and its messages in one transaction; 0 if another process won."""
-    from caseflow.auth.models import User
     from caseflow.notifications.services import notify
-    from caseflow.scheduling.mail import enqueue
 
     recipients = tuple(r for r in recipients if r)
     if not recipients:
@@ -77,17 +74,8 @@ def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime)
         )
         db.session.add(reminder)
         db.session.flush()  # the unique key decides, here, who sends it
-        emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(recipients))).all())
-        base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
         for user_id in recipients:
-            notify(user_id, text, item.link, now=now)
-            enqueue(
-                to=emails.get(user_id, ""),
-                subject=f"Caseflow: {words}",
-                body=f"{text}\n\nDue {item.due_at:%A %d %B %Y %H:%M} UTC.\n{base}{item.link}\n",
-                dedupe_key=f"reminder:{reminder.id}:{user_id}",
-                now=now,
-            )
+            notify(user_id, text, item.link, now=now, email_subject=f"Caseflow: {words}")
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
