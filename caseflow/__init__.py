@@ -64,6 +64,7 @@ def _register_models() -> None:
     import caseflow.auth.models  # noqa: F401
     import caseflow.cases.models  # noqa: F401
     import caseflow.contacts.models  # noqa: F401
+    import caseflow.discipline.models  # noqa: F401
     import caseflow.escalations.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401

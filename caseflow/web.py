@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.contacts.views import bp as contacts_bp
+    from caseflow.discipline.views import bp as discipline_bp
     from caseflow.escalations.views import bp as escalations_bp
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.notifications.views import bp as notifications_bp
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         triage_bp,
         people_bp,
         contacts_bp,
+        discipline_bp,
         escalations_bp,
         scheduling_bp,
         admin_bp,

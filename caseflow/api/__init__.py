@@ -83,6 +83,7 @@ def init_api(app: Flask) -> None:
     from caseflow.auth import api as auth_api
     from caseflow.cases import api as cases_api
     from caseflow.contacts import api as contacts_api
+    from caseflow.discipline import api as discipline_api
     from caseflow.escalations import api as escalations_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
@@ -101,6 +102,7 @@ def init_api(app: Flask) -> None:
         *threats_api.blueprints,
         *restorative_api.blueprints,
         *escalations_api.blueprints,
+        *discipline_api.blueprints,
     ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

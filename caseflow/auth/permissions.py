@@ -60,6 +60,7 @@ class Permission(StrEnum):
     RESTORATIVE_RUN = "restorative.run"
     THREAT_ASSESS = "threat.assess"
     GUARDIAN_CONTACT = "guardian.contact"  # record a call, meeting or letter to a guardian
+    DISCIPLINE_RECORD = "discipline.record"  # a suspension, expulsion or other action decided
     ESCALATION_REQUEST = "escalation.request"
     ESCALATION_APPROVE = "escalation.approve"
     ESCALATION_READ_REFERRED = "escalation.read_referred"  # the SRO's one window
@@ -91,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DECISION_OVERRIDE,
             P.THREAT_ASSESS,
             P.GUARDIAN_CONTACT,
+            P.DISCIPLINE_RECORD,
             P.ESCALATION_REQUEST,
             P.ESCALATION_APPROVE,
             P.AUDIT_READ,

@@ -201,9 +201,13 @@ def detail(incident_id: int):
     return _detail(services.get_incident_for(current_user, incident_id))
 
 
-def _detail(incident: Incident, *, errors=None, raw=None, override=None, status: int = 200):
+def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipline=None, status: int = 200):
     """The incident page. `override` = {"decision": id, "errors": {...}, "raw": {...}} after a
-    refused override, so that form comes back with what was typed."""
+    refused override, so that form comes back with what was typed; `discipline` the same for
+    the disciplinary-action form."""
+    from caseflow.discipline.models import DISCIPLINE_ACTIONS
+    from caseflow.discipline.services import actions_for_incident, can_record_action
+
     decisions = current_decisions([incident.id])[incident.id] if can_see_decisions(current_user) else []
     page = render_template(
         "incidents/detail.html",
@@ -220,6 +224,13 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, status:
         errors=errors or {},
         raw=raw,
         override=override or {},
+        discipline_actions=actions_for_incident(incident.id),
+        discipline_choices=DISCIPLINE_ACTIONS,
+        discipline_students=[
+            (s.student_id, s.student.display_name) for s in incident.students if s.role == "responsible"
+        ],
+        can_record_discipline=can_record_action(current_user, incident),
+        discipline=discipline or {"errors": {}, "raw": {}},
     )
     return page, status
 

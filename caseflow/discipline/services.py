@@ -1,0 +1,103 @@
+"""Recording disciplinary actions, and the one question reports ask of them: which students
+were suspended in a period.
+
+Only administrators record an action (Permission.DISCIPLINE_RECORD), only for a student who
+was responsible in the incident, only in a school they serve; every action is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from caseflow.audit.services import record
+from caseflow.auth.permissions import Permission
+from caseflow.db import now_utc
+from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
+from caseflow.errors import Forbidden, ValidationFailed
+from caseflow.extensions import db
+from caseflow.incidents.models import Incident
+from caseflow.incidents.policy import can_read_incident
+
+
+def can_record_action(user, incident: Incident) -> bool:
+    return user.can(Permission.DISCIPLINE_RECORD) and can_read_incident(user, incident)
+
+
+def record_action(
+    *,
+    actor,
+    incident: Incident,
+    student_id: int,
+    action_code: str,
+    action_date: date,
+    length_days: Decimal | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> tuple[DisciplineAction, bool]:
+    """Record what was decided for a responsible student of `incident`. Returns the action and
+    whether it was new: the same action for the same student, incident and day is stored once.
+    Raises Forbidden, ValidationFailed."""
+    now = now or now_utc()
+    if not can_record_action(actor, incident):
+        raise Forbidden("You may not record disciplinary actions for this incident.")
+    fields: dict[str, list[str]] = {}
+    responsible = {s.student_id for s in incident.students if s.role == "responsible"}
+    if student_id not in responsible:
+        fields["student_id"] = ["Choose a student who was responsible in this incident."]
+    if action_code not in DISCIPLINE_ACTIONS:
+        fields["action_code"] = ["Choose one of the listed actions."]
+    if action_date is not None and action_date < incident.occurred_at.date() - timedelta(days=1):
+        fields["action_date"] = ["An action cannot come before the incident."]
+    if action_date is not None and action_date > now.date() + timedelta(days=366):
+        fields["action_date"] = ["Give a date within the next year."]
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    existing = db.session.scalar(
+        sa.select(DisciplineAction).where(
+            DisciplineAction.incident_id == incident.id,
+            DisciplineAction.student_id == student_id,
+            DisciplineAction.action_code == action_code,
+            DisciplineAction.action_date == action_date,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    action = DisciplineAction(
+        district_id=incident.district_id,
+        school_id=incident.school_id,
+        student_id=student_id,
+        incident_id=incident.id,
+        action_code=action_code,
+        action_date=action_date,
+        length_days=length_days,
+        note=(note or "").strip() or None,
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(action)
+    db.session.flush()
+    record(
+        actor,
+        "discipline_action.recorded",
+        action,
+        student_id=student_id,
+        now=now,
+        changes={
+            "incident_id": incident.id,
+            "action_code": action_code,
+            "action_date": action_date,
+            "length_days": length_days,
+        },
+    )
+    return action, True
+
+
+def actions_for_incident(incident_id: int) -> list[DisciplineAction]:
+    return db.session.scalars(
+        sa.select(DisciplineAction)
+        .where(DisciplineAction.incident_id == incident_id)
+        .order_by(DisciplineAction.action_date, DisciplineAction.id)
+    ).all()
