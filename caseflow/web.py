@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
+    from caseflow.reports.views import bp as reports_bp
     from caseflow.restorative.views import bp as restorative_bp
     from caseflow.scheduling.views import bp as scheduling_bp
     from caseflow.threats.views import bp as threats_bp
@@ -32,7 +33,7 @@ def register_blueprints(app: Flask) -> None:
     @home.route("/")
     @login_required
     def dashboard():
-        return render_template("home/dashboard.html")
+        return render_template("home/dashboard.html", disparity_alerts=_disparity_alerts())
 
     @home.route("/healthz")
     def healthz():
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
         scheduling_bp,
         admin_bp,
         audit_bp,
+        reports_bp,
         notifications_bp,
     ):
         app.register_blueprint(bp)
@@ -80,11 +82,24 @@ NAVIGATION = (
     (Permission.STUDENT_READ, "people.students", "Students"),
     (Permission.AUDIT_READ, "escalations.index", "Escalations"),
     (Permission.ESCALATION_READ_REFERRED, "escalations.index", "Referrals"),
+    (Permission.REPORT_READ, "reports.school_dashboard", "Reports"),
     (Permission.REPORT_READ, "triage.simulate_page", "Rules"),
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),
     (Permission.SYSTEM_OPERATE, "scheduling.jobs", "Jobs"),
 )
+
+
+def _disparity_alerts() -> list:
+    """For those who read reports: the risk ratios of this school year at or above the
+    district's threshold, in the schools they serve (a fixed number of queries)."""
+    if not current_user.can(Permission.REPORT_READ):
+        return []
+    from caseflow.reports.monitor import alerts, disparity_monitor
+    from caseflow.reports.periods import current_school_year, report_schools
+
+    district, schools = disparity_monitor(report_schools(current_user), current_school_year())
+    return alerts(([district] if district else []) + schools)
 
 
 def _unread() -> int:

@@ -13,3 +13,50 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @permission_required(Permission.AUDIT_READ)
 def chain():
     return render_template("audit/chain.html", report=verify_chain())
+
+
+ACCESS_ACTIONS = ("note.read",)  # reads of confidential records
+ACCESS_PAGE = 50
+
+
+@bp.route("/access")
+@permission_required(Permission.AUDIT_READ)
+def access_log():
+    """Who read which confidential record, when: searchable by student (local id) and by staff
+    member (e-mail or part of it), newest first, limited to the schools the auditor serves."""
+    import sqlalchemy as sa
+    from flask import request
+    from flask_login import current_user
+
+    from caseflow.audit.models import AuditEvent
+    from caseflow.extensions import db
+    from caseflow.people.models import Student
+    from caseflow.people.policy import in_served_schools
+
+    student_q = request.args.get("student", "").strip()[:40]
+    staff_q = request.args.get("staff", "").strip().lower()[:254]
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    stmt = (
+        sa.select(AuditEvent, Student)
+        .join(Student, Student.id == AuditEvent.student_id)
+        .where(AuditEvent.action.in_(ACCESS_ACTIONS), in_served_schools(current_user, Student))
+    )
+    if student_q:
+        stmt = stmt.where(Student.local_id == student_q)
+    if staff_q:
+        escaped = staff_q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(AuditEvent.actor_label.like(f"%{escaped}%", escape="\\"))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(
+        stmt.order_by(AuditEvent.id.desc()).limit(ACCESS_PAGE).offset((page - 1) * ACCESS_PAGE)
+    ).all()
+    return render_template(
+        "audit/access.html",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=ACCESS_PAGE,
+        student_q=student_q,
+        staff_q=staff_q,
+    )

@@ -4,27 +4,14 @@ emergency police response; a school-related arrest is either one whose outcome i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from caseflow.db import now_utc
 from caseflow.escalations.models import EmergencyResponse, Escalation
 from caseflow.extensions import db
-
-SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
-
-
-def school_year_of(day: date) -> int:
-    """The year the school year containing `day` began (2026 for 2026-27)."""
-    return day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
-
-
-def year_bounds(start_year: int) -> tuple[datetime, datetime]:
-    return (
-        datetime(start_year, SCHOOL_YEAR_START_MONTH, 1, tzinfo=UTC),
-        datetime(start_year + 1, SCHOOL_YEAR_START_MONTH, 1, tzinfo=UTC),
-    )
+from caseflow.reports.periods import school_year_of, year_bounds
 
 
 def _students(school_id: int, start: datetime, end: datetime, *, arrests: bool) -> sa.Select:

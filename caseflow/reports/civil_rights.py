@@ -1,0 +1,151 @@
+"""The civil-rights report: referrals to law enforcement and school-related arrests per school
+and school year, counted by caseflow.reports.crdc, and its CSV in the collection's shape.
+
+A referral to law enforcement is an approved escalation that was referred, or an emergency
+police response; a school-related arrest is either one whose outcome is an arrest (every
+arrest is also a referral). Students in grades K-12 only, as the collection counts them.
+Group data (race/ethnicity, sex, IDEA, 504, English learner) are the student's as recorded
+when the report is drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from caseflow.escalations.models import EmergencyResponse, Escalation
+from caseflow.extensions import db
+from caseflow.people.models import District, School, Student
+from caseflow.reports import crdc
+from caseflow.reports.periods import year_bounds
+from caseflow.reports.settings import settings
+
+MEASURES = {"REF": "Referrals to law enforcement", "ARR": "School-related arrests"}
+
+
+@dataclass
+class SchoolCounts:
+    school: School
+    referrals: crdc.Counts
+    arrests: crdc.Counts
+
+
+def _events(school_ids: list[int], start_year: int) -> sa.Select:
+    start, end = year_bounds(start_year)
+    escalations = sa.select(
+        Escalation.school_id.label("school_id"),
+        Escalation.student_id.label("student_id"),
+        (Escalation.outcome == "arrest").label("arrest"),
+    ).where(
+        Escalation.school_id.in_(school_ids),
+        Escalation.status == "approved",
+        Escalation.referred_at >= start,
+        Escalation.referred_at < end,
+    )
+    emergencies = sa.select(
+        EmergencyResponse.school_id.label("school_id"),
+        EmergencyResponse.student_id.label("student_id"),
+        (EmergencyResponse.outcome == "arrest").label("arrest"),
+    ).where(
+        EmergencyResponse.school_id.in_(school_ids),
+        EmergencyResponse.called_at >= start,
+        EmergencyResponse.called_at < end,
+    )
+    return sa.union_all(escalations, emergencies).subquery()
+
+
+def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCounts]:
+    """One query, whatever the number of schools and events."""
+    if not schools:
+        return []
+    events = _events([s.id for s in schools], start_year)
+    arrest = sa.func.coalesce(events.c.arrest, False)
+    rows = db.session.execute(
+        sa.select(
+            events.c.school_id,
+            Student.id,
+            Student.race_ethnicity,
+            Student.sex,
+            Student.idea_eligible,
+            Student.section_504,
+            Student.english_learner,
+            sa.func.count().label("referrals"),
+            sa.func.sum(sa.case((arrest, 1), else_=0)).label("arrests"),
+        )
+        .join(Student, Student.id == events.c.student_id)
+        .where(sa.or_(Student.grade.is_(None), Student.grade != "PK"))
+        .group_by(
+            events.c.school_id,
+            Student.id,
+            Student.race_ethnicity,
+            Student.sex,
+            Student.idea_eligible,
+            Student.section_504,
+            Student.english_learner,
+        )
+    ).all()
+    referred: dict[int, list] = {s.id: [] for s in schools}
+    arrested: dict[int, list] = {s.id: [] for s in schools}
+    for school_id, student_id, race, sex, idea, s504, el, n_ref, n_arr in rows:
+        person = crdc.Person(student_id, race, sex, bool(idea), bool(s504), bool(el), int(n_ref))
+        referred[school_id].append(person)
+        if n_arr:
+            arrested[school_id].append(
+                crdc.Person(student_id, race, sex, bool(idea), bool(s504), bool(el), int(n_arr))
+            )
+    return [SchoolCounts(s, crdc.count(referred[s.id]), crdc.count(arrested[s.id])) for s in schools]
+
+
+def columns() -> list[str]:
+    """The CSV's columns, after the public-use files' pattern (SCH_DISCWODIS_REF_HI_M ...)."""
+    out = ["LEA_STATE_ID", "LEA_NAME", "SCH_ID", "SCH_NAME", "SCHOOL_YEAR"]
+    for measure in MEASURES:
+        out.append(f"SCH_{measure}_INSTANCES")
+        for block in crdc.BLOCKS:
+            prefix = "SCH_DISCWODIS" if block == "WODIS" else f"SCH_DISCWDIS_{block}"
+            for race in crdc.RACES:
+                out += [f"{prefix}_{measure}_{race}_{sex}" for sex in crdc.SEXES]
+            out += [f"TOT_{prefix[4:]}_{measure}_{sex}" for sex in crdc.SEXES]
+        out += [f"SCH_DISC_{measure}_LEP_{sex}" for sex in crdc.SEXES]
+        out.append(f"SCH_{measure}_NOT_REPORTABLE")
+    return out
+
+
+SUPPRESSED = -5  # written for a hidden cell: negative values are reserve codes, never counts
+
+
+def row_values(district: District, item: SchoolCounts, start_year: int, *, suppressed: bool) -> dict:
+    below = settings().suppress_below if suppressed else None
+    values = {
+        "LEA_STATE_ID": district.code,
+        "LEA_NAME": district.name,
+        "SCH_ID": item.school.code,
+        "SCH_NAME": item.school.name,
+        "SCHOOL_YEAR": f"{start_year}-{start_year + 1}",
+    }
+    for measure, counts in (("REF", item.referrals), ("ARR", item.arrests)):
+        shown = crdc.table(counts, suppress_below=below)
+        values[f"SCH_{measure}_INSTANCES"] = counts.instances
+        for block in crdc.BLOCKS:
+            prefix = "SCH_DISCWODIS" if block == "WODIS" else f"SCH_DISCWDIS_{block}"
+            for sex in crdc.SEXES:
+                row = shown["rows"][(block, sex)]
+                for race in crdc.RACES:
+                    values[f"{prefix}_{measure}_{race}_{sex}"] = row["cells"][race]
+                values[f"TOT_{prefix[4:]}_{measure}_{sex}"] = row["total"]
+        for sex in crdc.SEXES:
+            values[f"SCH_DISC_{measure}_LEP_{sex}"] = shown["english_learners"][sex]
+        values[f"SCH_{measure}_NOT_REPORTABLE"] = counts.not_reportable
+    return {k: (SUPPRESSED if v is None else v) for k, v in values.items()}
+
+
+def csv_text(district: District, items: list[SchoolCounts], start_year: int, *, suppressed: bool) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\r\n")
+    writer.writeheader()
+    for item in items:
+        writer.writerow(row_values(district, item, start_year, suppressed=suppressed))
+    return out.getvalue()

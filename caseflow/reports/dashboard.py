@@ -1,0 +1,277 @@
+"""A school dashboard: incidents by behavior, location, hour, weekday and month; the tier
+distribution; the routes taken (cases opened by kind); caseloads against the recommended
+ratios; escalations over time. For one school or all the schools a person serves, for a
+school year.
+
+Every figure is a grouped query, so the page costs the same number of queries whatever the
+number of incidents. Hours, weekdays and months are those of each school's own time zone:
+PostgreSQL converts in SQL; SQLite (small, single-school installations) converts the
+timestamps in Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from caseflow.auth.models import User, UserRole, user_schools
+from caseflow.cases.models import CASE_KINDS, Case
+from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation
+from caseflow.extensions import db
+from caseflow.incidents.models import Incident, IncidentBehavior
+from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.people.models import School, Student
+from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds
+from caseflow.reports.settings import settings
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")
+CASE_KIND_LABELS = {
+    "counselor": "Counselor",
+    "social_worker": "Social worker",
+    "psychologist": "Psychologist",
+    "restorative_adviser": "Restorative",
+    "threat_team": "Threat assessment",
+    "administrator": "Administrator",
+}
+OPEN_CASE = ("new", "assigned", "active", "monitoring")
+
+
+@dataclass
+class Series:
+    """One chart's data: labels and values, shown as a chart and as a table."""
+
+    key: str
+    title: str
+    labels: list[str]
+    values: list[int]
+    columns: tuple[str, str] = ("", "Incidents")
+
+    @property
+    def rows(self):
+        return list(zip(self.labels, self.values, strict=True))
+
+    def as_json(self) -> dict:
+        return {"key": self.key, "title": self.title, "labels": self.labels, "values": self.values}
+
+
+@dataclass
+class Staffing:
+    role: str
+    label: str
+    staff: int
+    students: int
+    recommended: int
+    open_cases: int
+
+    @property
+    def students_per_staff(self) -> float | None:
+        return self.students / self.staff if self.staff else None
+
+    @property
+    def meets(self) -> bool:
+        return self.staff > 0 and self.students / self.staff <= self.recommended
+
+
+@dataclass
+class Dashboard:
+    incidents: int
+    charts: list[Series]
+    staffing: list[Staffing]
+    escalations_by_month: dict = field(default_factory=dict)  # status -> 12 values
+
+
+def _local_parts(school_ids: list[int], start, end) -> Counter:
+    """(month index 0-11 from August, weekday 0-6, hour) -> incidents, in each school's zone."""
+    in_scope = sa.and_(
+        Incident.school_id.in_(school_ids), Incident.occurred_at >= start, Incident.occurred_at < end
+    )
+    parts: Counter = Counter()
+    if db.session.get_bind().dialect.name == "postgresql":
+        local = sa.func.timezone(School.time_zone, Incident.occurred_at)
+        month = sa.func.extract("month", local)
+        dow = sa.func.extract("isodow", local)
+        hour = sa.func.extract("hour", local)
+        for m, d, h, n in db.session.execute(
+            sa.select(month, dow, hour, sa.func.count())
+            .join(School, School.id == Incident.school_id)
+            .where(in_scope)
+            .group_by(month, dow, hour)
+        ):
+            parts[((int(m) - SCHOOL_YEAR_START_MONTH) % 12, int(d) - 1, int(h))] += n
+        return parts
+    zones: dict[str, ZoneInfo] = {}
+    for occurred, tz in db.session.execute(
+        sa.select(Incident.occurred_at, School.time_zone)
+        .join(School, School.id == Incident.school_id)
+        .where(in_scope)
+    ):
+        zone = zones.setdefault(tz, ZoneInfo(tz))
+        local = occurred.replace(tzinfo=occurred.tzinfo or UTC).astimezone(zone)
+        parts[((local.month - SCHOOL_YEAR_START_MONTH) % 12, local.weekday(), local.hour)] += 1
+    return parts
+
+
+def _grouped(column, school_ids, start, end, *, join_behaviors: bool = False) -> Counter:
+    stmt = sa.select(column, sa.func.count(sa.distinct(Incident.id))).where(
+        Incident.school_id.in_(school_ids), Incident.occurred_at >= start, Incident.occurred_at < end
+    )
+    if join_behaviors:
+        stmt = stmt.join(IncidentBehavior, IncidentBehavior.incident_id == Incident.id)
+    return Counter(dict(db.session.execute(stmt.group_by(column)).all()))
+
+
+def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
+    """The dashboard of `schools` for the school year beginning in `start_year`."""
+    ids = [s.id for s in schools] or [-1]
+    start, end = year_bounds(start_year)
+    taxonomy = get_taxonomy()
+    by_behavior = _grouped(IncidentBehavior.behavior_code, ids, start, end, join_behaviors=True)
+    by_location = _grouped(Incident.location_code, ids, start, end)
+    parts = _local_parts(ids, start, end)
+    months, weekdays, hours = Counter(), Counter(), Counter()
+    for (m, d, h), n in parts.items():
+        months[m] += n
+        weekdays[d] += n
+        hours[h] += n
+    behaviors = sorted(by_behavior.items(), key=lambda kv: (-kv[1], kv[0]))
+    locations = sorted(by_location.items(), key=lambda kv: (-kv[1], kv[0]))
+    location_labels = {code: c.label for code, c in taxonomy.locations.items()}
+    first_hour = min([h for h in hours if hours[h]] or [7])
+    last_hour = max([h for h in hours if hours[h]] or [16])
+    hour_range = range(min(first_hour, 7), max(last_hour, 16) + 1)
+
+    tiers = Counter(
+        dict(
+            db.session.execute(
+                sa.select(Student.mtss_tier, sa.func.count())
+                .where(Student.school_id.in_(ids), Student.active.is_(True))
+                .group_by(Student.mtss_tier)
+            ).all()
+        )
+    )
+    routes = Counter(
+        dict(
+            db.session.execute(
+                sa.select(Case.kind, sa.func.count())
+                .where(Case.school_id.in_(ids), Case.opened_at >= start, Case.opened_at < end)
+                .group_by(Case.kind)
+            ).all()
+        )
+    )
+    charts = [
+        Series(
+            "behavior",
+            "Incidents by behavior",
+            [taxonomy.behavior(c).label if c in taxonomy.behaviors else c for c, _ in behaviors],
+            [n for _, n in behaviors],
+            ("Behavior", "Incidents"),
+        ),
+        Series(
+            "location",
+            "Incidents by location",
+            [location_labels.get(c, c) for c, _ in locations],
+            [n for _, n in locations],
+            ("Location", "Incidents"),
+        ),
+        Series(
+            "hour",
+            "Incidents by hour",
+            [f"{h:02d}:00" for h in hour_range],
+            [hours[h] for h in hour_range],
+            ("Hour", "Incidents"),
+        ),
+        Series(
+            "weekday",
+            "Incidents by weekday",
+            list(WEEKDAYS),
+            [weekdays[d] for d in range(7)],
+            ("Weekday", "Incidents"),
+        ),
+        Series(
+            "month",
+            "Incidents per month",
+            list(MONTHS),
+            [months[m] for m in range(12)],
+            ("Month", "Incidents"),
+        ),
+        Series(
+            "tier",
+            "Students by MTSS tier",
+            ["Tier 1", "Tier 2", "Tier 3"],
+            [tiers[t] for t in (1, 2, 3)],
+            ("Tier", "Students"),
+        ),
+        Series(
+            "routes",
+            "Cases opened by route",
+            [CASE_KIND_LABELS[k] for k in CASE_KINDS],
+            [routes[k] for k in CASE_KINDS],
+            ("Route", "Cases"),
+        ),
+    ]
+    return Dashboard(
+        incidents=sum(months.values()),
+        charts=charts,
+        staffing=_staffing(ids, sum(tiers.values())),
+        escalations_by_month=_escalations_by_month(ids, start, end),
+    )
+
+
+def _staffing(ids: list[int], students: int) -> list[Staffing]:
+    """Staff of each support role serving these schools (district-wide staff count once) and
+    their open cases, against the recommended students per staff member."""
+    recommended = settings().staffing
+    serving = sa.or_(
+        User.district_wide.is_(True),
+        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id.in_(ids)),
+    )
+    staff = Counter(
+        dict(
+            db.session.execute(
+                sa.select(UserRole.role, sa.func.count(sa.distinct(User.id)))
+                .join(User, User.id == UserRole.user_id)
+                .where(UserRole.role.in_(tuple(recommended)), User.active.is_(True), serving)
+                .group_by(UserRole.role)
+            ).all()
+        )
+    )
+    cases = Counter(
+        dict(
+            db.session.execute(
+                sa.select(Case.kind, sa.func.count())
+                .where(Case.school_id.in_(ids), Case.status.in_(OPEN_CASE))
+                .group_by(Case.kind)
+            ).all()
+        )
+    )
+    return [
+        Staffing(role, CASE_KIND_LABELS[role], staff[role], students, recommended[role], cases[role])
+        for role in recommended
+    ]
+
+
+def _escalations_by_month(ids: list[int], start, end) -> dict:
+    """Status -> 12 monthly counts (requests by the month they were made; emergency
+    responses by the month of the call), months from August."""
+    out = {status: [0] * 12 for status in ESCALATION_STATUSES}
+    out["emergency"] = [0] * 12
+    rows = db.session.execute(
+        sa.select(Escalation.status, Escalation.requested_at).where(
+            Escalation.school_id.in_(ids), Escalation.requested_at >= start, Escalation.requested_at < end
+        )
+    ).all()
+    rows += db.session.execute(
+        sa.select(sa.literal("emergency"), EmergencyResponse.called_at).where(
+            EmergencyResponse.school_id.in_(ids),
+            EmergencyResponse.called_at >= start,
+            EmergencyResponse.called_at < end,
+        )
+    ).all()
+    for status, at in rows:
+        out[status][(at.month - SCHOOL_YEAR_START_MONTH) % 12] += 1
+    return out

@@ -1,0 +1,433 @@
+"""The escalation audit: every request to involve law enforcement (approved, refused, denied,
+withdrawn, waiting) and every emergency police response, with what an auditor needs beside
+each: the student's group data, the criteria claimed and met and the facts behind them, the
+guardian contact and its time, the approver, the time from the guardian's notification to
+the approval, the outcome, and flags (IEP/504, a clinician with the student, parents told
+only after the police were involved). Filters, pages of 50, a CSV of everything filtered, and
+each escalation's timeline from the audit chain.
+
+A page costs a fixed number of queries: one to choose the page's rows across both tables,
+then one per kind of detail, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from caseflow.audit.models import AuditEvent
+from caseflow.contacts.models import GuardianContact
+from caseflow.escalations.criteria import police_criteria
+from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation
+from caseflow.extensions import db
+from caseflow.incidents.models import IncidentStudent
+from caseflow.people.models import Student
+
+KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
+FLAGS = {
+    "iep_504": "IEP or 504 plan",
+    "clinician": "Clinician with the student",
+    "after_the_fact": "Parents told after police involvement",
+}
+PAGE_SIZE = 50
+
+
+@dataclass
+class Filters:
+    school_id: int | None = None
+    kind: str | None = None  # a status of ESCALATION_STATUSES, or "emergency"
+    since: date | None = None
+    until: date | None = None
+    outcome: str | None = None
+    flag: str | None = None
+    page: int = 1
+
+
+@dataclass
+class AuditRow:
+    kind: str  # "escalation" or "emergency"
+    id: int
+    school: str
+    student_id: int
+    student_local_id: str
+    student_name: str
+    race: str | None
+    sex: str | None
+    idea: bool
+    section_504: bool
+    english_learner: bool
+    status: str
+    at: datetime  # requested, or the call
+    requested_by: str
+    criteria_claimed: list[str]
+    criteria_met: list[str]
+    facts: dict
+    contact_at: datetime | None
+    contact_method: str | None
+    contact_reached: bool | None
+    approver: str | None
+    approved_at: datetime | None
+    referred_at: datetime | None
+    agency: str | None
+    outcome: str | None
+    refusals: list[list[str]]
+    clinician: bool
+
+    @property
+    def iep_504(self) -> bool:
+        return self.idea or self.section_504
+
+    @property
+    def hours_to_approval(self) -> float | None:
+        """From the guardian's notification to the approval, in hours."""
+        if self.approved_at and self.contact_at:
+            return round((self.approved_at - self.contact_at).total_seconds() / 3600, 1)
+        return None
+
+    @property
+    def after_the_fact(self) -> bool:
+        """Parents reached only after the police were involved (or not at all)."""
+        police_at = self.at if self.kind == "emergency" else self.referred_at
+        if police_at is None:
+            return False
+        return not self.contact_reached or self.contact_at is None or self.contact_at > police_at
+
+    @property
+    def flags(self) -> list[str]:
+        return [
+            key
+            for key, on in (
+                ("iep_504", self.iep_504),
+                ("clinician", self.clinician),
+                ("after_the_fact", self.after_the_fact),
+            )
+            if on
+        ]
+
+
+def _day_bounds(filters: Filters, tz: ZoneInfo):
+    since = datetime.combine(filters.since, time.min, tz) if filters.since else None
+    until = datetime.combine(filters.until + timedelta(days=1), time.min, tz) if filters.until else None
+    return since, until
+
+
+def _selects(school_ids: list[int], filters: Filters, tz: ZoneInfo):
+    """(escalations select or None, emergencies select or None) of (kind, id, at)."""
+    since, until = _day_bounds(filters, tz)
+    esc = emg = None
+    if filters.kind != "emergency":
+        esc = sa.select(
+            sa.literal("escalation").label("kind"),
+            Escalation.id.label("id"),
+            Escalation.requested_at.label("at"),
+        ).where(Escalation.school_id.in_(school_ids))
+        if filters.kind in ESCALATION_STATUSES:
+            esc = esc.where(Escalation.status == filters.kind)
+        if filters.outcome:
+            esc = esc.where(Escalation.outcome == filters.outcome)
+        if since:
+            esc = esc.where(Escalation.requested_at >= since)
+        if until:
+            esc = esc.where(Escalation.requested_at < until)
+        if filters.flag == "iep_504":
+            esc = esc.join(Student, Student.id == Escalation.student_id).where(
+                sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
+            )
+    if filters.kind in (None, "", "emergency"):
+        emg = sa.select(
+            sa.literal("emergency").label("kind"),
+            EmergencyResponse.id.label("id"),
+            EmergencyResponse.called_at.label("at"),
+        ).where(EmergencyResponse.school_id.in_(school_ids))
+        if filters.outcome:
+            emg = emg.where(EmergencyResponse.outcome == filters.outcome)
+        if since:
+            emg = emg.where(EmergencyResponse.called_at >= since)
+        if until:
+            emg = emg.where(EmergencyResponse.called_at < until)
+        if filters.flag == "iep_504":
+            emg = emg.join(Student, Student.id == EmergencyResponse.student_id).where(
+                sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
+            )
+    return esc, emg
+
+
+def _keys(school_ids, filters: Filters, tz, *, limit: int | None, offset: int = 0):
+    esc, emg = _selects(school_ids, filters, tz)
+    parts = [s for s in (esc, emg) if s is not None]
+    if not parts:
+        return [], 0
+    union = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(union))
+    stmt = sa.select(union.c.kind, union.c.id).order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return db.session.execute(stmt).all(), total
+
+
+def load_rows(keys) -> list[AuditRow]:
+    esc_ids = [i for k, i in keys if k == "escalation"]
+    emg_ids = [i for k, i in keys if k == "emergency"]
+    escalations = (
+        {
+            e.id: e
+            for e in db.session.scalars(
+                sa.select(Escalation)
+                .where(Escalation.id.in_(esc_ids))
+                .options(
+                    selectinload(Escalation.student),
+                    selectinload(Escalation.school),
+                    selectinload(Escalation.requested_by),
+                    selectinload(Escalation.approved_by),
+                    selectinload(Escalation.reviews),
+                    selectinload(Escalation.refusals),
+                )
+            )
+        }
+        if esc_ids
+        else {}
+    )
+    emergencies = (
+        {
+            e.id: e
+            for e in db.session.scalars(
+                sa.select(EmergencyResponse)
+                .where(EmergencyResponse.id.in_(emg_ids))
+                .options(selectinload(EmergencyResponse.student), selectinload(EmergencyResponse.school))
+            )
+        }
+        if emg_ids
+        else {}
+    )
+    contact_ids = {e.guardian_contact_id for e in escalations.values() if e.guardian_contact_id}
+    contact_ids |= {e.guardian_contact_id for e in emergencies.values() if e.guardian_contact_id}
+    contacts = (
+        {
+            c.id: c
+            for c in db.session.scalars(sa.select(GuardianContact).where(GuardianContact.id.in_(contact_ids)))
+        }
+        if contact_ids
+        else {}
+    )
+    pairs = {(e.incident_id, e.student_id) for e in escalations.values()}
+    pairs |= {(e.incident_id, e.student_id) for e in emergencies.values() if e.incident_id}
+    with_clinician = (
+        {
+            (p.incident_id, p.student_id)
+            for p in db.session.scalars(
+                sa.select(IncidentStudent).where(
+                    sa.tuple_(IncidentStudent.incident_id, IncidentStudent.student_id).in_(list(pairs)),
+                    IncidentStudent.with_clinician.is_(True),
+                )
+            )
+        }
+        if pairs
+        else set()
+    )
+    recorders = {}
+    if emergencies:
+        from caseflow.auth.models import User
+
+        ids = {e.recorded_by_id for e in emergencies.values()}
+        recorders = {u.id: u.full_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    titles = {cid: c.title for cid, c in police_criteria().items.items()}
+    rows = []
+    for kind, item_id in keys:
+        if kind == "escalation":
+            e = escalations[item_id]
+            contact = contacts.get(e.guardian_contact_id)
+            rows.append(
+                _row(
+                    "escalation",
+                    e,
+                    status=e.status,
+                    at=e.requested_at,
+                    requested_by=e.requested_by.full_name,
+                    claimed=[titles.get(c, c) for c in e.criteria or []],
+                    met=[titles.get(c, c) for c in e.criteria_met or []],
+                    facts=e.facts or {},
+                    contact=contact,
+                    approver=e.approved_by.full_name if e.approved_by else None,
+                    approved_at=e.approved_at,
+                    referred_at=e.referred_at,
+                    agency=e.referral_agency,
+                    refusals=[r.reasons for r in e.refusals],
+                    clinician=(e.incident_id, e.student_id) in with_clinician
+                    or any(r.kind == "clinician_statement" for r in e.reviews),
+                )
+            )
+        else:
+            e = emergencies[item_id]
+            rows.append(
+                _row(
+                    "emergency",
+                    e,
+                    status="emergency",
+                    at=e.called_at,
+                    requested_by=f"{e.caller} (recorded by {recorders.get(e.recorded_by_id, '?')})",
+                    claimed=[],
+                    met=[],
+                    facts={},
+                    contact=contacts.get(e.guardian_contact_id),
+                    approver=None,
+                    approved_at=None,
+                    referred_at=e.called_at,
+                    agency=e.agency,
+                    refusals=[],
+                    clinician=(e.incident_id, e.student_id) in with_clinician,
+                )
+            )
+    return rows
+
+
+def _row(kind, item, *, contact, **values) -> AuditRow:
+    s = item.student
+    return AuditRow(
+        kind=kind,
+        id=item.id,
+        school=item.school.name,
+        student_id=s.id,
+        student_local_id=s.local_id,
+        student_name=s.display_name,
+        race=s.race_ethnicity,
+        sex=s.sex,
+        idea=s.idea_eligible,
+        section_504=s.section_504,
+        english_learner=s.english_learner,
+        contact_at=contact.contacted_at if contact else None,
+        contact_method=contact.method if contact else None,
+        contact_reached=contact.reached if contact else None,
+        outcome=item.outcome,
+        **values,
+    )
+
+
+def audit_page(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> tuple[list[AuditRow], int]:
+    """One page of rows, newest first, and the number of rows the filters match. A flag other
+    than IEP/504 is computed per row, so it filters the page's rows."""
+    keys, total = _keys(
+        school_ids, filters, tz, limit=PAGE_SIZE, offset=(max(filters.page, 1) - 1) * PAGE_SIZE
+    )
+    rows = load_rows(keys)
+    if filters.flag in ("clinician", "after_the_fact"):
+        rows = [r for r in rows if filters.flag in r.flags]
+    return rows, total
+
+
+def audit_rows(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> list[AuditRow]:
+    """Every row the filters match (for the CSV)."""
+    keys, _ = _keys(school_ids, filters, tz, limit=None)
+    rows = load_rows(keys)
+    if filters.flag in ("clinician", "after_the_fact"):
+        rows = [r for r in rows if filters.flag in r.flags]
+    return rows
+
+
+CSV_COLUMNS = (
+    "kind",
+    "id",
+    "school",
+    "student_local_id",
+    "race_ethnicity",
+    "sex",
+    "idea",
+    "section_504",
+    "english_learner",
+    "status",
+    "requested_or_called_at",
+    "requested_by",
+    "criteria_claimed",
+    "criteria_met",
+    "guardian_contact_at",
+    "guardian_contact_method",
+    "guardian_reached",
+    "approver",
+    "approved_at",
+    "hours_notification_to_approval",
+    "referred_at",
+    "agency",
+    "outcome",
+    "flags",
+    "refusals",
+)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="minutes") if value else ""
+
+
+def csv_text(rows: list[AuditRow]) -> str:
+    """The CSV: one line per row; no names, the student's local id only."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.kind,
+                r.id,
+                r.school,
+                r.student_local_id,
+                r.race or "",
+                r.sex or "",
+                "yes" if r.idea else "no",
+                "yes" if r.section_504 else "no",
+                "yes" if r.english_learner else "no",
+                r.status,
+                _iso(r.at),
+                r.requested_by,
+                "; ".join(r.criteria_claimed),
+                "; ".join(r.criteria_met),
+                _iso(r.contact_at),
+                r.contact_method or "",
+                "" if r.contact_reached is None else ("yes" if r.contact_reached else "no"),
+                r.approver or "",
+                _iso(r.approved_at),
+                "" if r.hours_to_approval is None else r.hours_to_approval,
+                _iso(r.referred_at),
+                r.agency or "",
+                r.outcome or "",
+                "; ".join(r.flags),
+                " | ".join("; ".join(reasons) for reasons in r.refusals),
+            ]
+        )
+    return out.getvalue()
+
+
+def summary(rows: list[AuditRow]) -> dict:
+    """Counts by kind and by flag, for the page's header and the CSV check."""
+    by_kind: dict[str, int] = {}
+    for r in rows:
+        by_kind[r.status] = by_kind.get(r.status, 0) + 1
+    return by_kind
+
+
+def timeline(kind: str, item_id: int, since: datetime) -> list[AuditEvent]:
+    """The item's events from the audit chain, oldest first, with the guardian contacts
+    recorded for the student from `since` (the incident) until the item's last event."""
+    entity_type = "Escalation" if kind == "escalation" else "EmergencyResponse"
+    own = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(item_id))
+        .order_by(AuditEvent.id)
+    ).all()
+    if not own:
+        return []
+    student_id = own[0].student_id
+    contacts = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == "guardian_contact.recorded",
+            AuditEvent.student_id == student_id,
+            AuditEvent.occurred_at >= since,
+            AuditEvent.id <= own[-1].id,
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    return sorted({e.id: e for e in [*own, *contacts]}.values(), key=lambda e: e.id)
