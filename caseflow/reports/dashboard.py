@@ -98,6 +98,7 @@ def _local_parts(school_ids: list[int], start, end) -> Counter:
         hour = sa.func.extract("hour", local)
         for m, d, h, n in db.session.execute(
             sa.select(month, dow, hour, sa.func.count())
+            .select_from(Incident)
             .join(School, School.id == Incident.school_id)
             .where(in_scope)
             .group_by(month, dow, hour)

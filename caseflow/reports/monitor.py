@@ -159,11 +159,16 @@ def _area(
 
 
 def disparity_monitor(schools: list[School], start_year: int, *, district_name: str | None = None):
-    """(the district's monitor or None, one monitor per school). The district row is drawn
-    when `district_name` is given (the user sees the whole district)."""
+    """(the district's monitor or None, one monitor per school of `schools`). The district
+    row is drawn when `district_name` is given (the user sees the whole district)."""
     if not schools:
         return None, []
-    population, events = _counts(schools, start_year)
+    # Aggregate counts of the whole district: a school's alternate ratio compares it with the
+    # district, whichever schools the reader serves (no student record leaves the query).
+    district_schools = db.session.scalars(
+        sa.select(School).where(School.district_id == schools[0].district_id)
+    ).all()
+    population, events = _counts(district_schools, start_year)
     d_pop: Counter = Counter()
     d_events = {o: Counter() for o in OUTCOMES}
     for (_, race), n in population.items():

@@ -1,0 +1,162 @@
+"""The report pages through the browser's door: numbers that match the data, CSVs that match
+the pages, the disparity alert, and a fixed number of queries whatever the data size."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from caseflow.audit.models import AuditEvent
+from caseflow.extensions import db
+from tests.helpers import sign_in
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_an_arrest_is_counted_on_the_civil_rights_report_and_its_csv(
+    app, client, make, lincoln, gate_world, arrested
+):
+    with app.app_context():
+        from caseflow.people.models import Student
+
+        student = db.session.get(Student, lincoln.student)
+        student.race_ethnicity, student.sex, student.idea_eligible = "HI", "F", True
+        db.session.commit()
+    sign_in(client, gate_world.people.auditor)
+    page = client.get("/reports/civil-rights").get_data(as_text=True)
+    assert 'data-cell="REF-IDEA-HI-F">≤4<' in page  # one student: hidden on the page
+    exact = _csv(client.get("/reports/civil-rights.csv?exact=1"))
+    row = next(r for r in exact if r["SCH_ID"] == "LMS")
+    assert row["SCH_REF_INSTANCES"] == "1" and row["SCH_ARR_INSTANCES"] == "1"
+    assert row["SCH_DISCWDIS_IDEA_REF_HI_F"] == "1" and row["SCH_DISCWDIS_IDEA_ARR_HI_F"] == "1"
+    assert row["TOT_DISCWDIS_IDEA_REF_F"] == "1" and row["SCH_DISCWODIS_REF_HI_F"] == "0"
+    published = next(r for r in _csv(client.get("/reports/civil-rights.csv")) if r["SCH_ID"] == "LMS")
+    assert published["SCH_DISCWDIS_IDEA_REF_HI_F"] == "-5"  # a reserve code, never a count
+    with app.app_context():
+        exports = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "report.exported")
+        ).all()
+    assert len(exports) == 2 and exports[0].actor_label == gate_world.people.auditor.email
+
+
+def test_the_escalation_audit_lists_filters_and_exports(app, client, gate_world, arrested):
+    g = gate_world
+    refused = g.request(g.incident(), ["firearm"])  # no firearm in this incident: refused and stored
+    assert refused.status_code in (409, 422)
+    sign_in(client, g.people.auditor)
+    page = client.get("/reports/escalations").get_data(as_text=True)
+    assert page.count('data-kind="escalation"') == 2
+    assert 'data-status="approved"' in page and 'data-status="refused"' in page
+    only_approved = client.get("/reports/escalations?kind=approved").get_data(as_text=True)
+    assert only_approved.count('data-kind="escalation"') == 1
+    rows = _csv(client.get("/reports/escalations.csv?kind=approved"))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["status"] == "approved" and row["outcome"] == "arrest" and row["guardian_reached"] == "yes"
+    assert row["approver"] and float(row["hours_notification_to_approval"]) >= 0
+    assert "Possession of a firearm" in row["criteria_met"]
+    assert "student_local_id" in row and "Reyes" not in io.StringIO(str(rows)).getvalue()  # no names
+    bad = client.get("/reports/escalations?since=last+week")
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+    timeline = client.get(f"/reports/escalations/escalation/{arrested}").get_data(as_text=True)
+    for action in (
+        "escalation.requested",
+        "escalation.approved",
+        "escalation.referred",
+        "escalation.outcome",
+    ):
+        assert action in timeline
+    assert "guardian_contact.recorded" in timeline
+
+
+def test_an_administrator_of_another_school_sees_none_of_it(client, gate_world, arrested):
+    sign_in(client, gate_world.people.other_school_admin)
+    assert 'data-kind="escalation"' not in client.get("/reports/escalations").get_data(as_text=True)
+    assert client.get(f"/reports/escalations/escalation/{arrested}").status_code == 404
+    assert _csv(client.get("/reports/escalations.csv")) == []
+
+
+def test_disparity_ratio_and_the_dashboard_alert(app, client, make, lincoln, cohort):
+    # School: 40 Black students, 10 suspended (0.25); 40 White students, 2 suspended: too few
+    # others with the outcome (2 < 10), so the school compares with the district's other
+    # students: 400 + 40 White students (22 suspended) and the fixture's 3 students whose race
+    # is not recorded: 22/443. 0.25 / (22/443) = 5.034.
+    cohort(lincoln.school, "BL", 40, suspended=10)
+    cohort(lincoln.school, "WH", 40, suspended=2)
+    cohort(lincoln.other_school, "WH", 400, suspended=20)
+    admin = make.user("administrator", schools=[lincoln.school])
+    sign_in(client, admin)
+    page = client.get("/reports/disparity").get_data(as_text=True)
+    cell = page.split('data-ratio="suspension-BL">', 1)[1].split("</td>", 1)[0]
+    assert "5.03" in cell and "alternate risk ratio" in cell
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="disparity-alert"' in home and "Black or African American: 5.03" in home
+
+    auditor, as_auditor = make.user("district_auditor", district_wide=True), app.test_client()
+    sign_in(as_auditor, auditor)
+    page = as_auditor.get("/reports/disparity").get_data(as_text=True)
+    district = page.split('data-testid="disparity-district"', 1)[1].split("</section>", 1)[0]
+    # District: Black 10/40 = 0.25 against everyone else, 22/443 -> 5.03 (a plain risk ratio).
+    cell = district.split('data-ratio="suspension-BL">', 1)[1].split("</td>", 1)[0]
+    assert "5.03" in cell and "alternate" not in cell
+
+
+def test_no_alert_when_groups_are_below_the_minimum_sizes(client, make, lincoln, cohort):
+    cohort(lincoln.school, "BL", 20, suspended=9)  # 9 < 10 and 20 < 30
+    cohort(lincoln.school, "WH", 400, suspended=20)
+    sign_in(client, make.user("administrator", schools=[lincoln.school]))
+    assert 'data-testid="disparity-alert"' not in client.get("/").get_data(as_text=True)
+    page = client.get("/reports/disparity").get_data(as_text=True)
+    assert "the group is below the minimum sizes" in page.split('data-ratio="suspension-BL">', 1)[1][:300]
+
+
+def test_the_school_dashboard_counts_what_happened(client, make, lincoln, api_token, payload):
+    teacher = api_token(lincoln.teacher)
+    for behaviors, location in (
+        (["disruption"], "Classroom"),
+        (["disruption", "defiance"], "Cafeteria area"),
+    ):
+        r = client.post(
+            "/api/v1/incidents", json=payload(behaviors=behaviors, location=location), headers=teacher
+        )
+        assert r.status_code == 201, r.get_json()
+    sign_in(client, make.user("administrator", schools=[lincoln.school]))
+    html = client.get(f"/reports/dashboard?school_id={lincoln.school}").get_data(as_text=True)
+    assert "<strong>2</strong> incidents" in html
+    behavior_table = html.split('data-testid="table-behavior"', 1)[1].split("</table>", 1)[0]
+    assert "<td>2</td>" in behavior_table and "<td>1</td>" in behavior_table
+    assert 'id="chart-data-behavior"' in html and "vendor/chart.js/chart.umd.min.js" in html
+    assert client.get(f"/reports/dashboard?school_id={lincoln.other_school}").status_code == 404
+
+
+def _queries(client, count_queries, path) -> int:
+    with count_queries() as counted:
+        assert client.get(path).status_code == 200
+    return counted.n
+
+
+def test_report_pages_cost_the_same_queries_at_any_size(
+    client, make, lincoln, cohort, count_queries, api_token, payload
+):
+    admin = make.user("administrator", schools=[lincoln.school, lincoln.other_school])
+    pages = [
+        "/reports/dashboard",
+        "/reports/civil-rights",
+        "/reports/disparity",
+        "/reports/escalations",
+        "/audit/access",
+        "/",
+    ]
+    sign_in(client, admin)
+    cohort(lincoln.school, "BL", 5, suspended=1)
+    client.post("/api/v1/incidents", json=payload(), headers=api_token(lincoln.teacher))
+    small = {p: _queries(client, count_queries, p) for p in pages}
+    cohort(lincoln.school, "WH", 200, suspended=30)
+    cohort(lincoln.other_school, "HI", 200, suspended=30)
+    for _ in range(5):
+        client.post("/api/v1/incidents", json=payload(), headers=api_token(lincoln.teacher))
+    large = {p: _queries(client, count_queries, p) for p in pages}
+    assert small == large
