@@ -27,7 +27,7 @@ def test_an_auditor_filters_the_audit_and_the_csv_matches_the_page(
     live_server,
     new_context,
     client,
-    gate_world,
+    gate_world,  # noqa: F811
     arrested,  # noqa: F811
 ):
     g = gate_world
