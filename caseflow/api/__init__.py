@@ -88,6 +88,7 @@ def init_api(app: Flask) -> None:
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
     from caseflow.people import api as people_api
+    from caseflow.reports import api as reports_api
     from caseflow.restorative import api as restorative_api
     from caseflow.threats import api as threats_api
 
@@ -103,6 +104,7 @@ def init_api(app: Flask) -> None:
         *restorative_api.blueprints,
         *escalations_api.blueprints,
         *discipline_api.blueprints,
+        *reports_api.blueprints,
     ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -160,3 +160,35 @@ def test_report_pages_cost_the_same_queries_at_any_size(
         client.post("/api/v1/incidents", json=payload(), headers=api_token(lincoln.teacher))
     large = {p: _queries(client, count_queries, p) for p in pages}
     assert small == large
+
+
+def test_the_reports_api_gives_the_same_numbers(client, gate_world, arrested, lincoln):
+    g = gate_world
+    crdc = client.get("/api/v1/reports/civil-rights?exact=true", headers=g.h.auditor)
+    assert crdc.status_code == 200, crdc.get_json()
+    school = next(x for x in crdc.get_json()["schools"] if x["school_id"] == lincoln.school)
+    assert school["referrals"]["instances"] == 1 and school["arrests"]["students"] == 1
+    assert crdc.get_json()["suppressed_below"] is None
+    published = client.get("/api/v1/reports/civil-rights", headers=g.h.auditor).get_json()
+    assert published["suppressed_below"] == 5
+    audit = client.get("/api/v1/reports/escalations?kind=approved", headers=g.h.auditor).get_json()
+    assert (
+        audit["total"] == 1 and audit["rows"][0]["id"] == arrested and audit["rows"][0]["outcome"] == "arrest"
+    )
+    bad = client.get("/api/v1/reports/escalations?since=2026-12-01&until=2026-11-01", headers=g.h.auditor)
+    assert bad.status_code == 422 and "since" in bad.get_json()["error"]["fields"]
+    assert client.get("/api/v1/reports/disparity?year=1999", headers=g.h.auditor).status_code == 422
+    assert (
+        client.get(f"/api/v1/reports/dashboard?school_id={lincoln.school}", headers=g.h.other).status_code
+        == 404
+    )
+    dash = client.get(
+        f"/api/v1/reports/dashboard?school_id={lincoln.school}", headers=g.h.requester
+    ).get_json()
+    assert dash["incidents"] == 1 and {c["key"] for c in dash["charts"]} >= {
+        "behavior",
+        "hour",
+        "month",
+        "tier",
+    }
+    assert client.get("/api/v1/reports/civil-rights", headers=g.h.teacher).status_code == 403
