@@ -63,29 +63,24 @@ def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCount
         return []
     events = _events([s.id for s in schools], start_year)
     arrest = sa.func.coalesce(events.c.arrest, False)
+    group = (
+        events.c.school_id,
+        Student.id,
+        Student.race_ethnicity,
+        Student.sex,
+        Student.idea_eligible,
+        Student.section_504,
+        Student.english_learner,
+    )
     rows = db.session.execute(
         sa.select(
-            events.c.school_id,
-            Student.id,
-            Student.race_ethnicity,
-            Student.sex,
-            Student.idea_eligible,
-            Student.section_504,
-            Student.english_learner,
+            *group,
             sa.func.count().label("referrals"),
             sa.func.sum(sa.case((arrest, 1), else_=0)).label("arrests"),
         )
         .join(Student, Student.id == events.c.student_id)
         .where(sa.or_(Student.grade.is_(None), Student.grade != "PK"))
-        .group_by(
-            events.c.school_id,
-            Student.id,
-            Student.race_ethnicity,
-            Student.sex,
-            Student.idea_eligible,
-            Student.section_504,
-            Student.english_learner,
-        )
+        .group_by(*group)
     ).all()
     referred: dict[int, list] = {s.id: [] for s in schools}
     arrested: dict[int, list] = {s.id: [] for s in schools}

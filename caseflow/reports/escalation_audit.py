@@ -117,44 +117,36 @@ def _day_bounds(filters: Filters, tz: ZoneInfo):
     return since, until
 
 
+def _select(kind: str, model, at, school_ids, filters: Filters, since, until) -> sa.Select:
+    """(kind, id, at) of `model` (Escalation or EmergencyResponse) under the filters."""
+    stmt = sa.select(sa.literal(kind).label("kind"), model.id.label("id"), at.label("at")).where(
+        model.school_id.in_(school_ids)
+    )
+    if filters.outcome:
+        stmt = stmt.where(model.outcome == filters.outcome)
+    if since:
+        stmt = stmt.where(at >= since)
+    if until:
+        stmt = stmt.where(at < until)
+    if filters.flag == "iep_504":
+        stmt = stmt.join(Student, Student.id == model.student_id).where(
+            sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
+        )
+    return stmt
+
+
 def _selects(school_ids: list[int], filters: Filters, tz: ZoneInfo):
     """(escalations select or None, emergencies select or None) of (kind, id, at)."""
     since, until = _day_bounds(filters, tz)
     esc = emg = None
     if filters.kind != "emergency":
-        esc = sa.select(
-            sa.literal("escalation").label("kind"),
-            Escalation.id.label("id"),
-            Escalation.requested_at.label("at"),
-        ).where(Escalation.school_id.in_(school_ids))
+        esc = _select("escalation", Escalation, Escalation.requested_at, school_ids, filters, since, until)
         if filters.kind in ESCALATION_STATUSES:
             esc = esc.where(Escalation.status == filters.kind)
-        if filters.outcome:
-            esc = esc.where(Escalation.outcome == filters.outcome)
-        if since:
-            esc = esc.where(Escalation.requested_at >= since)
-        if until:
-            esc = esc.where(Escalation.requested_at < until)
-        if filters.flag == "iep_504":
-            esc = esc.join(Student, Student.id == Escalation.student_id).where(
-                sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
-            )
     if filters.kind in (None, "", "emergency"):
-        emg = sa.select(
-            sa.literal("emergency").label("kind"),
-            EmergencyResponse.id.label("id"),
-            EmergencyResponse.called_at.label("at"),
-        ).where(EmergencyResponse.school_id.in_(school_ids))
-        if filters.outcome:
-            emg = emg.where(EmergencyResponse.outcome == filters.outcome)
-        if since:
-            emg = emg.where(EmergencyResponse.called_at >= since)
-        if until:
-            emg = emg.where(EmergencyResponse.called_at < until)
-        if filters.flag == "iep_504":
-            emg = emg.join(Student, Student.id == EmergencyResponse.student_id).where(
-                sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
-            )
+        emg = _select(
+            "emergency", EmergencyResponse, EmergencyResponse.called_at, school_ids, filters, since, until
+        )
     return esc, emg
 
 
