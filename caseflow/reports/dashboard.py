@@ -92,18 +92,18 @@ def _local_parts(school_ids: list[int], start, end) -> Counter:
     )
     parts: Counter = Counter()
     if db.session.get_bind().dialect.name == "postgresql":
-        local = sa.func.timezone(School.time_zone, Incident.occurred_at)
-        month = sa.func.extract("month", local)
-        dow = sa.func.extract("isodow", local)
-        hour = sa.func.extract("hour", local)
-        for m, d, h, n in db.session.execute(
-            sa.select(month, dow, hour, sa.func.count())
+        # Convert each row once, to its local hour (about 3,700 a year), then split the hours.
+        local_hour = sa.func.date_trunc("hour", sa.func.timezone(School.time_zone, Incident.occurred_at))
+        hours = (
+            sa.select(local_hour.label("at"), sa.func.count().label("n"))
             .select_from(Incident)
             .join(School, School.id == Incident.school_id)
             .where(in_scope)
-            .group_by(month, dow, hour)
-        ):
-            parts[((int(m) - SCHOOL_YEAR_START_MONTH) % 12, int(d) - 1, int(h))] += n
+            .group_by(local_hour)
+            .subquery()
+        )
+        for at, n in db.session.execute(sa.select(hours.c.at, hours.c.n)):
+            parts[((at.month - SCHOOL_YEAR_START_MONTH) % 12, at.weekday(), at.hour)] += n
         return parts
     zones: dict[str, ZoneInfo] = {}
     for occurred, tz in db.session.execute(
@@ -118,8 +118,12 @@ def _local_parts(school_ids: list[int], start, end) -> Counter:
 
 
 def _grouped(column, school_ids, start, end, *, join_behaviors: bool = False) -> Counter:
-    stmt = sa.select(column, sa.func.count(sa.distinct(Incident.id))).where(
-        Incident.school_id.in_(school_ids), Incident.occurred_at >= start, Incident.occurred_at < end
+    # count(*): (incident_id, behavior_code) is the key of incident_behaviors, so an incident
+    # counts once per behavior, and a DISTINCT would only add a sort.
+    stmt = (
+        sa.select(column, sa.func.count())
+        .select_from(Incident)
+        .where(Incident.school_id.in_(school_ids), Incident.occurred_at >= start, Incident.occurred_at < end)
     )
     if join_behaviors:
         stmt = stmt.join(IncidentBehavior, IncidentBehavior.incident_id == Incident.id)

@@ -209,16 +209,16 @@ def load_rows(keys) -> list[AuditRow]:
     )
     pairs = {(e.incident_id, e.student_id) for e in escalations.values()}
     pairs |= {(e.incident_id, e.student_id) for e in emergencies.values() if e.incident_id}
+    incident_ids = {incident_id for incident_id, _ in pairs}
     with_clinician = (
-        {
-            (p.incident_id, p.student_id)
-            for p in db.session.scalars(
-                sa.select(IncidentStudent).where(
-                    sa.tuple_(IncidentStudent.incident_id, IncidentStudent.student_id).in_(list(pairs)),
-                    IncidentStudent.with_clinician.is_(True),
+        set(
+            db.session.execute(
+                sa.select(IncidentStudent.incident_id, IncidentStudent.student_id).where(
+                    IncidentStudent.incident_id.in_(incident_ids), IncidentStudent.with_clinician.is_(True)
                 )
-            )
-        }
+            ).tuples()
+        )
+        & pairs
         if pairs
         else set()
     )
