@@ -8,11 +8,14 @@ from datetime import date
 
 import marshmallow as ma
 from marshmallow import validate
+from werkzeug.routing import IntegerConverter
 
 # PostgreSQL `integer`: the widest id a row can have.
 MAX_ID = 2**31 - 1
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
+# Pages of a list: far beyond any real list, and an offset every database can take.
+PAGE = validate.Range(min=1, max=100_000, error="Must be a page from {min} to {max}.")
 
 
 class Id(ma.fields.Integer):
@@ -49,3 +52,11 @@ def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
             "pages": ma.fields.Integer(),
         },
     )
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in URLs: only numbers a row id can be, so /cases/99999999999999999999 is a 404
+    like any other missing record (not a database overflow)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
