@@ -90,7 +90,15 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    # The API explorer (Swagger UI) at /api/v1/docs, from files vendored in static/: the page
+    # loads nothing from another site.
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
     MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # Ed-Fi exports: the namespace of the district's own descriptor values (locations or weapons
+    # Ed-Fi does not define), such as uri://gbisd.edu. Empty: uri://<district code>.
+    EDFI_LOCAL_NAMESPACE = os.environ.get("EDFI_LOCAL_NAMESPACE", "")
 
     # The demo district (`flask demo seed`).
     DEMO_SEED = _env_int("DEMO_SEED", 20261124)

@@ -129,7 +129,9 @@ def profile(app, entries, n: int, top: int, clock: str) -> None:
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(os.environ.get("PROFILE_FILTER", r"caseflow/"), top)
+    stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+        os.environ.get("PROFILE_FILTER", r"caseflow/"), top
+    )
     print(f"\ncProfile of {n} POSTs, functions under caseflow/ by cumulative {clock} time:")
     print(out.getvalue().split("\n", 4)[-1].replace(str(bench.REPO) + "/", ""))
 

@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
     )
+    from caseflow.api.fields import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Id
 from caseflow.auth.permissions import Role
 
 
@@ -14,7 +15,7 @@ class UserFormSchema(ma.Schema):
         required=True,
         validate=validate.Length(min=1, error="Choose at least one role."),
     )
-    school_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    school_ids = ma.fields.List(Id(), load_default=list)
     district_wide = ma.fields.Boolean(load_default=False)
     languages = ma.fields.String(
         load_default=None,

@@ -12,6 +12,7 @@ import marshmallow as ma
 from flask import Flask, g, request
 from flask_smorest import Api as SmorestApi
 
+from caseflow.api.docs import ErrorResponsesPlugin, render_explorer
 from caseflow.auth.services import user_for_token
 from caseflow.errors import json_error
 from caseflow.extensions import db
@@ -41,6 +42,10 @@ class Api(SmorestApi):
     def _register_error_handlers(self):
         # caseflow.errors registers the handlers for the whole app, API and pages alike.
         pass
+
+    def _openapi_swagger_ui(self):
+        """The API explorer: our page (scripts in files, as the CSP requires), local assets only."""
+        return render_explorer(self)
 
 
 api = Api(
@@ -85,6 +90,7 @@ def init_api(app: Flask) -> None:
     from caseflow.contacts import api as contacts_api
     from caseflow.discipline import api as discipline_api
     from caseflow.escalations import api as escalations_api
+    from caseflow.exports import api as exports_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
     from caseflow.people import api as people_api
@@ -92,7 +98,7 @@ def init_api(app: Flask) -> None:
     from caseflow.restorative import api as restorative_api
     from caseflow.threats import api as threats_api
 
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
     app.before_request(authenticate_api_request)
     for blp in (
         *auth_api.blueprints,
@@ -105,6 +111,7 @@ def init_api(app: Flask) -> None:
         *escalations_api.blueprints,
         *discipline_api.blueprints,
         *reports_api.blueprints,
+        *exports_api.blueprints,
     ):
         csrf.exempt(blp)
         api.register_blueprint(blp)

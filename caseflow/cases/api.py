@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
+from caseflow.api.fields import page_of
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.cases import plans, services
@@ -39,6 +40,7 @@ blueprints = (cases_blp,)
 class CaseCollection(MethodView):
     @permission_required(Permission.CASE_READ)
     @cases_blp.arguments(CaseQuerySchema, location="query")
+    @cases_blp.alt_response(200, schema=page_of(CaseSchema, "CasePage"), description="A page of cases")
     def get(self, args):
         """Cases the caller may see: `mine=true` for their caseload, `unassigned=true` for the queue."""
         stmt = visible_cases(current_user)

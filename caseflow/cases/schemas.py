@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import PAGE, Id
 from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES
 
 
@@ -32,20 +33,20 @@ class CaseQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(CASE_STATUSES))
     kind = ma.fields.String(validate=validate.OneOf(CASE_KINDS))
     unassigned = ma.fields.Boolean(load_default=False)
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=PAGE)
     per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class TransitionSchema(ma.Schema):
     to = ma.fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
-    version = ma.fields.Integer(required=True, strict=True)
+    version = Id(required=True, strict=True)
     outcome = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_OUTCOMES))
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
 class AssignmentSchema(ma.Schema):
-    assignee_id = ma.fields.Integer(required=True, strict=True)
-    version = ma.fields.Integer(required=True, strict=True)
+    assignee_id = Id(required=True, strict=True)
+    version = Id(required=True, strict=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
@@ -74,7 +75,7 @@ class PlanInputSchema(ma.Schema):
     )
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(load_default=None, allow_none=True)
-    owner_id = ma.fields.Integer(required=True)
+    owner_id = Id(required=True)
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
@@ -90,7 +91,7 @@ class CheckInInputSchema(ma.Schema):
 class NoteInputSchema(ma.Schema):
     level = ma.fields.String(required=True, validate=validate.OneOf(("team", "clinical", "restricted")))
     text = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    reader_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
+    reader_ids = ma.fields.List(Id(strict=True), load_default=list)
 
 
 class NoteSchema(ma.Schema):

@@ -3,11 +3,12 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Id
 from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES
 
 
 class ContactInputSchema(ma.Schema):
-    link_id = ma.fields.Integer(required=True, metadata={"description": "The student-guardian link"})
+    link_id = Id(required=True, metadata={"description": "The student-guardian link"})
     contacted_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
     method = ma.fields.String(required=True, validate=validate.OneOf(tuple(CONTACT_METHODS)))
     language = ma.fields.String(required=True, validate=validate.Length(min=2, max=3))

@@ -10,7 +10,7 @@ from caseflow.auth.decorators import any_permission_required, permission_require
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
 from caseflow.discipline import services
-from caseflow.discipline.schemas import DisciplineActionInputSchema, DisciplineActionSchema
+from caseflow.discipline.schemas import RecordedActionInputSchema, RecordedActionSchema
 from caseflow.incidents.api import require_json
 from caseflow.incidents.services import get_incident_for
 
@@ -23,16 +23,16 @@ blueprints = (discipline_blp,)
 @discipline_blp.route("/<int:incident_id>/discipline-actions")
 class DisciplineActions(MethodView):
     @any_permission_required(Permission.INCIDENT_READ_SCHOOL, Permission.DISCIPLINE_RECORD)
-    @discipline_blp.response(200, DisciplineActionSchema(many=True))
+    @discipline_blp.response(200, RecordedActionSchema(many=True))
     def get(self, incident_id: int):
         """The actions decided after this incident, oldest first."""
         return services.actions_for_incident(get_incident_for(current_user, incident_id).id)
 
     @permission_required(Permission.DISCIPLINE_RECORD)
     @require_json
-    @discipline_blp.arguments(DisciplineActionInputSchema)
-    @discipline_blp.response(201, DisciplineActionSchema)
-    @discipline_blp.alt_response(200, schema=DisciplineActionSchema, description="Already recorded")
+    @discipline_blp.arguments(RecordedActionInputSchema)
+    @discipline_blp.response(201, RecordedActionSchema)
+    @discipline_blp.alt_response(200, schema=RecordedActionSchema, description="Already recorded")
     def post(self, data, incident_id: int):
         """Record an action for a responsible student. The same action, student and day again
         returns the first record (200) instead of storing twice."""

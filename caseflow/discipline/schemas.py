@@ -1,28 +1,36 @@
 """JSON and form shapes of disciplinary actions."""
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Day, Id
 from caseflow.discipline.models import DISCIPLINE_ACTIONS
 
 
-class DisciplineActionInputSchema(ma.Schema):
-    student_id = ma.fields.Integer(
-        required=True, metadata={"description": "A responsible student of the incident"}
-    )
+class RecordedActionInputSchema(ma.Schema):
+    student_id = Id(required=True, metadata={"description": "A responsible student of the incident"})
     action_code = ma.fields.String(
         required=True,
         validate=validate.OneOf(tuple(DISCIPLINE_ACTIONS), error="Choose one of the listed actions."),
         metadata={"description": "An Ed-Fi DisciplineDescriptor CodeValue"},
     )
-    action_date = ma.fields.Date(required=True)
-    length_days = ma.fields.Decimal(
+    action_date = Day(required=True)
+    # A number of school days (Ed-Fi keeps two decimals: 0.5 is half a day).
+    length_days = ma.fields.Float(
         load_default=None,
         allow_none=True,
-        places=2,
-        as_string=True,
+        allow_nan=False,
         validate=validate.Range(min=0, max=999, error="Give a number of school days from 0 to 999."),
     )
+
+    @ma.post_load
+    def days_as_decimal(self, data, **kwargs):
+        if data.get("length_days") is not None:
+            data["length_days"] = Decimal(str(round(data["length_days"], 2)))
+        return data
+
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @ma.pre_load
@@ -33,7 +41,7 @@ class DisciplineActionInputSchema(ma.Schema):
         return data
 
 
-class DisciplineActionSchema(ma.Schema):
+class RecordedActionSchema(ma.Schema):
     id = ma.fields.Integer()
     incident_id = ma.fields.Integer(allow_none=True)
     student_id = ma.fields.Integer()

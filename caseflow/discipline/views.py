@@ -9,7 +9,7 @@ from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
 from caseflow.discipline import services
-from caseflow.discipline.schemas import DisciplineActionInputSchema
+from caseflow.discipline.schemas import RecordedActionInputSchema
 from caseflow.errors import DomainError
 from caseflow.forms import load_form
 from caseflow.incidents.services import get_incident_for
@@ -23,7 +23,7 @@ def record(incident_id: int):
     from caseflow.incidents.views import _detail
 
     incident = get_incident_for(current_user, incident_id)
-    values, errors, raw = load_form(DisciplineActionInputSchema())
+    values, errors, raw = load_form(RecordedActionInputSchema())
     if values is not None:
         try:
             with transaction():

@@ -3,21 +3,22 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Id
 from caseflow.escalations.models import ESCALATION_STATUSES, OUTCOMES, REVIEW_KINDS
 
 TEXT = validate.Length(max=10000)
 
 
 class RequestInput(ma.Schema):
-    student_id = ma.fields.Integer(required=True)
-    incident_id = ma.fields.Integer(required=True)
+    student_id = Id(required=True)
+    incident_id = Id(required=True)
     criteria = ma.fields.List(ma.fields.String(validate=validate.Length(max=60)), required=True)
     justification = ma.fields.String(required=True, validate=TEXT)
 
 
 class PreviewInput(ma.Schema):
-    student_id = ma.fields.Integer(required=True)
-    incident_id = ma.fields.Integer(required=True)
+    student_id = Id(required=True)
+    incident_id = Id(required=True)
     criteria = ma.fields.List(ma.fields.String(validate=validate.Length(max=60)), load_default=list)
 
 
@@ -28,7 +29,7 @@ class ReviewInput(ma.Schema):
 
 
 class ApproveInput(ma.Schema):
-    version = ma.fields.Integer(load_default=None, allow_none=True)
+    version = Id(load_default=None, allow_none=True)
 
 
 class EscalationCloseInput(ma.Schema):
@@ -40,7 +41,7 @@ class ReferralInput(ma.Schema):
     agency = ma.fields.String(required=True, validate=validate.Length(max=200))
     officer = ma.fields.String(required=True, validate=validate.Length(max=200))
     referred_at = ma.fields.AwareDateTime(required=True)
-    officer_user_id = ma.fields.Integer(load_default=None, allow_none=True)
+    officer_user_id = Id(load_default=None, allow_none=True)
 
 
 class OutcomeInput(ma.Schema):
@@ -49,18 +50,18 @@ class OutcomeInput(ma.Schema):
 
 
 class EmergencyInput(ma.Schema):
-    student_id = ma.fields.Integer(required=True)
+    student_id = Id(required=True)
     called_at = ma.fields.AwareDateTime(required=True)
     caller = ma.fields.String(required=True, validate=validate.Length(max=200))
     what_happened = ma.fields.String(required=True, validate=TEXT)
     agency = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    incident_id = ma.fields.Integer(load_default=None, allow_none=True)
+    incident_id = Id(load_default=None, allow_none=True)
     justification = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
 
 
 class EmergencyUpdateInput(ma.Schema):
     justification = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
-    guardian_contact_id = ma.fields.Integer(load_default=None, allow_none=True)
+    guardian_contact_id = Id(load_default=None, allow_none=True)
     review_note = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
     outcome = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(OUTCOMES)))
 

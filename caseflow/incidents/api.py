@@ -6,11 +6,13 @@ import re
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+import marshmallow as ma
 from flask import request, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from caseflow.api.fields import page_of
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
@@ -26,6 +28,12 @@ incidents_blp = Blueprint(
 )
 blueprints = (incidents_blp,)
 
+
+class IncidentListItemSchema(IncidentSchema):
+    status_summary = ma.fields.String(metadata={"description": "What became of it, in words"})
+
+
+IncidentPageSchema = page_of(IncidentListItemSchema, "IncidentPage")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
 
@@ -92,6 +100,7 @@ class IncidentCollection(MethodView):
 
     @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)
     @incidents_blp.arguments(IncidentQuerySchema, location="query")
+    @incidents_blp.alt_response(200, schema=IncidentPageSchema, description="A page of incidents")
     def get(self, args):
         """Incidents the caller may read, newest first: their own, and their schools' for
         administrators and auditors. Paginated with `page` and `per_page`."""

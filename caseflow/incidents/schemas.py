@@ -9,6 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import PAGE, Day, Id
 from caseflow.incidents.models import INCIDENT_STATUSES, INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
 
@@ -34,7 +35,7 @@ class StrippedString(ma.fields.String):
 
 
 class InvolvementSchema(ma.Schema):
-    student_id = ma.fields.Integer(required=True, strict=True)
+    student_id = Id(required=True, strict=True)
     role = ma.fields.String(required=True, validate=validate.OneOf(STUDENT_ROLES))
     with_clinician = ma.fields.Boolean(load_default=False)
 
@@ -42,7 +43,7 @@ class InvolvementSchema(ma.Schema):
 class IncidentInputSchema(ma.Schema):
     """What a reporter sends: the same for the API and the web form."""
 
-    school_id = ma.fields.Integer(required=True, strict=True)
+    school_id = Id(required=True, strict=True)
     occurred_at = ma.fields.AwareDateTime(
         required=True,
         error_messages={
@@ -71,9 +72,7 @@ class IncidentInputSchema(ma.Schema):
             min=1, max=MAX_STUDENTS, error=f"Name between 1 and {MAX_STUDENTS} students."
         ),
     )
-    staff_ids = ma.fields.List(
-        ma.fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20)
-    )
+    staff_ids = ma.fields.List(Id(strict=True), load_default=list, validate=validate.Length(max=20))
     weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", "weapon"))
     injury = ma.fields.String(load_default="none", validate=validate.OneOf(INJURY_LEVELS))
     threat_made = ma.fields.Boolean(load_default=False)
@@ -107,7 +106,8 @@ class IncidentInputSchema(ma.Schema):
 
     @ma.validates_schema(skip_on_field_errors=False)
     def one_role_per_student(self, data, **kwargs):
-        ids = [s["student_id"] for s in data.get("students") or []]
+        # Runs with field errors too: an entry whose student_id was refused has none.
+        ids = [s["student_id"] for s in data.get("students") or [] if "student_id" in s]
         if len(ids) != len(set(ids)):
             raise ma.ValidationError("A student is listed twice.", "students")
 
@@ -124,7 +124,7 @@ class IncidentInputSchema(ma.Schema):
 class IncidentUpdateSchema(IncidentInputSchema):
     """An edit by the reporter before routing: the whole incident again, and the version read."""
 
-    version = ma.fields.Integer(required=True, strict=True)
+    version = Id(required=True, strict=True)
 
 
 class AddendumInputSchema(ma.Schema):
@@ -174,15 +174,15 @@ class IncidentSchema(ma.Schema):
 
 
 class IncidentQuerySchema(ma.Schema):
-    school_id = ma.fields.Integer()
+    school_id = Id()
     status = ma.fields.String(validate=validate.OneOf(INCIDENT_STATUSES))
     behavior = ma.fields.String()
     location = ma.fields.String()
-    student_id = ma.fields.Integer()
+    student_id = Id()
     reported_by_me = ma.fields.Boolean(load_default=False)
-    date_from = ma.fields.Date()
-    date_to = ma.fields.Date()
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    date_from = Day()
+    date_to = Day()
+    page = ma.fields.Integer(load_default=1, validate=PAGE)
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
     @ma.validates_schema

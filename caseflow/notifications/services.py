@@ -41,8 +41,8 @@ def notify(
         enqueue(
             to=email or "",
             subject=email_subject,
-            body=f"{email_subject.removeprefix('Caseflow: ')}.\n\nOpen it in Caseflow (the details are "
-            f"shown after you sign in): {base}{link or '/notifications'}\n",
+            body=f"{email_subject.removeprefix('Caseflow: ')}.\n\nOpen it in Caseflow "
+            f"(the details are shown after you sign in): {base}{link or '/notifications'}\n",
             dedupe_key=f"notification:{note.id}",
             now=now,
         )

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from caseflow.api.fields import page_of
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.people import services
@@ -18,11 +19,13 @@ students_blp = Blueprint(
     description="Students of the schools the caller serves",
 )
 blueprints = (students_blp,)
+StudentPageSchema = page_of(StudentSummarySchema, "StudentPage")
 
 
 @students_blp.route("")
 @permission_required(Permission.STUDENT_READ)
 @students_blp.arguments(StudentQuerySchema, location="query")
+@students_blp.alt_response(200, schema=StudentPageSchema, description="A page of students")
 def list_students(args):
     """Students the caller may read, by name or local id, paginated (`page`, `per_page`)."""
     page = services.search_students(current_user, **args)

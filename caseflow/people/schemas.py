@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import PAGE, Id
 from caseflow.people.codes import GRADES, GUARDIAN_RELATIONSHIPS, LEGAL_RESTRICTIONS, RACE_ETHNICITY, SEX
 
 
@@ -123,7 +124,7 @@ class GuardianInputSchema(ma.Schema):
 
 class StudentQuerySchema(ma.Schema):
     q = ma.fields.String(load_default="", validate=validate.Length(max=100))
-    school_id = ma.fields.Integer(load_default=None)
+    school_id = Id(load_default=None)
     tier = ma.fields.Integer(load_default=None, validate=validate.OneOf((1, 2, 3)))
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=PAGE)
     per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

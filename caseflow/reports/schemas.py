@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import PAGE, Day, Id
 from caseflow.escalations.models import OUTCOMES
 from caseflow.reports.escalation_audit import FLAGS, KINDS
 
@@ -14,7 +15,7 @@ _YEAR = {
 
 class YearQuerySchema(ma.Schema):
     year = ma.fields.Integer(**_YEAR)
-    school_id = ma.fields.Integer()
+    school_id = Id()
 
 
 class CivilRightsQuerySchema(YearQuerySchema):
@@ -24,13 +25,13 @@ class CivilRightsQuerySchema(YearQuerySchema):
 
 
 class AuditQuerySchema(ma.Schema):
-    school_id = ma.fields.Integer()
+    school_id = Id()
     kind = ma.fields.String(validate=validate.OneOf(tuple(KINDS)))
     outcome = ma.fields.String(validate=validate.OneOf(tuple(OUTCOMES)))
     flag = ma.fields.String(validate=validate.OneOf(tuple(FLAGS)))
-    since = ma.fields.Date()
-    until = ma.fields.Date()
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    since = Day()
+    until = Day()
+    page = ma.fields.Integer(load_default=1, validate=PAGE)
 
     @ma.validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -54,7 +55,7 @@ class CrdcMeasureSchema(ma.Schema):
 
 
 class CrdcSchoolSchema(ma.Schema):
-    school_id = ma.fields.Integer()
+    school_id = Id()
     school_code = ma.fields.String()
     school_name = ma.fields.String()
     referrals = ma.fields.Nested(CrdcMeasureSchema)

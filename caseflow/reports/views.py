@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from caseflow.api.fields import MAX_ID
 from caseflow.audit.services import record
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
@@ -23,6 +24,7 @@ from caseflow.reports.periods import current_school_year, report_schools, year_l
 from caseflow.reports.settings import settings
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+MAX_PAGE = 100_000
 
 
 def _year() -> int:
@@ -35,7 +37,7 @@ def _year() -> int:
 
 def _school_id() -> int | None:
     value = request.args.get("school_id", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 def _years() -> list[tuple[int, str]]:
@@ -160,7 +162,7 @@ def _filters() -> tuple[escalation_audit.Filters, dict]:
         until=dates.get("until"),
         outcome=args.get("outcome") if args.get("outcome") in OUTCOMES else None,
         flag=args.get("flag") if args.get("flag") in escalation_audit.FLAGS else None,
-        page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        page=int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1,
     )
     return filters, errors
 

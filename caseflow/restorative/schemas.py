@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Id
 from caseflow.restorative.models import CONSENTS, PARTY_ROLES, PROCESS_OUTCOMES
 
 TEXT = validate.Length(max=10000)
@@ -10,17 +11,17 @@ TEXT = validate.Length(max=10000)
 
 class BeginInput(ma.Schema):
     harm = ma.fields.String(required=True, validate=TEXT)
-    incident_id = ma.fields.Integer(load_default=None, allow_none=True)
+    incident_id = Id(load_default=None, allow_none=True)
 
 
 class PartyInput(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf(tuple(PARTY_ROLES)))
     name = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    student_id = ma.fields.Integer(load_default=None, allow_none=True)
+    student_id = Id(load_default=None, allow_none=True)
 
 
 class PreMeetingInput(ma.Schema):
-    party_id = ma.fields.Integer(required=True)
+    party_id = Id(required=True)
     met_at = ma.fields.AwareDateTime(required=True)
     consent = ma.fields.String(required=True, validate=validate.OneOf(tuple(CONSENTS)))
     note = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
@@ -28,19 +29,19 @@ class PreMeetingInput(ma.Schema):
 
 class ConferenceInput(ma.Schema):
     held_at = ma.fields.AwareDateTime(required=True)
-    facilitator_id = ma.fields.Integer(required=True)
-    attendee_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    facilitator_id = Id(required=True)
+    attendee_ids = ma.fields.List(Id(), required=True)
     summary = ma.fields.String(required=True, validate=TEXT)
 
 
 class ItemInput(ma.Schema):
     description = ma.fields.String(required=True, validate=TEXT)
-    owner_party_id = ma.fields.Integer(required=True)
+    owner_party_id = Id(required=True)
     due_on = ma.fields.Date(required=True)
 
 
 class SettleInput(ma.Schema):
-    item_id = ma.fields.Integer(required=True)
+    item_id = Id(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(("done", "failed")))
     note = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
 

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from caseflow.api.fields import Id
 from caseflow.contacts.models import CONTACT_METHODS
 from caseflow.threats.models import (
     PLAN_REVIEWS,
@@ -18,7 +19,7 @@ NAME = validate.Length(max=200)
 
 
 class TeamMemberInput(ma.Schema):
-    user_id = ma.fields.Integer(required=True)
+    user_id = Id(required=True)
     capacity = ma.fields.String(required=True, validate=validate.OneOf(tuple(TEAM_CAPACITIES)))
 
 
@@ -46,13 +47,13 @@ class ResponseInput(ma.Schema):
 
 class VictimInput(ma.Schema):
     description = ma.fields.String(required=True, validate=validate.Length(max=300))
-    victim_student_id = ma.fields.Integer(load_default=None, allow_none=True)
+    victim_student_id = Id(load_default=None, allow_none=True)
 
 
 class WarningInput(ma.Schema):
-    victim_id = ma.fields.Integer(required=True)
+    victim_id = Id(required=True)
     note = ma.fields.String(load_default=None, allow_none=True, validate=TEXT)
-    link_id = ma.fields.Integer(load_default=None, allow_none=True)
+    link_id = Id(load_default=None, allow_none=True)
     contacted_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     method = ma.fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(tuple(CONTACT_METHODS))
@@ -76,7 +77,7 @@ class PlanReviewInput(ma.Schema):
 
 
 class MonitoringInput(ma.Schema):
-    monitoring_id = ma.fields.Integer(required=True)
+    monitoring_id = Id(required=True)
     note = ma.fields.String(required=True, validate=TEXT)
 
 

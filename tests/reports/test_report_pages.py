@@ -192,3 +192,14 @@ def test_the_reports_api_gives_the_same_numbers(client, gate_world, arrested, li
         "tier",
     }
     assert client.get("/api/v1/reports/civil-rights", headers=g.h.teacher).status_code == 403
+
+
+def test_out_of_range_page_numbers_and_ids_are_harmless(client, make, lincoln):
+    sign_in(client, make.user("district_auditor", district_wide=True))
+    for path in (
+        "/reports/escalations?page=99999999999999999999",
+        "/reports/escalations?school_id=99999999999999999999",
+        "/audit/access?page=99999999999999999999",
+        "/reports/dashboard?year=99999999999&school_id=",
+    ):
+        assert client.get(path).status_code == 200, path

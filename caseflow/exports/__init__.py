@@ -1,0 +1,1 @@
+"""Exports of Caseflow data in other systems' shapes (Ed-Fi discipline)."""

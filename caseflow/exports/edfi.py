@@ -1,0 +1,298 @@
+"""Incidents in the Ed-Fi discipline shape (Data Standard 5.2, ODS/API JSON names).
+
+Pure mapping, no database: each function takes an incident (with its behaviors, students,
+actions, reporter and school loaded) and the taxonomy, and returns plain dicts named as the
+ODS/API resources name them (`/ed-fi/disciplineIncidents`, ...). Descriptor values are URIs,
+`uri://ed-fi.org/BehaviorDescriptor#School Violation`.
+
+What an incident becomes:
+- one `DisciplineIncident`: identifier, school, local date and time, location, the behaviors
+  by Ed-Fi category (our behavior labels as the detailed description), the weapon, the
+  reporter (a staff member) and whether the incident was reported to law enforcement;
+- per student in the Perpetrator role, one `StudentDisciplineIncidentBehaviorAssociation` per
+  behavior category; other students get a `StudentDisciplineIncidentNonOffenderAssociation`
+  (Victim, Witness, Reporter: the `edfi` value of the role in workflows/codes.yaml);
+- per student in the Perpetrator role, one `DisciplineAction` when staff took an on-the-spot
+  action that is a discipline (see DISCIPLINE_FOR_IMMEDIATE_ACTION).
+
+Only what these Ed-Fi resources hold leaves Caseflow: students are named by their district id
+(studentUniqueId) alone; the narrative, the threat's words, addenda, triage decisions, cases
+and notes are never exported. The incident's weapon is not attributed to a student, because
+Caseflow does not record which student carried it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from caseflow.incidents.taxonomy import Taxonomy
+
+EDFI_NAMESPACE = "uri://ed-fi.org"
+
+# Ed-Fi IncidentLocationDescriptor and WeaponDescriptor CodeValues (DS 5.2 defaults,
+# shared/reference/standards.md §1.3). A district's own codes go under its own namespace.
+EDFI_INCIDENT_LOCATIONS = frozenset(
+    {
+        "Administrative offices area",
+        "Athletic field or playground",
+        "Auditorium",
+        "Bus stop",
+        "Cafeteria area",
+        "Classroom",
+        "Computer lab",
+        "Hallway or stairs",
+        "Library/media center",
+        "Locker room or gym areas",
+        "Off campus",
+        "Off-campus at a school sponsored activity",
+        "Off-campus at another location unrelated to school",
+        "Off-campus at other school",
+        "Off-campus at other school district facility",
+        "On campus",
+        "On-campus other inside area",
+        "On-campus other outside area",
+        "Online",
+        "Parking lot",
+        "Restroom",
+        "School bus",
+        "Stadium",
+        "Unknown",
+        "Walking to or from school",
+    }
+)
+EDFI_WEAPONS = frozenset(
+    {
+        "Club",
+        "Handgun",
+        "Knife",
+        "Other",
+        "Other Firearm",
+        "Other Object",
+        "Other Sharp Objects",
+        "Rifle/Shotgun",
+        "Substance Used as Weapon",
+        "Unknown",
+    }
+)
+
+# Which on-the-spot actions (workflows/codes.yaml `immediate_actions`) are a discipline in
+# Ed-Fi's sense (DisciplineDescriptor), and which are support or notification (None). Every
+# code in codes.yaml must appear here: a new code is a decision, not a default.
+DISCIPLINE_FOR_IMMEDIATE_ACTION: dict[str, str | None] = {
+    "redirected": None,
+    "removed_from_activity": "Other",  # a brief time-out inside the class
+    "separated_students": None,
+    "restorative_conversation": "Other",
+    "parent_called": None,
+    "sent_to_counselor": None,
+    "sent_to_nurse": None,
+    "sent_to_office": "Removal from Classroom",
+    "administrator_notified": None,
+    "emergency_services_called": None,
+    "other": None,
+}
+
+# Every reporter in Caseflow is a signed-in staff member.
+REPORTER_DESCRIPTION = "Staff"
+PERPETRATOR = "Perpetrator"
+
+MAX_REPORTER_NAME = 75
+MAX_DESCRIPTION = 1024
+
+
+def descriptor(kind: str, code_value: str, namespace: str = EDFI_NAMESPACE) -> str:
+    """`uri://ed-fi.org/BehaviorDescriptor#Other` for ("Behavior", "Other")."""
+    return f"{namespace}/{kind}Descriptor#{code_value}"
+
+
+def school_id(code: str) -> int | str:
+    """Ed-Fi's SchoolId is a number: a school imported from Ed-Fi keeps it as its code."""
+    return int(code) if code.isdigit() else code
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What the mapping needs besides the incident itself."""
+
+    taxonomy: Taxonomy
+    # The namespace of the district's own descriptor values (codes Ed-Fi does not define).
+    local_namespace: str
+    # Ids of incidents reported to law enforcement (a referral made, or police called).
+    reported_to_law_enforcement: frozenset[int] = frozenset()
+
+
+def incident_identifier(incident) -> str:
+    return str(incident.id)
+
+
+def _school_reference(incident) -> dict:
+    return {"schoolId": school_id(incident.school.code)}
+
+
+def _incident_reference(incident) -> dict:
+    return {"incidentIdentifier": incident_identifier(incident), "schoolId": school_id(incident.school.code)}
+
+
+def _local_moment(incident):
+    return incident.occurred_at.astimezone(ZoneInfo(incident.school.time_zone))
+
+
+def _code_descriptor(kind: str, code: str, edfi_values: frozenset[str], context: ExportContext) -> str:
+    namespace = EDFI_NAMESPACE if code in edfi_values else context.local_namespace
+    return descriptor(kind, code, namespace)
+
+
+def behavior_categories(incident, taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Ed-Fi behavior category -> our behavior labels, in the order the incident lists them.
+    A code the current taxonomy no longer has is reported under "Other" by its code."""
+    categories: dict[str, list[str]] = {}
+    for code in incident.behavior_codes:
+        behavior = taxonomy.behaviors.get(code)
+        category, label = (behavior.edfi_category, behavior.label) if behavior else ("Other", code)
+        categories.setdefault(category, []).append(label)
+    return categories
+
+
+def _detailed_description(labels: Iterable[str]) -> str:
+    return "; ".join(labels)[:MAX_DESCRIPTION]
+
+
+def discipline_incident(incident, context: ExportContext) -> dict:
+    """The `DisciplineIncident` resource for one incident."""
+    moment = _local_moment(incident)
+    resource = {
+        "incidentIdentifier": incident_identifier(incident),
+        "schoolReference": _school_reference(incident),
+        "incidentDate": moment.date().isoformat(),
+        "incidentTime": moment.time().replace(microsecond=0).isoformat(),
+        "incidentLocationDescriptor": _code_descriptor(
+            "IncidentLocation", incident.location_code, EDFI_INCIDENT_LOCATIONS, context
+        ),
+        "reporterDescriptionDescriptor": descriptor("ReporterDescription", REPORTER_DESCRIPTION),
+        "reporterName": incident.reported_by.full_name[:MAX_REPORTER_NAME],
+        "reportedToLawEnforcement": incident.id in context.reported_to_law_enforcement,
+        "behaviors": [
+            {
+                "behaviorDescriptor": descriptor("Behavior", category),
+                "behaviorDetailedDescription": _detailed_description(labels),
+            }
+            for category, labels in behavior_categories(incident, context.taxonomy).items()
+        ],
+        "weapons": [],
+    }
+    if incident.weapon_code:
+        resource["weapons"].append(
+            {"weaponDescriptor": _code_descriptor("Weapon", incident.weapon_code, EDFI_WEAPONS, context)}
+        )
+    return resource
+
+
+def participation_code(role: str, taxonomy: Taxonomy) -> str:
+    """The Ed-Fi DisciplineIncidentParticipationCode of a student's role in an incident."""
+    return taxonomy.participation_roles[role].edfi
+
+
+def _participation(role: str, taxonomy: Taxonomy) -> list[dict]:
+    code = participation_code(role, taxonomy)
+    return [
+        {
+            "disciplineIncidentParticipationCodeDescriptor": descriptor(
+                "DisciplineIncidentParticipationCode", code
+            )
+        }
+    ]
+
+
+def _perpetrators(incident, taxonomy: Taxonomy):
+    return [s for s in incident.students if participation_code(s.role, taxonomy) == PERPETRATOR]
+
+
+def behavior_associations(incident, context: ExportContext) -> list[dict]:
+    """`StudentDisciplineIncidentBehaviorAssociation`s: each perpetrator, per behavior category."""
+    categories = behavior_categories(incident, context.taxonomy)
+    return [
+        {
+            "studentReference": {"studentUniqueId": participant.student.local_id},
+            "disciplineIncidentReference": _incident_reference(incident),
+            "behaviorDescriptor": descriptor("Behavior", category),
+            "behaviorDetailedDescription": _detailed_description(labels),
+            "disciplineIncidentParticipationCodes": _participation(participant.role, context.taxonomy),
+        }
+        for participant in _perpetrators(incident, context.taxonomy)
+        for category, labels in categories.items()
+    ]
+
+
+def non_offender_associations(incident, context: ExportContext) -> list[dict]:
+    """`StudentDisciplineIncidentNonOffenderAssociation`s: students harmed, witnesses, others."""
+    return [
+        {
+            "studentReference": {"studentUniqueId": participant.student.local_id},
+            "disciplineIncidentReference": _incident_reference(incident),
+            "disciplineIncidentParticipationCodes": _participation(participant.role, context.taxonomy),
+        }
+        for participant in incident.students
+        if participation_code(participant.role, context.taxonomy) != PERPETRATOR
+    ]
+
+
+def disciplines(incident) -> list[str]:
+    """The distinct Ed-Fi disciplines among the incident's on-the-spot actions, in order."""
+    found: list[str] = []
+    for code in incident.action_codes:
+        discipline = DISCIPLINE_FOR_IMMEDIATE_ACTION.get(code)
+        if discipline and discipline not in found:
+            found.append(discipline)
+    return found
+
+
+def discipline_actions(incident, context: ExportContext) -> list[dict]:
+    """`DisciplineAction`s: for each perpetrator, the disciplines staff applied on the spot."""
+    applied = disciplines(incident)
+    if not applied:
+        return []
+    categories = behavior_categories(incident, context.taxonomy)
+    actions = []
+    for participant in _perpetrators(incident, context.taxonomy):
+        unique_id = participant.student.local_id
+        actions.append(
+            {
+                "disciplineActionIdentifier": incident_identifier(incident),
+                "disciplineDate": _local_moment(incident).date().isoformat(),
+                "studentReference": {"studentUniqueId": unique_id},
+                "disciplines": [{"disciplineDescriptor": descriptor("Discipline", d)} for d in applied],
+                "responsibilitySchoolReference": _school_reference(incident),
+                "studentDisciplineIncidentBehaviorAssociations": [
+                    {
+                        "studentDisciplineIncidentBehaviorAssociationReference": {
+                            "behaviorDescriptor": descriptor("Behavior", category),
+                            "incidentIdentifier": incident_identifier(incident),
+                            "schoolId": school_id(incident.school.code),
+                            "studentUniqueId": unique_id,
+                        }
+                    }
+                    for category in categories
+                ],
+            }
+        )
+    return actions
+
+
+def discipline_document(incidents: Iterable, context: ExportContext) -> dict:
+    """Every resource for `incidents`, by ODS/API collection name."""
+    document: dict[str, list[dict]] = {
+        "disciplineIncidents": [],
+        "studentDisciplineIncidentBehaviorAssociations": [],
+        "studentDisciplineIncidentNonOffenderAssociations": [],
+        "disciplineActions": [],
+    }
+    for incident in incidents:
+        document["disciplineIncidents"].append(discipline_incident(incident, context))
+        document["studentDisciplineIncidentBehaviorAssociations"] += behavior_associations(incident, context)
+        document["studentDisciplineIncidentNonOffenderAssociations"] += non_offender_associations(
+            incident, context
+        )
+        document["disciplineActions"] += discipline_actions(incident, context)
+    return document
