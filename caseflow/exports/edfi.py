@@ -12,8 +12,10 @@ What an incident becomes:
 - per student in the Perpetrator role, one `StudentDisciplineIncidentBehaviorAssociation` per
   behavior category; other students get a `StudentDisciplineIncidentNonOffenderAssociation`
   (Victim, Witness, Reporter: the `edfi` value of the role in workflows/codes.yaml);
-- per student in the Perpetrator role, one `DisciplineAction` when staff took an on-the-spot
-  action that is a discipline (see DISCIPLINE_FOR_IMMEDIATE_ACTION).
+- one `DisciplineAction` per disciplinary action an administrator recorded for a student of
+  the incident (caseflow.discipline: suspension, expulsion, removal ...), with its length in
+  school days. On-the-spot actions (redirected, parent called ...) are not disciplines and
+  are not exported.
 
 Only what these Ed-Fi resources hold leaves Caseflow: students are named by their district id
 (studentUniqueId) alone; the narrative, the threat's words, addenda, triage decisions, cases
@@ -24,7 +26,7 @@ Caseflow does not record which student carried it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from caseflow.incidents.taxonomy import Taxonomy
@@ -77,23 +79,6 @@ EDFI_WEAPONS = frozenset(
     }
 )
 
-# Which on-the-spot actions (workflows/codes.yaml `immediate_actions`) are a discipline in
-# Ed-Fi's sense (DisciplineDescriptor), and which are support or notification (None). Every
-# code in codes.yaml must appear here: a new code is a decision, not a default.
-DISCIPLINE_FOR_IMMEDIATE_ACTION: dict[str, str | None] = {
-    "redirected": None,
-    "removed_from_activity": "Other",  # a brief time-out inside the class
-    "separated_students": None,
-    "restorative_conversation": "Other",
-    "parent_called": None,
-    "sent_to_counselor": None,
-    "sent_to_nurse": None,
-    "sent_to_office": "Removal from Classroom",
-    "administrator_notified": None,
-    "emergency_services_called": None,
-    "other": None,
-}
-
 # Every reporter in Caseflow is a signed-in staff member.
 REPORTER_DESCRIPTION = "Staff"
 PERPETRATOR = "Perpetrator"
@@ -121,6 +106,9 @@ class ExportContext:
     local_namespace: str
     # Ids of incidents reported to law enforcement (a referral made, or police called).
     reported_to_law_enforcement: frozenset[int] = frozenset()
+    # Recorded disciplinary actions by incident id (caseflow.discipline.models.DisciplineAction,
+    # with `student` loaded).
+    actions: dict = field(default_factory=dict)
 
 
 def incident_identifier(incident) -> str:
@@ -238,46 +226,40 @@ def non_offender_associations(incident, context: ExportContext) -> list[dict]:
     ]
 
 
-def disciplines(incident) -> list[str]:
-    """The distinct Ed-Fi disciplines among the incident's on-the-spot actions, in order."""
-    found: list[str] = []
-    for code in incident.action_codes:
-        discipline = DISCIPLINE_FOR_IMMEDIATE_ACTION.get(code)
-        if discipline and discipline not in found:
-            found.append(discipline)
-    return found
+def _days(value) -> float | None:
+    return float(value) if value is not None else None
 
 
 def discipline_actions(incident, context: ExportContext) -> list[dict]:
-    """`DisciplineAction`s: for each perpetrator, the disciplines staff applied on the spot."""
-    applied = disciplines(incident)
-    if not applied:
-        return []
+    """`DisciplineAction`s: each action recorded for a student of the incident, linked to that
+    student's behavior associations when the student was a perpetrator."""
     categories = behavior_categories(incident, context.taxonomy)
-    actions = []
-    for participant in _perpetrators(incident, context.taxonomy):
-        unique_id = participant.student.local_id
-        actions.append(
-            {
-                "disciplineActionIdentifier": incident_identifier(incident),
-                "disciplineDate": _local_moment(incident).date().isoformat(),
-                "studentReference": {"studentUniqueId": unique_id},
-                "disciplines": [{"disciplineDescriptor": descriptor("Discipline", d)} for d in applied],
-                "responsibilitySchoolReference": _school_reference(incident),
-                "studentDisciplineIncidentBehaviorAssociations": [
-                    {
-                        "studentDisciplineIncidentBehaviorAssociationReference": {
-                            "behaviorDescriptor": descriptor("Behavior", category),
-                            "incidentIdentifier": incident_identifier(incident),
-                            "schoolId": school_id(incident.school.code),
-                            "studentUniqueId": unique_id,
-                        }
+    perpetrators = {p.student.local_id for p in _perpetrators(incident, context.taxonomy)}
+    out = []
+    for action in context.actions.get(incident.id, []):
+        unique_id = action.student.local_id
+        item = {
+            "disciplineActionIdentifier": action.external_id or f"CF-{action.id}",
+            "disciplineDate": action.action_date.isoformat(),
+            "studentReference": {"studentUniqueId": unique_id},
+            "disciplines": [{"disciplineDescriptor": descriptor("Discipline", action.action_code)}],
+            "disciplineActionLength": _days(action.length_days),
+            "actualDisciplineActionLength": _days(action.actual_length_days),
+            "responsibilitySchoolReference": _school_reference(incident),
+            "studentDisciplineIncidentBehaviorAssociations": [
+                {
+                    "studentDisciplineIncidentBehaviorAssociationReference": {
+                        "behaviorDescriptor": descriptor("Behavior", category),
+                        "incidentIdentifier": incident_identifier(incident),
+                        "schoolId": school_id(incident.school.code),
+                        "studentUniqueId": unique_id,
                     }
-                    for category in categories
-                ],
-            }
-        )
-    return actions
+                }
+                for category in (categories if unique_id in perpetrators else ())
+            ],
+        }
+        out.append({k: v for k, v in item.items() if v is not None})
+    return out
 
 
 def discipline_document(incidents: Iterable, context: ExportContext) -> dict:

@@ -104,6 +104,8 @@ class DisciplineActionSchema(ma.Schema):
     disciplineDate = ma.fields.String(required=True)
     studentReference = ma.fields.Nested(StudentReferenceSchema, required=True)
     disciplines = ma.fields.List(ma.fields.Nested(DisciplineSchema))
+    disciplineActionLength = ma.fields.Float(metadata={"description": "School days"})
+    actualDisciplineActionLength = ma.fields.Float(metadata={"description": "School days"})
     responsibilitySchoolReference = ma.fields.Nested(SchoolReferenceSchema, required=True)
     studentDisciplineIncidentBehaviorAssociations = ma.fields.List(
         ma.fields.Nested(BehaviorAssociationItemSchema)

@@ -79,13 +79,28 @@ def reported_to_law_enforcement(incidents: sa.Select) -> frozenset[int]:
     return frozenset(db.session.scalars(sa.union(referred, called)))
 
 
+def recorded_actions(incidents: sa.Select) -> dict[int, list]:
+    """The disciplinary actions recorded for the selected incidents, by incident id (one query)."""
+    from caseflow.discipline.models import DisciplineAction
+
+    ids = incidents.with_only_columns(Incident.id).order_by(None).scalar_subquery()
+    out: dict[int, list] = {}
+    for action in db.session.scalars(
+        sa.select(DisciplineAction)
+        .where(DisciplineAction.incident_id.in_(ids))
+        .order_by(DisciplineAction.action_date, DisciplineAction.id)
+        .options(selectinload(DisciplineAction.student))
+    ):
+        out.setdefault(action.incident_id, []).append(action)
+    return out
+
+
 def _load(stmt: sa.Select) -> list[Incident]:
     return list(
         db.session.scalars(
             stmt.order_by(Incident.occurred_at, Incident.id).options(
                 selectinload(Incident.behaviors),
                 selectinload(Incident.students).selectinload(IncidentStudent.student),
-                selectinload(Incident.actions),
                 selectinload(Incident.reported_by),
                 selectinload(Incident.school),
             )
@@ -105,6 +120,7 @@ def _export(actor, district: District, scope, filters: ExportFilters) -> dict:
         taxonomy=get_taxonomy(),
         local_namespace=local_namespace(district),
         reported_to_law_enforcement=reported_to_law_enforcement(stmt),
+        actions=recorded_actions(stmt),
     )
     document = edfi.discipline_document(_load(stmt), context)
     record(

@@ -38,6 +38,16 @@ def test_administrator_exports_incidents_of_their_school(app, client, make, linc
         ],
         description="Ana pushed Ben into the lockers during the passing period.",
     )
+    recorded = client.post(
+        f"/api/v1/incidents/{incident_id}/discipline-actions",
+        json={
+            "student_id": lincoln.student,
+            "action_code": "Removal from Classroom",
+            "action_date": now_utc().date().isoformat(),
+        },
+        headers=api_token(admin),
+    )
+    assert recorded.status_code == 201, recorded.get_json()
     response = client.get(URL, headers=api_token(admin))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()

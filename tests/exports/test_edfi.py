@@ -111,16 +111,33 @@ def test_perpetrators_get_behavior_associations_per_category_others_non_offender
     ]
 
 
-def test_discipline_actions_only_for_disciplines_and_perpetrators():
-    actions = edfi.discipline_actions(_incident(), _context())
+def _action(student="S1", code="In School Suspension", **values):
+    from datetime import date
+    from decimal import Decimal
+
+    base = dict(
+        id=7,
+        external_id=None,
+        action_code=code,
+        action_date=date(2026, 3, 3),
+        length_days=Decimal("2.00"),
+        actual_length_days=None,
+        student=SimpleNamespace(local_id=student),
+    )
+    return SimpleNamespace(**{**base, **values})
+
+
+def test_discipline_actions_are_the_recorded_ones():
+    actions = edfi.discipline_actions(_incident(), _context(actions={42: [_action()]}))
     assert actions == [
         {
-            "disciplineActionIdentifier": "42",
-            "disciplineDate": "2026-03-02",
+            "disciplineActionIdentifier": "CF-7",
+            "disciplineDate": "2026-03-03",
             "studentReference": {"studentUniqueId": "S1"},
             "disciplines": [
-                {"disciplineDescriptor": "uri://ed-fi.org/DisciplineDescriptor#Removal from Classroom"}
+                {"disciplineDescriptor": "uri://ed-fi.org/DisciplineDescriptor#In School Suspension"}
             ],
+            "disciplineActionLength": 2.0,
             "responsibilitySchoolReference": {"schoolId": 255901001},
             "studentDisciplineIncidentBehaviorAssociations": [
                 {
@@ -135,23 +152,25 @@ def test_discipline_actions_only_for_disciplines_and_perpetrators():
             ],
         }
     ]
-    assert (
-        edfi.discipline_actions(_incident(action_codes=["parent_called", "sent_to_nurse"]), _context()) == []
+    # On-the-spot actions alone (sent to the office ...) are not disciplinary actions.
+    assert edfi.discipline_actions(_incident(), _context()) == []
+    # An imported action keeps its Ed-Fi identifier; a non-perpetrator's has no behavior link.
+    [other] = edfi.discipline_actions(
+        _incident(), _context(actions={42: [_action(student="S2", external_id="18", length_days=None)]})
     )
-    assert edfi.discipline_actions(_incident(students=[("S2", "harmed")]), _context()) == []
-
-
-def test_every_immediate_action_has_a_discipline_decision():
-    """A new on-the-spot action in codes.yaml must be classified here before it is exported."""
-    assert set(get_taxonomy().immediate_actions) == set(edfi.DISCIPLINE_FOR_IMMEDIATE_ACTION)
+    assert (
+        other["disciplineActionIdentifier"] == "18"
+        and other["studentDisciplineIncidentBehaviorAssociations"] == []
+    )
+    assert "disciplineActionLength" not in other
 
 
 def test_descriptor_values_are_edfi_code_values():
     """The mapping's Ed-Fi values are the Data Standard's (read from the sample descriptors)."""
+    from caseflow.discipline.models import DISCIPLINE_ACTIONS
     from tests.exports.descriptors import code_values
 
-    disciplines = {d for d in edfi.DISCIPLINE_FOR_IMMEDIATE_ACTION.values() if d}
-    assert disciplines <= code_values("DisciplineDescriptor")
+    assert set(DISCIPLINE_ACTIONS) <= code_values("DisciplineDescriptor")
     assert edfi.EDFI_INCIDENT_LOCATIONS == code_values("IncidentLocationDescriptor")
     assert edfi.EDFI_WEAPONS == code_values("WeaponDescriptor")
     assert edfi.REPORTER_DESCRIPTION in code_values("ReporterDescriptionDescriptor")
