@@ -108,9 +108,10 @@ def _run(action, describe):
 def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
     from caseflow.escalations.cli import escalations_cli
+    from caseflow.imports.cli import import_cli
     from caseflow.scheduling.cli import scheduler_cli
     from caseflow.triage.cli import workflows_cli
 
-    for group in (audit_cli, setup_cli, users_cli, workflows_cli, escalations_cli, scheduler_cli):
+    for group in (audit_cli, setup_cli, users_cli, workflows_cli, escalations_cli, scheduler_cli, import_cli):
         app.cli.add_command(group)
     register_demo(app)
