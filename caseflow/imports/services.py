@@ -357,7 +357,8 @@ class _Writer:
                     self.report.reject(
                         "guardian_links",
                         record.source,
-                        "a no-contact order is on file for this guardian and student: never the primary contact",
+                        "a no-contact order is on file for this guardian and student: "
+                        "never the primary contact",
                     )
                     continue
                 current = primary_of.get(student.id)
