@@ -34,8 +34,19 @@ COLUMNS = {
     "orgs.csv": (("sourcedId", "name", "type"), ("status", "identifier", "parentSourcedId")),
     "users.csv": (
         ("sourcedId", "role", "givenName", "familyName"),
-        ("status", "enabledUser", "orgSourcedIds", "identifier", "email", "phone", "sms", "middleName",
-         "agentSourcedIds", "grades", "username"),
+        (
+            "status",
+            "enabledUser",
+            "orgSourcedIds",
+            "identifier",
+            "email",
+            "phone",
+            "sms",
+            "middleName",
+            "agentSourcedIds",
+            "grades",
+            "username",
+        ),
     ),
     "enrollments.csv": (
         ("sourcedId", "schoolSourcedId", "userSourcedId", "role"),
@@ -43,15 +54,29 @@ COLUMNS = {
     ),
     "demographics.csv": (
         ("sourcedId",),
-        ("status", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
-         "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces",
-         "hispanicOrLatinoEthnicity"),
+        (
+            "status",
+            "birthDate",
+            "sex",
+            "americanIndianOrAlaskaNative",
+            "asian",
+            "blackOrAfricanAmerican",
+            "nativeHawaiianOrOtherPacificIslander",
+            "white",
+            "demographicRaceTwoOrMoreRaces",
+            "hispanicOrLatinoEthnicity",
+        ),
     ),
 }
 REQUIRED_FILES = ("orgs.csv", "users.csv", "enrollments.csv")
 ORG_TYPES = ("department", "school", "district", "local", "state", "national")
 USER_ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher")
-STAFF_ROLES = {"administrator": "administrator", "aide": "teacher", "teacher": "teacher", "proctor": "teacher"}
+STAFF_ROLES = {
+    "administrator": "administrator",
+    "aide": "teacher",
+    "teacher": "teacher",
+    "proctor": "teacher",
+}
 GUARDIAN_ROLES = {"parent": "parent", "guardian": "legal_guardian", "relative": "relative"}
 # OneRoster grade codes (CEDS) → our grades.
 GRADES = {"PK": "PK", "KG": "K", **{f"{n:02d}": str(n) for n in range(1, 13)}}
@@ -167,7 +192,10 @@ def _race(values: dict[str, str]) -> str | None:
     if _bool(values.get("hispanicOrLatinoEthnicity", ""), "hispanicOrLatinoEthnicity"):
         return "HI"
     races = [code for column, code in RACE_COLUMNS.items() if _bool(values.get(column, ""), column)]
-    if _bool(values.get("demographicRaceTwoOrMoreRaces", ""), "demographicRaceTwoOrMoreRaces") or len(races) > 1:
+    if (
+        _bool(values.get("demographicRaceTwoOrMoreRaces", ""), "demographicRaceTwoOrMoreRaces")
+        or len(races) > 1
+    ):
         return "TR"
     return races[0] if races else None
 
@@ -243,8 +271,11 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
             continue
         try:
             unique.check(values["sourcedId"], where)
-            _one_of(values["role"], ("administrator", "aide", "guardian", "parent", "proctor", "relative",
-                                     "student", "teacher"), "role")
+            _one_of(
+                values["role"],
+                ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"),
+                "role",
+            )
             if values["schoolSourcedId"] not in schools:
                 raise _Bad(f"schoolSourcedId {values['schoolSourcedId']!r} is not a school of orgs.csv")
             if values["userSourcedId"] not in user_ids:
@@ -337,19 +368,35 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
             guardian_roles[source_id] = GUARDIAN_ROLES[role]
             phone = values.get("phone") or values.get("sms") or None
             roster.guardians.append(
-                GuardianRecord(where, source_id, first, last, phone=phone[:40] if phone else None,
-                               email=values.get("email")[:254] if values.get("email") else None)
+                GuardianRecord(
+                    where,
+                    source_id,
+                    first,
+                    last,
+                    phone=phone[:40] if phone else None,
+                    email=values.get("email")[:254] if values.get("email") else None,
+                )
             )
         else:
             email = values.get("email", "").lower() or None
             roster.staff.append(
-                StaffRecord(where, source_id, f"{first} {last}", email, school_codes=school_codes,
-                            roles=[STAFF_ROLES[role]])
+                StaffRecord(
+                    where,
+                    source_id,
+                    f"{first} {last}",
+                    email,
+                    school_codes=school_codes,
+                    roles=[STAFF_ROLES[role]],
+                )
             )
     for where, student_id, agent in guardian_of:
         if agent not in guardian_roles:
             if agent in user_ids:
-                report.reject("guardian_links", where, f"agentSourcedIds {agent!r} is not a parent, guardian or relative")
+                report.reject(
+                    "guardian_links",
+                    where,
+                    f"agentSourcedIds {agent!r} is not a parent, guardian or relative",
+                )
             else:
                 report.reject("guardian_links", where, f"agentSourcedIds {agent!r} is not in users.csv")
             continue
