@@ -185,10 +185,8 @@ def test_dry_run_reports_everything_and_writes_nothing(db_session):
         ),
         (
             "StudentEnrollment.xml",
-            "<SchoolId>900100001</SchoolId></SchoolIdentity></SchoolReference>\n    <EntryDate>2025-08-20</EntryDate>\n"
-            "    <EntryGradeLevel>uri://ed-fi.org/GradeLevelDescriptor#Seventh",
-            "<SchoolId>555</SchoolId></SchoolIdentity></SchoolReference>\n    <EntryDate>2025-08-20</EntryDate>\n"
-            "    <EntryGradeLevel>uri://ed-fi.org/GradeLevelDescriptor#Seventh",
+            "<SchoolId>900100001</SchoolId></SchoolIdentity></SchoolReference>\n    <EntryDate>",
+            "<SchoolId>555</SchoolId></SchoolIdentity></SchoolReference>\n    <EntryDate>",
             "students",
             "school 555 is neither in the district nor in the files",
         ),
