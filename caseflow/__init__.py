@@ -69,6 +69,7 @@ def _register_models() -> None:
     import caseflow.contacts.models  # noqa: F401
     import caseflow.discipline.models  # noqa: F401
     import caseflow.escalations.models  # noqa: F401
+    import caseflow.imports.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
@@ -81,6 +82,7 @@ def _register_models() -> None:
 def _load_workflows() -> None:
     """The app never runs on a half-valid rule set: any error in workflows/ stops the start."""
     from caseflow.escalations.criteria import police_criteria
+    from caseflow.imports.mapping import EdfiMappingError, get_edfi_mapping
     from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
     from caseflow.rules.loader import RuleSetError
     from caseflow.scheduling.deadlines import DeadlinesError, deadlines
@@ -93,7 +95,8 @@ def _load_workflows() -> None:
         school_calendar()
         police_criteria()
         deadlines()
-    except (TaxonomyError, RuleSetError, CalendarError, DeadlinesError) as exc:
+        get_edfi_mapping()
+    except (TaxonomyError, RuleSetError, CalendarError, DeadlinesError, EdfiMappingError) as exc:
         raise ConfigError(f"the rules in workflows/ are not valid:\n{exc}") from None
 
 

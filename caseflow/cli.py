@@ -109,9 +109,20 @@ def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
+    from caseflow.imports.cli import import_cli
     from caseflow.scheduling.cli import scheduler_cli
     from caseflow.triage.cli import workflows_cli
 
-    for group in (audit_cli, setup_cli, users_cli, workflows_cli, escalations_cli, scheduler_cli, export_cli):
+    groups = (
+        audit_cli,
+        setup_cli,
+        users_cli,
+        workflows_cli,
+        escalations_cli,
+        scheduler_cli,
+        export_cli,
+        import_cli,
+    )
+    for group in groups:
         app.cli.add_command(group)
     register_demo(app)

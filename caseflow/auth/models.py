@@ -23,9 +23,12 @@ user_schools = sa.Table(
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("district_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    # The staff member's id in the source system (Ed-Fi StaffUniqueId, OneRoster sourcedId).
+    external_id: Mapped[str | None] = mapped_column(sa.String(60))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     full_name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))

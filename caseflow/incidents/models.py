@@ -32,6 +32,8 @@ class Incident(db.Model):
         ),
         # A retried API request (same reporter, same Idempotency-Key) stores one incident.
         sa.UniqueConstraint("reported_by_id", "idempotency_key"),
+        # An incident imported from another system, by its id there: importing again updates it.
+        sa.UniqueConstraint("district_id", "external_id"),
         # The dashboards count by location from the index alone on PostgreSQL.
         sa.Index(
             "ix_incidents_school_occurred", "school_id", "occurred_at", postgresql_include=["location_code"]
@@ -63,6 +65,9 @@ class Incident(db.Model):
     # body is refused rather than answered with the wrong incident.
     request_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
+    # Set only on incidents imported from another system (its id there): they are history,
+    # never triaged into cases or notifications.
+    external_id: Mapped[str | None] = mapped_column(sa.String(80))
 
     school: Mapped[School] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
