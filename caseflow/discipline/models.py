@@ -40,9 +40,17 @@ class DisciplineAction(db.Model):
     __tablename__ = "discipline_actions"
     __table_args__ = (
         sa.UniqueConstraint("district_id", "external_id"),
-        # A retried request never stores the same action twice.
-        sa.UniqueConstraint(
-            "incident_id", "student_id", "action_code", "action_date", name="uq_discipline_actions_once"
+        # A retried request never stores the same action twice. (Imported actions are matched
+        # on their source key instead: a source may hold two actions alike in all but their id.)
+        sa.Index(
+            "uq_discipline_actions_once",
+            "incident_id",
+            "student_id",
+            "action_code",
+            "action_date",
+            unique=True,
+            sqlite_where=sa.text("external_id IS NULL"),
+            postgresql_where=sa.text("external_id IS NULL"),
         ),
         sa.CheckConstraint("length_days IS NULL OR length_days >= 0", name="length_not_negative"),
         sa.CheckConstraint(
@@ -62,7 +70,8 @@ class DisciplineAction(db.Model):
     length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     actual_length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     note: Mapped[str | None] = mapped_column(sa.Text)
-    external_id: Mapped[str | None] = mapped_column(sa.String(36))  # Ed-Fi DisciplineActionIdentifier
+    # The source's key when imported (Ed-Fi: identifier, student and date).
+    external_id: Mapped[str | None] = mapped_column(sa.String(120))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: imported
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

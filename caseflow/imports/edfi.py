@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException, ElementTree
 
 from caseflow.imports.mapping import EdfiMapping
 from caseflow.imports.records import (
+    DisciplineActionRecord,
     DistrictRecord,
     GuardianRecord,
     IncidentRecord,
@@ -59,9 +60,7 @@ PROGRAM_FLAGS = {
     "StudentSection504ProgramAssociation": ("section_504", "Section504Eligibility"),
     "StudentLanguageInstructionProgramAssociation": ("english_learner", None),
 }
-NOT_KEPT = {
-    "DisciplineAction": "Caseflow keeps no disciplinary actions",
-}
+NOT_KEPT: dict[str, str] = {}
 MAX_NAME = 100
 
 
@@ -232,6 +231,7 @@ class EdfiReader:
         self._students()
         self._contacts()
         self._incidents()
+        self._discipline_actions()
         return self.roster
 
     def _each(self, tag: str, kind: str, key: str | None = None, key_path: tuple[str, ...] = ()):
@@ -499,6 +499,77 @@ class EdfiReader:
         number = _required(identity, "IncidentIdentifier")
         school = _required(identity, "SchoolReference", "SchoolIdentity", "SchoolId")
         return f"{school}-{number}"
+
+    def _discipline_actions(self) -> None:
+        """DisciplineActions: what the school decided for a student (suspension, expulsion ...),
+        linked to the incident when the action references the student's behavior in it."""
+        from decimal import Decimal, InvalidOperation
+
+        from caseflow.discipline.models import DISCIPLINE_ACTIONS
+
+        seen: set[str] = set()
+        for item, where in self._each(
+            "DisciplineAction",
+            "discipline_actions",
+            "DisciplineActionIdentifier",
+            ("DisciplineActionIdentifier",),
+        ):
+            try:
+                number = _required(item.el, "DisciplineActionIdentifier")
+                student = _required(item.el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+                school = _required(item.el, "ResponsibilitySchoolReference", "SchoolIdentity", "SchoolId")
+                day = _date(item.el, "DisciplineDate")
+                if day is None:
+                    raise _Bad("DisciplineDate is missing")
+                disciplines = [
+                    _descriptor(d.text and d.text.strip()) for d in _children(item.el, "Discipline")
+                ]
+                disciplines = [d for d in disciplines if d]
+                if not disciplines:
+                    raise _Bad("Discipline is missing")
+                lengths = []
+                for name in ("DisciplineActionLength", "ActualDisciplineActionLength"):
+                    text = _text(item.el, name)
+                    try:
+                        value = Decimal(text) if text else None
+                    except InvalidOperation:
+                        raise _Bad(f"{name} {text!r} is not a number") from None
+                    if value is not None and not 0 <= value < 1000:
+                        raise _Bad(f"{name} {text} is not a number of school days from 0 to 999")
+                    lengths.append(value)
+                incident = None
+                link = _child(item.el, "StudentDisciplineIncidentBehaviorAssociationReference")
+                identity = (
+                    _child(link, "StudentDisciplineIncidentBehaviorAssociationIdentity") if link else None
+                )
+                if identity is not None:
+                    incident = self._incident_key(identity, {})
+                key = f"{number}|{student}|{day.isoformat()}"
+                if key in seen:
+                    raise _Bad(f"DisciplineAction {number} of student {student} on {day} appears twice")
+            except _Bad as exc:
+                self.report.reject("discipline_actions", where, str(exc))
+                continue
+            seen.add(key)
+            # Ed-Fi allows several disciplines in one action; each is one action here.
+            # A value outside the Ed-Fi list (a district's own) is kept as "Other", with the
+            # source's wording in the note.
+            for discipline in dict.fromkeys(disciplines):
+                known = discipline in DISCIPLINE_ACTIONS
+                self.roster.discipline_actions.append(
+                    DisciplineActionRecord(
+                        where,
+                        key if len(disciplines) == 1 else f"{key}|{discipline}",
+                        student,
+                        school,
+                        discipline if known else "Other",
+                        day,
+                        lengths[0],
+                        lengths[1],
+                        incident,
+                        note=None if known else f"Discipline in the source: {discipline}"[:2000],
+                    )
+                )
 
     def _code(self, codes, value: str, what: str) -> str:
         """Our code for an Ed-Fi location/weapon (the lists use Ed-Fi values; any case)."""

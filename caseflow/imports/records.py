@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from decimal import Decimal
 
 from caseflow.imports.report import Where
 
@@ -96,6 +97,20 @@ class IncidentRecord:
 
 
 @dataclass
+class DisciplineActionRecord:
+    source: Where
+    external_id: str  # the source's key: identifier, student and date
+    student_local_id: str
+    school_code: str
+    action_code: str  # an Ed-Fi DisciplineDescriptor value Caseflow keeps
+    action_date: date
+    length_days: Decimal | None = None
+    actual_length_days: Decimal | None = None
+    incident_external_id: str | None = None
+    note: str | None = None
+
+
+@dataclass
 class Roster:
     """Everything one import read, in the order it is written."""
 
@@ -106,4 +121,5 @@ class Roster:
     guardians: list[GuardianRecord] = field(default_factory=list)
     links: list[LinkRecord] = field(default_factory=list)
     incidents: list[IncidentRecord] = field(default_factory=list)
+    discipline_actions: list[DisciplineActionRecord] = field(default_factory=list)
     taxonomy_version: str | None = None

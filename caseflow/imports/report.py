@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("files", "schools", "staff", "students", "guardians", "guardian_links", "incidents")
+KINDS = (
+    "files",
+    "schools",
+    "staff",
+    "students",
+    "guardians",
+    "guardian_links",
+    "incidents",
+    "discipline_actions",
+)
 OUTCOMES = ("created", "updated", "unchanged", "rejected", "skipped")
 
 

@@ -541,6 +541,61 @@ class _Writer:
                 f"{dropped_staff} staff link(s) of incidents left out: those staff members were not imported."
             )
         db.session.flush()
+        self.incident_by_external = existing
+
+    def discipline_actions(self) -> None:
+        """Disciplinary actions, matched on the source's key; linked to their incident when the
+        source names it. Only what a school decided is kept: nothing here opens a case or
+        involves anyone."""
+        from caseflow.discipline.models import DisciplineAction
+
+        district = self.district
+        existing = {
+            a.external_id: a
+            for a in db.session.scalars(
+                sa.select(DisciplineAction).where(
+                    DisciplineAction.district_id == district.id, DisciplineAction.external_id.is_not(None)
+                )
+            )
+        }
+        incidents = getattr(self, "incident_by_external", {})
+        for record in self._bar("disciplinary actions", self.roster.discipline_actions):
+            school = self.school_by_code.get(record.school_code)
+            student = self.student_by_local.get(record.student_local_id)
+            incident = incidents.get(record.incident_external_id) if record.incident_external_id else None
+            problem = None
+            if school is None:
+                problem = f"school {record.school_code} is neither in the district nor in the files"
+            elif student is None:
+                problem = f"unknown student {record.student_local_id}"
+            elif record.incident_external_id and incident is None:
+                problem = (
+                    f"incident {record.incident_external_id} is neither in the district nor in the files"
+                )
+            if problem:
+                self.report.reject("discipline_actions", record.source, problem)
+                continue
+            state = {
+                "school_id": school.id,
+                "student_id": student.id,
+                "incident_id": incident.id if incident is not None else None,
+                "action_code": record.action_code,
+                "action_date": record.action_date,
+                "length_days": record.length_days,
+                "actual_length_days": record.actual_length_days,
+                "note": record.note,
+            }
+            action = existing.get(record.external_id)
+            if action is None:
+                action = DisciplineAction(
+                    district_id=district.id, external_id=record.external_id, recorded_at=self.now, **state
+                )
+                db.session.add(action)
+                existing[record.external_id] = action
+                self._created("discipline_actions", record.external_id)
+            else:
+                self._apply("discipline_actions", record.external_id, action, state)
+        db.session.flush()
 
 
 def import_roster(
@@ -568,6 +623,7 @@ def import_roster(
             writer.guardians()
             writer.links()
             writer.incidents(roster.taxonomy_version or "")
+            writer.discipline_actions()
         keep = district is not None and not report.dry_run and (report.ok or report.accept_partial)
         if keep:
             run = _run_row(report, district.id if district else None, "committed", now)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from caseflow.audit.services import verify_chain
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
+from caseflow.discipline.models import DisciplineAction
 from caseflow.escalations.models import Escalation
 from caseflow.imports.models import ImportRun
 from caseflow.imports.services import run_edfi_import
@@ -79,6 +80,11 @@ def test_grand_bend_imports_whole_and_again_changes_nothing(db_session, grand_be
     assert _count(StudentGuardian, StudentGuardian.is_primary_contact) == 881
     assert _count(Incident) == 21
     assert _count(Incident, Incident.status == "resolved", Incident.external_id.is_not(None)) == 21
+    # The 25 disciplinary actions (one discipline each), each linked to its incident.
+    assert _xml_count("StudentDiscipline.xml", "DisciplineAction") == 25
+    assert _count(DisciplineAction) == 25
+    assert _count(DisciplineAction, DisciplineAction.incident_id.is_not(None)) == 25
+    assert _count(DisciplineAction, DisciplineAction.action_code == "In School Suspension") > 0
     # Current (no EndDate) program associations: 97 special education of which 32 ended,
     # 3 Section 504, 38 language instruction of which 13 ended.
     assert _count(Student, Student.idea_eligible) == 65
@@ -108,6 +114,7 @@ def test_grand_bend_imports_whole_and_again_changes_nothing(db_session, grand_be
         links_in_xml,
         21,
     )
+    assert _count(DisciplineAction) == 25 and again.counts["discipline_actions"]["unchanged"] == 25
     assert _count(ImportRun, ImportRun.outcome == "committed") == 2
     assert verify_chain().ok
 
@@ -129,6 +136,13 @@ def test_a_police_referral_in_the_files_creates_no_escalation(db_session):
     assert _count(Escalation) == 0
     assert _count(TriageDecision) == 0
     assert _count(Case) == 0
+    # The source's "removal by law enforcement" is kept as what it is, a disciplinary action
+    # outside the Ed-Fi list: "Other", with the source's words; it is no escalation.
+    from caseflow.extensions import db
+
+    [action] = db.session.scalars(sa.select(DisciplineAction)).all()
+    assert action.action_code == "Other" and "Removal by Law Enforcement Officer" in action.note
+    assert action.incident_id is None  # the source does not link it to the incident
     assert _count(Notification) == 0
     # Enrollment gives the school and the grade; the school's grades come from its levels.
     rowan = db_session.scalar(sa.select(Student).where(Student.local_id == "7001"))
