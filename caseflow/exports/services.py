@@ -150,6 +150,23 @@ def discipline_export_for(user, filters: ExportFilters) -> dict:
     return _export(user, user.district, in_served_schools(user, Incident), filters)
 
 
+def district_for_operator(district_code: str | None) -> District:
+    """The district a command names, or the only one; ValidationFailed on --district."""
+    districts = db.session.scalars(sa.select(District).order_by(District.code)).all()
+    if district_code:
+        district = next((d for d in districts if d.code == district_code), None)
+        if district is None:
+            raise ValidationFailed(
+                "Unknown district.", fields={"district": [f"No district {district_code!r}."]}
+            )
+        return district
+    if len(districts) == 1:
+        return districts[0]
+    raise ValidationFailed(
+        "Name the district.", fields={"district": [f"One of: {', '.join(d.code for d in districts)}."]}
+    )
+
+
 def discipline_export_for_operator(
     *, district_code: str | None, school_code: str | None, date_from: date | None, date_to: date | None
 ) -> dict:
@@ -158,19 +175,7 @@ def discipline_export_for_operator(
     With one district in the database `district_code` may be left out. Raises ValidationFailed
     naming the option that is wrong.
     """
-    districts = db.session.scalars(sa.select(District).order_by(District.code)).all()
-    if district_code:
-        district = next((d for d in districts if d.code == district_code), None)
-        if district is None:
-            raise ValidationFailed(
-                "Unknown district.", fields={"district": [f"No district {district_code!r}."]}
-            )
-    elif len(districts) == 1:
-        district = districts[0]
-    else:
-        raise ValidationFailed(
-            "Name the district.", fields={"district": [f"One of: {', '.join(d.code for d in districts)}."]}
-        )
+    district = district_for_operator(district_code)
     school_id = None
     if school_code:
         school_id = db.session.scalar(

@@ -203,3 +203,19 @@ def test_out_of_range_page_numbers_and_ids_are_harmless(client, make, lincoln):
         "/reports/dashboard?year=99999999999&school_id=",
     ):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_civil_rights_csv_from_the_command_line_matches_the_page(
+    app, client, gate_world, arrested, tmp_path
+):
+    target = tmp_path / "crdc.csv"
+    result = app.test_cli_runner().invoke(args=["export", "civil-rights", "--exact", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    from_cli = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    sign_in(client, gate_world.people.auditor)
+    from_page = _csv(client.get("/reports/civil-rights.csv?exact=1"))
+    assert from_cli == from_page
+    row = next(r for r in from_cli if r["SCH_ID"] == "LMS")
+    assert row["SCH_REF_INSTANCES"] == "1" and row["SCH_ARR_INSTANCES"] == "1"
+    bad = app.test_cli_runner().invoke(args=["export", "civil-rights", "--district", "NOPE"])
+    assert bad.exit_code != 0 and "--district" in bad.output
