@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from caseflow.exports import edfi
 from caseflow.incidents.taxonomy import (
     BEHAVIORS_FILE,
     CODES_FILE,
@@ -27,46 +28,10 @@ from caseflow.incidents.taxonomy import (
 
 STANDARDS_MD = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "standards.md"
 
-# Ed-Fi DS 5.2 IncidentLocationDescriptor and WeaponDescriptor CodeValues (standards.md §1.3).
-EDFI_LOCATIONS = {
-    "Administrative offices area",
-    "Athletic field or playground",
-    "Auditorium",
-    "Bus stop",
-    "Cafeteria area",
-    "Classroom",
-    "Computer lab",
-    "Hallway or stairs",
-    "Library/media center",
-    "Locker room or gym areas",
-    "Off campus",
-    "Off-campus at a school sponsored activity",
-    "Off-campus at another location unrelated to school",
-    "Off-campus at other school",
-    "Off-campus at other school district facility",
-    "On campus",
-    "On-campus other inside area",
-    "On-campus other outside area",
-    "Online",
-    "Parking lot",
-    "Restroom",
-    "School bus",
-    "Stadium",
-    "Unknown",
-    "Walking to or from school",
-}
-EDFI_WEAPONS = {
-    "Club",
-    "Handgun",
-    "Knife",
-    "Other",
-    "Other Firearm",
-    "Other Object",
-    "Other Sharp Objects",
-    "Rifle/Shotgun",
-    "Substance Used as Weapon",
-    "Unknown",
-}
+# Ed-Fi DS 5.2 IncidentLocationDescriptor and WeaponDescriptor CodeValues (standards.md §1.3),
+# as the export writes them; tests/exports checks those lists against the Ed-Fi descriptors.
+EDFI_LOCATIONS = set(edfi.EDFI_INCIDENT_LOCATIONS)
+EDFI_WEAPONS = set(edfi.EDFI_WEAPONS)
 
 REQUIRED_BEHAVIORS = {
     "defiance", "disruption", "physical_aggression", "fighting", "minor_physical_contact",
