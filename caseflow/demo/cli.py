@@ -47,7 +47,8 @@ def seed_command(seed: int | None, if_empty: bool, students_per_school: int | No
     click.echo(f"Created {summary.district} (seed {seed}):")
     click.echo(
         f"  {summary.schools} schools, {summary.students} students, "
-        f"{summary.guardians} guardians, {summary.staff} staff accounts."
+        f"{summary.guardians} guardians, {summary.staff} staff accounts;\n"
+        f"  {summary.incidents} past incidents of this school year and {summary.suspensions} suspensions."
     )
     _print_logins(summary.logins)
 

@@ -54,6 +54,8 @@ class DemoSummary:
     guardians: int
     staff: int
     logins: list[DemoLogin] = field(default_factory=list)
+    incidents: int = 0
+    suspensions: int = 0
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,7 @@ class _Generator:
                 if self.student_count % FLUSH_EVERY == 0:
                     session.flush()
         session.flush()
+        incidents, actions = self._history(district, schools, users)
 
         counts = {
             "seed": self.seed,
@@ -455,6 +458,8 @@ class _Generator:
             "guardians": self.guardian_count,
             "guardian_links": self.link_count,
             "staff": len(users),
+            "incidents": incidents,
+            "discipline_actions": actions,
         }
         record(None, "demo.seeded", entity_type="District", entity_id=district.id, changes=counts)
         return DemoSummary(
@@ -464,7 +469,33 @@ class _Generator:
             guardians=self.guardian_count,
             staff=len(users),
             logins=logins,
+            incidents=incidents,
+            suspensions=actions,
         )
+
+    def _history(self, district: District, schools: list[School], users: list[User]) -> tuple[int, int]:
+        """The school year so far: past incidents and suspensions (caseflow.demo.history)."""
+        from caseflow.demo.history import build_history
+
+        students: dict[int, list[Student]] = {}
+        for student in db.session.scalars(
+            sa.select(Student).where(Student.district_id == district.id).order_by(Student.id)
+        ):
+            students.setdefault(student.school_id, []).append(student)
+        reporters: dict[int, list[User]] = {}
+        principals: dict[int, User] = {}
+        for user in users:
+            roles = {r.role for r in user.role_rows}
+            for school in [] if user.district_wide else user.schools:
+                if Role.TEACHER.value in roles:
+                    reporters.setdefault(school.id, []).append(user)
+                if Role.ADMINISTRATOR.value in roles:
+                    principals.setdefault(school.id, user)
+        incidents, actions = build_history(self.rng, district, schools, students, reporters, principals)
+        db.session.add_all(incidents)
+        db.session.add_all(actions)
+        db.session.flush()
+        return len(incidents), len(actions)
 
     # Staff ----------------------------------------------------------------------------
     def _staff(self, district: District, schools: dict[str, School]) -> tuple[list[User], list[DemoLogin]]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.incidents.models import Incident
 from caseflow.people.models import Student
 
 # Ed-Fi DisciplineDescriptor CodeValues (DS 5.2), the labels staff see.
@@ -76,6 +77,7 @@ class DisciplineAction(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     student: Mapped[Student] = relationship()
+    incident: Mapped[Incident | None] = relationship()
 
     @property
     def label(self) -> str:

@@ -274,3 +274,27 @@ def test_cli_seeds_once_and_prints_the_demo_logins(demo_app):
     refused = runner.invoke(args=["demo", "seed", "--students-per-school", "4"])
     assert refused.exit_code != 0
     assert "already exists" in refused.output
+
+
+def test_the_school_year_so_far_is_history_only(demo_app):
+    from caseflow.cases.models import Case
+    from caseflow.demo.history import FIRST_DAY, LAST_DAY
+    from caseflow.discipline.models import DisciplineAction
+    from caseflow.extensions import db
+    from caseflow.incidents.models import Incident
+    from caseflow.notifications.models import Notification
+    from caseflow.triage.models import TriageDecision
+
+    summary = _seed(n=50)
+    incidents = db.session.scalars(sa.select(Incident)).all()
+    assert len(incidents) == summary.incidents == 3 * 50 * 2 // 5  # 0.4 per student
+    assert {i.status for i in incidents} == {"resolved"}
+    assert all(FIRST_DAY <= i.occurred_at.date() <= LAST_DAY for i in incidents)
+    assert all(len(i.students) == 1 and i.students[0].role == "responsible" for i in incidents)
+    actions = db.session.scalars(sa.select(DisciplineAction)).all()
+    assert len(actions) == summary.suspensions
+    for action in actions:
+        assert action.incident.students[0].student_id == action.student_id
+        assert action.incident.behaviors[0].behavior_code not in ("disruption", "defiance", "tardy")
+    for model in (TriageDecision, Case, Notification):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0

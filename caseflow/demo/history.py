@@ -1,0 +1,123 @@
+"""The demo district's past: incidents of the school year so far (17 August to 20 November
+2026), already dealt with, and the suspensions some of them led to, so that the dashboards,
+the civil-rights report and the disparity monitor have something to show.
+
+Everything is fictional and drawn from the generator's seeded random numbers: the same seed
+gives the same history. The incidents are stored as resolved history (like imported ones):
+they are not triaged, open no case and notify no one.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from caseflow.discipline.models import DisciplineAction
+from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
+from caseflow.incidents.taxonomy import get_taxonomy
+
+FIRST_DAY = date(2026, 8, 17)
+LAST_DAY = date(2026, 11, 20)
+INCIDENTS_PER_STUDENT = 0.4  # in these three months
+BEHAVIORS = {  # how often each is reported: mostly classroom-managed
+    "disruption": 22,
+    "defiance": 16,
+    "disrespect": 12,
+    "inappropriate_language": 10,
+    "technology_misuse": 8,
+    "tardy": 6,
+    "minor_physical_contact": 6,
+    "physical_aggression": 5,
+    "skipping_class": 4,
+    "abusive_language": 3,
+    "fighting": 3,
+    "bullying": 2,
+    "harassment": 1,
+    "theft": 1,
+    "vandalism": 1,
+}
+LOCATIONS = {
+    "Classroom": 55,
+    "Hallway or stairs": 14,
+    "Cafeteria area": 10,
+    "Athletic field or playground": 8,
+    "Restroom": 4,
+    "Locker room or gym areas": 3,
+    "School bus": 3,
+    "Library/media center": 2,
+    "Parking lot": 1,
+}
+HOURS = {8: 10, 9: 14, 10: 16, 11: 14, 12: 16, 13: 14, 14: 10, 15: 6}
+DESCRIPTIONS = {
+    "minor": "Reminded twice during the lesson; the student kept on. Talked with the student after class.",
+    "major": "Sent to the office after the incident; the administrator spoke with the students involved.",
+}
+SUSPENSION_SHARE = 0.25  # of incidents with a major behavior
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def school_days(first: date, last: date) -> list[date]:
+    day, out = first, []
+    while day <= last:
+        if day.weekday() < 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def build_history(
+    rng: random.Random, district, schools, students_by_school, reporters_by_school, principal_by_school
+):
+    """The incidents and disciplinary actions (unsaved objects) for the demo district."""
+    taxonomy = get_taxonomy()
+    days = school_days(FIRST_DAY, LAST_DAY)
+    incidents, actions = [], []
+    for school in schools:
+        students = students_by_school.get(school.id, [])
+        reporters = reporters_by_school.get(school.id, [])
+        if not students or not reporters:
+            continue
+        zone = ZoneInfo(school.time_zone)
+        # A few students account for many incidents, as in every school.
+        weights = [rng.paretovariate(1.6) for _ in students]
+        for _ in range(int(len(students) * INCIDENTS_PER_STUDENT)):
+            behavior = _weighted(rng, BEHAVIORS)
+            level = taxonomy.behavior(behavior).level
+            when = datetime.combine(rng.choice(days), time(_weighted(rng, HOURS), rng.randrange(60)), zone)
+            student = rng.choices(students, weights=weights)[0]
+            incident = Incident(
+                district_id=district.id,
+                school_id=school.id,
+                occurred_at=when,
+                location_code=_weighted(rng, LOCATIONS),
+                description=DESCRIPTIONS[level],
+                injury="none",
+                threat_made=False,
+                status="resolved",
+                reported_by_id=rng.choice(reporters).id,
+                reported_at=when + timedelta(minutes=rng.randrange(5, 90)),
+                updated_at=when + timedelta(minutes=rng.randrange(5, 90)),
+                taxonomy_version=taxonomy.version,
+            )
+            incident.behaviors = [IncidentBehavior(behavior_code=behavior, position=0)]
+            incident.students = [IncidentStudent(student=student, role="responsible")]
+            incidents.append(incident)
+            if level == "major" and rng.random() < SUSPENSION_SHARE:
+                actions.append(
+                    DisciplineAction(
+                        district_id=district.id,
+                        school_id=school.id,
+                        student=student,
+                        incident=incident,
+                        action_code=rng.choice(("In School Suspension", "Out of School Suspension")),
+                        action_date=when.date() + timedelta(days=1 if when.weekday() < 4 else 3),
+                        length_days=rng.choice((1, 1, 2, 3)),
+                        recorded_by_id=principal_by_school[school.id].id,
+                        recorded_at=when + timedelta(days=1),
+                    )
+                )
+    return incidents, actions
