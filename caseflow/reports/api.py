@@ -33,11 +33,10 @@ def _schools(school_id):
 def _measure(counts: crdc.Counts, below) -> dict:
     shown = crdc.table(counts, suppress_below=below)
     return {
-        "instances": counts.instances,
-        "students": counts.students,
-        "not_reportable": counts.not_reportable,
+        "instances": shown["instances"],
+        "students": shown["students"],
+        "not_reportable": shown["not_reportable"],
         "rows": [{"block": block, "sex": sex, **row} for (block, sex), row in shown["rows"].items()],
-        "english_learners": shown["english_learners"],
     }
 
 

@@ -94,17 +94,23 @@ def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCount
     return [SchoolCounts(s, crdc.count(referred[s.id]), crdc.count(arrested[s.id])) for s in schools]
 
 
+def _prefix(block: str) -> str:
+    return "SCH_DISCWODIS" if block == "WODIS" else f"SCH_DISCWDIS_{block}"
+
+
 def columns() -> list[str]:
-    """The CSV's columns, after the public-use files' pattern (SCH_DISCWODIS_REF_HI_M ...)."""
+    """The CSV's columns, after the public-use files' pattern (SCH_DISCWODIS_REF_HI_M ...):
+    per measure and disability block, 7 races x 2 sexes, the block's totals and its English
+    learners by sex."""
     out = ["LEA_STATE_ID", "LEA_NAME", "SCH_ID", "SCH_NAME", "SCHOOL_YEAR"]
     for measure in MEASURES:
         out.append(f"SCH_{measure}_INSTANCES")
         for block in crdc.BLOCKS:
-            prefix = "SCH_DISCWODIS" if block == "WODIS" else f"SCH_DISCWDIS_{block}"
+            prefix = _prefix(block)
             for race in crdc.RACES:
                 out += [f"{prefix}_{measure}_{race}_{sex}" for sex in crdc.SEXES]
             out += [f"TOT_{prefix[4:]}_{measure}_{sex}" for sex in crdc.SEXES]
-        out += [f"SCH_DISC_{measure}_LEP_{sex}" for sex in crdc.SEXES]
+            out += [f"{prefix}_{measure}_LEP_{sex}" for sex in crdc.SEXES]
         out.append(f"SCH_{measure}_NOT_REPORTABLE")
     return out
 
@@ -123,17 +129,16 @@ def row_values(district: District, item: SchoolCounts, start_year: int, *, suppr
     }
     for measure, counts in (("REF", item.referrals), ("ARR", item.arrests)):
         shown = crdc.table(counts, suppress_below=below)
-        values[f"SCH_{measure}_INSTANCES"] = counts.instances
+        values[f"SCH_{measure}_INSTANCES"] = shown["instances"]
         for block in crdc.BLOCKS:
-            prefix = "SCH_DISCWODIS" if block == "WODIS" else f"SCH_DISCWDIS_{block}"
+            prefix = _prefix(block)
             for sex in crdc.SEXES:
                 row = shown["rows"][(block, sex)]
                 for race in crdc.RACES:
                     values[f"{prefix}_{measure}_{race}_{sex}"] = row["cells"][race]
                 values[f"TOT_{prefix[4:]}_{measure}_{sex}"] = row["total"]
-        for sex in crdc.SEXES:
-            values[f"SCH_DISC_{measure}_LEP_{sex}"] = shown["english_learners"][sex]
-        values[f"SCH_{measure}_NOT_REPORTABLE"] = counts.not_reportable
+                values[f"{prefix}_{measure}_LEP_{sex}"] = row["english_learners"]
+        values[f"SCH_{measure}_NOT_REPORTABLE"] = shown["not_reportable"]
     return {k: (SUPPRESSED if v is None else v) for k, v in values.items()}
 
 

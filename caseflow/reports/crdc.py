@@ -56,7 +56,7 @@ def block_of(person: Person) -> str:
 class Counts:
     cells: dict  # (block, race, sex) -> students
     totals: dict  # (block, sex) -> students
-    english_learners: dict  # sex -> students
+    english_learners: dict  # (block, sex) -> English-learner students (whatever their race)
     instances: int
     students: int
     not_reportable: int  # students whose race or sex does not fit a cell
@@ -81,43 +81,54 @@ def count(people: list[Person]) -> Counts:
     english: Counter = Counter()
     not_reportable = 0
     for p in by_student.values():
+        block = block_of(p)
+        # English learners are counted by sex alone: a race not recorded does not drop them.
+        if p.english_learner and p.sex in SEXES:
+            english[(block, p.sex)] += 1
         if p.race not in RACES or p.sex not in SEXES:
             not_reportable += 1
             continue
-        block = block_of(p)
         cells[(block, p.race, p.sex)] += 1
         totals[(block, p.sex)] += 1
-        if p.english_learner:
-            english[p.sex] += 1
     return Counts(dict(cells), dict(totals), dict(english), instances, len(by_student), not_reportable)
 
 
 def suppress_row(values: list[int], below: int) -> list[int | None]:
     """Hide (None) each count of 1 to below-1; if that hides exactly one cell of the row, hide
-    the next smallest cell too, so the hidden count cannot be worked out from the row's total.
-    Zeros are shown: a zero tells nothing about a person."""
+    the smallest other non-zero cell too, so the hidden count cannot be worked out from the
+    row's total. Zeros are shown: a zero tells nothing about a person."""
     out: list[int | None] = [None if 0 < v < below else v for v in values]
     hidden = [i for i, v in enumerate(out) if v is None]
     if len(hidden) == 1:
-        shown = [i for i, v in enumerate(out) if v is not None]
-        if shown:
-            out[min(shown, key=lambda i: (values[i], i))] = None
+        others = [i for i, v in enumerate(out) if v]
+        if others:
+            out[min(others, key=lambda i: (values[i], i))] = None
     return out
 
 
+def small(value: int, below: int | None) -> int | None:
+    """A single published count: hidden when 1 to below-1."""
+    return None if below and 0 < value < below else value
+
+
 def table(counts: Counts, *, suppress_below: int | None) -> dict:
-    """The published shape: per block and sex, the 7 race cells and the total; English
-    learners by sex. With `suppress_below`, small cells are None."""
+    """The published shape: per block and sex, the 7 race cells, the total and the English
+    learners; the instance, student and not-reportable counts. With `suppress_below`, every
+    small count is None (cells with their row's complement, totals and single counts alone)."""
+    below = suppress_below
     rows = {}
     for block in BLOCKS:
         for sex in SEXES:
             values = [counts.cell(block, race, sex) for race in RACES]
-            shown = suppress_row(values, suppress_below) if suppress_below else list(values)
-            total = counts.total(block, sex)
+            shown = suppress_row(values, below) if below else list(values)
             rows[(block, sex)] = {
                 "cells": dict(zip(RACES, shown, strict=True)),
-                "total": None if suppress_below and 0 < total < suppress_below else total,
+                "total": small(counts.total(block, sex), below),
+                "english_learners": small(counts.english_learners.get((block, sex), 0), below),
             }
-    el = [counts.english_learners.get(sex, 0) for sex in SEXES]
-    el_shown = suppress_row(el, suppress_below) if suppress_below else el
-    return {"rows": rows, "english_learners": dict(zip(SEXES, el_shown, strict=True))}
+    return {
+        "rows": rows,
+        "instances": small(counts.instances, below),
+        "students": small(counts.students, below),
+        "not_reportable": small(counts.not_reportable, below),
+    }

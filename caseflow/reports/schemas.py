@@ -44,14 +44,14 @@ class CrdcRowSchema(ma.Schema):
     sex = ma.fields.String()
     cells = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True))
     total = ma.fields.Integer(allow_none=True)
+    english_learners = ma.fields.Integer(allow_none=True)
 
 
 class CrdcMeasureSchema(ma.Schema):
-    instances = ma.fields.Integer()
-    students = ma.fields.Integer()
-    not_reportable = ma.fields.Integer()
+    instances = ma.fields.Integer(allow_none=True, metadata={"description": "null: hidden (small)"})
+    students = ma.fields.Integer(allow_none=True)
+    not_reportable = ma.fields.Integer(allow_none=True)
     rows = ma.fields.List(ma.fields.Nested(CrdcRowSchema))
-    english_learners = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True))
 
 
 class CrdcSchoolSchema(ma.Schema):

@@ -34,9 +34,17 @@ def test_blocks_are_disjoint_and_idea_wins_over_504():
     assert sum(counts.totals.values()) == counts.students == 5
 
 
-def test_english_learners_are_their_own_pair_not_crossed_with_race():
-    counts = count([P(1, el=True), P(2, race="AS", sex="F", el=True, idea=True), P(3, race="AS", sex="F")])
-    assert counts.english_learners == {"M": 1, "F": 1}
+def test_english_learners_are_counted_by_block_and_sex_not_crossed_with_race():
+    counts = count(
+        [
+            P(1, el=True),
+            P(2, race="AS", sex="F", el=True, idea=True),
+            P(3, race="AS", sex="F"),
+            P(4, race=None, sex="F", el=True, idea=True),  # race not recorded: still an English learner
+        ]
+    )
+    assert counts.english_learners == {("WODIS", "M"): 1, ("IDEA", "F"): 2}
+    assert counts.not_reportable == 1
     assert counts.cell("IDEA", "AS", "F") == 1 and counts.cell("WODIS", "AS", "F") == 1
 
 
@@ -50,7 +58,9 @@ def test_small_cells_are_hidden_and_a_lone_hidden_cell_takes_the_next_smallest_w
     assert suppress_row([0, 7, 12], 5) == [0, 7, 12]  # nothing small
     assert suppress_row([3, 7, 12], 5) == [None, None, 12]  # 3 alone would be 22 - 19
     assert suppress_row([3, 2, 12], 5) == [None, None, 12]  # two hidden already
-    assert suppress_row([3, 0, 12], 5) == [None, None, 12]  # a zero can cover too
+    # The complement is a non-zero cell: hiding a zero would tell that the other is the rest.
+    assert suppress_row([3, 0, 12], 5) == [None, 0, None]
+    assert suppress_row([15, 0, 0, 0, 1, 0, 0], 5) == [None, 0, 0, 0, None, 0, 0]
     assert suppress_row([4], 5) == [None]
     assert suppress_row([5, 6], 5) == [5, 6]  # 5 is not below 5
 
@@ -60,12 +70,18 @@ def test_the_published_table_hides_small_cells_and_totals():
     shown = table(count(people), suppress_below=5)
     row = shown["rows"][("WODIS", "M")]
     assert row["cells"]["BL"] is None  # 3 students
-    assert row["cells"]["WH"] == 20
-    # The lone hidden cell took a zero cell with it, so 23 - 20 does not reveal it.
-    assert sum(1 for v in row["cells"].values() if v is None) == 2
-    assert row["total"] == 23
+    # The lone hidden cell took the only other non-zero cell with it: 23 - 20 reveals nothing.
+    assert row["cells"]["WH"] is None and sum(1 for v in row["cells"].values() if v is None) == 2
+    assert row["total"] == 23 and shown["students"] == 23
     exact = table(count(people), suppress_below=None)
     assert exact["rows"][("WODIS", "M")]["cells"]["BL"] == 3
+
+
+def test_small_single_counts_are_hidden_too():
+    shown = table(count([P(1, race="HI", sex="F", idea=True)]), suppress_below=5)
+    assert shown["instances"] is None and shown["students"] is None
+    assert shown["rows"][("IDEA", "F")]["total"] is None
+    assert shown["not_reportable"] == 0
 
 
 def test_columns_follow_the_collection_pattern():
@@ -73,8 +89,9 @@ def test_columns_follow_the_collection_pattern():
 
     cols = columns()
     assert "SCH_DISCWODIS_REF_HI_M" in cols and "SCH_DISCWDIS_IDEA_ARR_TR_F" in cols
-    assert "TOT_DISCWDIS_504_REF_F" in cols and "SCH_DISC_ARR_LEP_M" in cols
+    assert "TOT_DISCWDIS_504_REF_F" in cols and "SCH_DISCWDIS_IDEA_ARR_LEP_M" in cols
+    assert "SCH_DISCWODIS_REF_LEP_F" in cols
     assert len(cols) == len(set(cols))
-    # 5 identifying columns; per measure: instances, 3 blocks x (14 cells + 2 totals), 2 EL, not reportable
-    assert len(cols) == 5 + 2 * (1 + 3 * 16 + 2 + 1)
+    # 5 identifying columns; per measure: instances, 3 blocks x (14 cells + 2 totals + 2 EL), not reportable
+    assert len(cols) == 5 + 2 * (1 + 3 * 18 + 1)
     assert crdc.BLOCKS == ("WODIS", "IDEA", "504")
