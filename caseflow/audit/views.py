@@ -36,7 +36,9 @@ def access_log():
     student_q = request.args.get("student", "").strip()[:40]
     staff_q = request.args.get("staff", "").strip().lower()[:254]
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+    from caseflow.reports.views import whole_number
+
+    page = whole_number(page, 1, 100_000) or 1
     stmt = (
         sa.select(AuditEvent, Student)
         .join(Student, Student.id == AuditEvent.student_id)

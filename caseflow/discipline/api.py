@@ -26,7 +26,12 @@ class DisciplineActions(MethodView):
     @discipline_blp.response(200, RecordedActionSchema(many=True))
     def get(self, incident_id: int):
         """The actions decided after this incident, oldest first."""
-        return services.actions_for_incident(get_incident_for(current_user, incident_id).id)
+        incident = get_incident_for(current_user, incident_id)
+        if not services.can_see_actions(current_user, incident):
+            from caseflow.errors import Forbidden
+
+            raise Forbidden("The disciplinary actions of this incident are not available to you.")
+        return services.actions_for_incident(incident.id)
 
     @permission_required(Permission.DISCIPLINE_RECORD)
     @require_json

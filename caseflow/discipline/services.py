@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -24,6 +25,14 @@ from caseflow.incidents.policy import can_read_incident
 
 def can_record_action(user, incident: Incident) -> bool:
     return user.can(Permission.DISCIPLINE_RECORD) and can_read_incident(user, incident)
+
+
+def can_see_actions(user, incident: Incident) -> bool:
+    """Administrators and auditors of the incident's school: the reporting teacher and the
+    caseworkers do not see what was decided (the page and the API agree)."""
+    return (
+        user.can(Permission.DISCIPLINE_RECORD) or user.can(Permission.INCIDENT_READ_SCHOOL)
+    ) and can_read_incident(user, incident)
 
 
 def record_action(
@@ -77,8 +86,23 @@ def record_action(
         recorded_by_id=actor.id,
         recorded_at=now,
     )
-    db.session.add(action)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a savepoint: a twin request may have stored it first
+            db.session.add(action)
+            db.session.flush()
+    except IntegrityError:
+        twin = db.session.scalar(
+            sa.select(DisciplineAction).where(
+                DisciplineAction.incident_id == incident.id,
+                DisciplineAction.student_id == student_id,
+                DisciplineAction.action_code == action_code,
+                DisciplineAction.action_date == action_date,
+                DisciplineAction.external_id.is_(None),
+            )
+        )
+        if twin is None:
+            raise
+        return twin, False
     record(
         actor,
         "discipline_action.recorded",
@@ -96,8 +120,12 @@ def record_action(
 
 
 def actions_for_incident(incident_id: int) -> list[DisciplineAction]:
+    """The incident's actions, oldest first, with their students (two queries)."""
+    from sqlalchemy.orm import selectinload
+
     return db.session.scalars(
         sa.select(DisciplineAction)
         .where(DisciplineAction.incident_id == incident_id)
         .order_by(DisciplineAction.action_date, DisciplineAction.id)
+        .options(selectinload(DisciplineAction.student))
     ).all()

@@ -20,6 +20,7 @@ from caseflow.escalations.models import EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.people.models import District, School, Student
 from caseflow.reports import crdc
+from caseflow.reports.csvcells import safe
 from caseflow.reports.periods import year_bounds
 from caseflow.reports.settings import settings
 
@@ -147,5 +148,7 @@ def csv_text(district: District, items: list[SchoolCounts], start_year: int, *, 
     writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\r\n")
     writer.writeheader()
     for item in items:
-        writer.writerow(row_values(district, item, start_year, suppressed=suppressed))
+        writer.writerow(
+            {k: safe(v) for k, v in row_values(district, item, start_year, suppressed=suppressed).items()}
+        )
     return out.getvalue()

@@ -222,18 +222,21 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
     return Dashboard(
         incidents=sum(months.values()),
         charts=charts,
-        staffing=_staffing(ids, sum(tiers.values())),
+        staffing=_staffing(ids, sum(tiers.values()), schools[0].district_id if schools else None),
         escalations_by_month=_escalations_by_month(ids, start, end),
     )
 
 
-def _staffing(ids: list[int], students: int) -> list[Staffing]:
+def _staffing(ids: list[int], students: int, district_id: int | None) -> list[Staffing]:
     """Staff of each support role serving these schools (district-wide staff count once) and
     their open cases, against the recommended students per staff member."""
     recommended = settings().staffing
-    serving = sa.or_(
-        User.district_wide.is_(True),
-        sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id.in_(ids)),
+    serving = sa.and_(
+        User.district_id == district_id,
+        sa.or_(
+            User.district_wide.is_(True),
+            sa.exists().where(user_schools.c.user_id == User.id, user_schools.c.school_id.in_(ids)),
+        ),
     )
     staff = Counter(
         dict(

@@ -28,6 +28,7 @@ from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, 
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
 from caseflow.people.models import Student
+from caseflow.reports.csvcells import safe
 
 KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
 FLAGS = {
@@ -361,33 +362,36 @@ def csv_text(rows: list[AuditRow]) -> str:
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         writer.writerow(
-            [
-                r.kind,
-                r.id,
-                r.school,
-                r.student_local_id,
-                r.race or "",
-                r.sex or "",
-                "yes" if r.idea else "no",
-                "yes" if r.section_504 else "no",
-                "yes" if r.english_learner else "no",
-                r.status,
-                _iso(r.at),
-                r.requested_by,
-                "; ".join(r.criteria_claimed),
-                "; ".join(r.criteria_met),
-                _iso(r.contact_at),
-                r.contact_method or "",
-                "" if r.contact_reached is None else ("yes" if r.contact_reached else "no"),
-                r.approver or "",
-                _iso(r.approved_at),
-                "" if r.hours_to_approval is None else r.hours_to_approval,
-                _iso(r.referred_at),
-                r.agency or "",
-                r.outcome or "",
-                "; ".join(r.flags),
-                " | ".join("; ".join(reasons) for reasons in r.refusals),
-            ]
+            map(
+                safe,
+                [
+                    r.kind,
+                    r.id,
+                    r.school,
+                    r.student_local_id,
+                    r.race or "",
+                    r.sex or "",
+                    "yes" if r.idea else "no",
+                    "yes" if r.section_504 else "no",
+                    "yes" if r.english_learner else "no",
+                    r.status,
+                    _iso(r.at),
+                    r.requested_by,
+                    "; ".join(r.criteria_claimed),
+                    "; ".join(r.criteria_met),
+                    _iso(r.contact_at),
+                    r.contact_method or "",
+                    "" if r.contact_reached is None else ("yes" if r.contact_reached else "no"),
+                    r.approver or "",
+                    _iso(r.approved_at),
+                    "" if r.hours_to_approval is None else r.hours_to_approval,
+                    _iso(r.referred_at),
+                    r.agency or "",
+                    r.outcome or "",
+                    "; ".join(r.flags),
+                    " | ".join("; ".join(reasons) for reasons in r.refusals),
+                ],
+            )
         )
     return out.getvalue()
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from caseflow.api.fields import MAX_ID
+from caseflow.api.fields import FIRST_DAY, LAST_DAY, MAX_ID
 from caseflow.audit.services import record
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
@@ -24,20 +24,25 @@ from caseflow.reports.periods import current_school_year, report_schools, year_l
 from caseflow.reports.settings import settings
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+AUDIT_FILTERS = ("school_id", "kind", "outcome", "flag", "since", "until")
 MAX_PAGE = 100_000
 
 
-def _year() -> int:
-    value = request.args.get("year", "")
-    current = current_school_year()
-    if value.isdigit() and 2000 <= int(value) <= current + 1:
+def whole_number(value: str | None, low: int, high: int) -> int | None:
+    """A query-string number in [low, high], or None (digits only: "²" is a digit to Python)."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and low <= int(value) <= high:
         return int(value)
-    return current
+    return None
+
+
+def _year() -> int:
+    current = current_school_year()
+    return whole_number(request.args.get("year"), 2000, current + 1) or current
 
 
 def _school_id() -> int | None:
-    value = request.args.get("school_id", "")
-    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+    return whole_number(request.args.get("school_id"), 1, MAX_ID)
 
 
 def _years() -> list[tuple[int, str]]:
@@ -154,6 +159,10 @@ def _filters() -> tuple[escalation_audit.Filters, dict]:
                 dates[name] = date.fromisoformat(value)
             except ValueError:
                 errors[name] = ["Give a date as YYYY-MM-DD."]
+                continue
+            if not FIRST_DAY <= dates[name] <= LAST_DAY:
+                errors[name] = [f"Give a date from {FIRST_DAY} to {LAST_DAY}."]
+                del dates[name]
     page = args.get("page", "1")
     filters = escalation_audit.Filters(
         school_id=_school_id(),
@@ -162,7 +171,7 @@ def _filters() -> tuple[escalation_audit.Filters, dict]:
         until=dates.get("until"),
         outcome=args.get("outcome") if args.get("outcome") in OUTCOMES else None,
         flag=args.get("flag") if args.get("flag") in escalation_audit.FLAGS else None,
-        page=int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1,
+        page=whole_number(page, 1, MAX_PAGE) or 1,
     )
     return filters, errors
 
@@ -178,8 +187,10 @@ def escalation_audit_page():
     filters, errors = _filters()
     school_ids, tz = _audit_scope(filters)
     rows, total = escalation_audit.audit_page(school_ids, filters, tz)
+    query = {k: v for k, v in request.args.items() if k in AUDIT_FILTERS and v}
     return render_template(
         "reports/escalation_audit.html",
+        query=query,
         rows=rows,
         total=total,
         filters=filters,

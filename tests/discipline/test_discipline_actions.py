@@ -103,3 +103,19 @@ def test_the_incident_page_form_keeps_what_was_typed(
     assert ok.status_code == 302
     shown = client.get(page).get_data(as_text=True)
     assert "In-school suspension" in shown and _count(app) == 1
+
+
+def test_who_sees_the_actions(app, client, make, lincoln, api_token, payload, login_as):
+    incident = _incident(client, lincoln, api_token, payload)
+    url = f"/api/v1/incidents/{incident}/discipline-actions"
+    assert client.get(url, headers=api_token(lincoln.teacher)).status_code == 403
+    assert (
+        client.get(url, headers=api_token(make.user("counselor", schools=[lincoln.school]))).status_code
+        == 403
+    )
+    assert (
+        client.get(url, headers=api_token(make.user("district_auditor", district_wide=True))).status_code
+        == 200
+    )
+    login_as("counselor", schools=[lincoln.school])
+    assert "Disciplinary actions" not in client.get(f"/incidents/{incident}").get_data(as_text=True)

