@@ -34,8 +34,8 @@ class SchoolCounts:
     arrests: crdc.Counts
 
 
-def _events(school_ids: list[int], start_year: int) -> sa.Select:
-    start, end = year_bounds(start_year)
+def _events(school_ids: list[int], start_year: int, tz: str) -> sa.Select:
+    start, end = year_bounds(start_year, tz)
     escalations = sa.select(
         Escalation.school_id.label("school_id"),
         Escalation.student_id.label("student_id"),
@@ -62,7 +62,7 @@ def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCount
     """One query, whatever the number of schools and events."""
     if not schools:
         return []
-    events = _events([s.id for s in schools], start_year)
+    events = _events([s.id for s in schools], start_year, schools[0].time_zone)
     arrest = sa.func.coalesce(events.c.arrest, False)
     group = (
         events.c.school_id,

@@ -133,7 +133,8 @@ def _grouped(column, school_ids, start, end, *, join_behaviors: bool = False) ->
 def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
     """The dashboard of `schools` for the school year beginning in `start_year`."""
     ids = [s.id for s in schools] or [-1]
-    start, end = year_bounds(start_year)
+    tz = schools[0].time_zone if schools else "UTC"
+    start, end = year_bounds(start_year, tz)
     taxonomy = get_taxonomy()
     by_behavior = _grouped(IncidentBehavior.behavior_code, ids, start, end, join_behaviors=True)
     by_location = _grouped(Incident.location_code, ids, start, end)
@@ -223,7 +224,7 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
         incidents=sum(months.values()),
         charts=charts,
         staffing=_staffing(ids, sum(tiers.values()), schools[0].district_id if schools else None),
-        escalations_by_month=_escalations_by_month(ids, start, end),
+        escalations_by_month=_escalations_by_month(ids, start, end, ZoneInfo(tz)),
     )
 
 
@@ -263,7 +264,7 @@ def _staffing(ids: list[int], students: int, district_id: int | None) -> list[St
     ]
 
 
-def _escalations_by_month(ids: list[int], start, end) -> dict:
+def _escalations_by_month(ids: list[int], start, end, zone: ZoneInfo) -> dict:
     """Status -> 12 monthly counts (requests by the month they were made; emergency
     responses by the month of the call), months from August."""
     out = {status: [0] * 12 for status in ESCALATION_STATUSES}
@@ -281,5 +282,5 @@ def _escalations_by_month(ids: list[int], start, end) -> dict:
         )
     ).all()
     for status, at in rows:
-        out[status][(at.month - SCHOOL_YEAR_START_MONTH) % 12] += 1
+        out[status][(at.astimezone(zone).month - SCHOOL_YEAR_START_MONTH) % 12] += 1
     return out

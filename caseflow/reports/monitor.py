@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -38,30 +39,30 @@ OUTCOME_LABELS = {
 UNKNOWN = None  # race/ethnicity not recorded
 
 
-def _outcome_students(outcome: str, start_year: int) -> sa.Select:
-    """SELECT student_id of the students with the outcome in the school year."""
-    start, end = year_bounds(start_year)
+def _outcome_events(outcome: str, start: datetime, end: datetime) -> sa.Select:
+    """SELECT (school_id, student_id) of the outcome's events in [start, end), with the school
+    where each happened."""
     if outcome == "law_enforcement_referral":
-        return sa.union(
-            sa.select(Escalation.student_id).where(
+        return sa.union_all(
+            sa.select(Escalation.school_id, Escalation.student_id).where(
                 Escalation.status == "approved", Escalation.referred_at >= start, Escalation.referred_at < end
             ),
-            sa.select(EmergencyResponse.student_id).where(
+            sa.select(EmergencyResponse.school_id, EmergencyResponse.student_id).where(
                 EmergencyResponse.called_at >= start, EmergencyResponse.called_at < end
             ),
         )
     if outcome == "suspension":
-        return sa.select(DisciplineAction.student_id).where(
+        return sa.select(DisciplineAction.school_id, DisciplineAction.student_id).where(
             DisciplineAction.action_code.in_(SUSPENSIONS),
             DisciplineAction.action_date >= start.date(),
             DisciplineAction.action_date < end.date(),
         )
     if outcome == "threat_assessment":
-        return sa.select(ThreatAssessment.student_id).where(
+        return sa.select(ThreatAssessment.school_id, ThreatAssessment.student_id).where(
             ThreatAssessment.routed_at >= start, ThreatAssessment.routed_at < end
         )
     if outcome == "tier_3":
-        return sa.select(Student.id).where(Student.mtss_tier == 3)
+        return sa.select(Student.school_id, Student.id).where(Student.mtss_tier == 3)
     raise ValueError(outcome)
 
 
@@ -94,7 +95,12 @@ class Alert:
 
 
 def _counts(schools: list[School], start_year: int):
+    """Students now enrolled (active) in each school, and among them those with each outcome
+    at that school in the school year, by race/ethnicity: the numerator is always part of
+    the denominator. (Caseflow keeps no enrolment history: a student who moved schools counts
+    with their current school, for what happened there.)"""
     ids = [s.id for s in schools]
+    start, end = year_bounds(start_year, schools[0].time_zone if schools else "UTC")
     active = sa.and_(Student.school_id.in_(ids), Student.active.is_(True))
     population: Counter = Counter()
     for school_id, race, n in db.session.execute(
@@ -105,11 +111,12 @@ def _counts(schools: list[School], start_year: int):
         population[(school_id, race)] += n
     events: dict[str, Counter] = {}
     for outcome in OUTCOMES:
-        students = _outcome_students(outcome, start_year).subquery()
+        happened = _outcome_events(outcome, start, end).subquery()
         events[outcome] = Counter()
         for school_id, race, n in db.session.execute(
-            sa.select(Student.school_id, Student.race_ethnicity, sa.func.count())
-            .where(active, Student.id.in_(sa.select(students.c[0])))
+            sa.select(Student.school_id, Student.race_ethnicity, sa.func.count(sa.distinct(Student.id)))
+            .join(happened, sa.and_(happened.c[1] == Student.id, happened.c[0] == Student.school_id))
+            .where(active)
             .group_by(Student.school_id, Student.race_ethnicity)
         ):
             events[outcome][(school_id, race)] += n

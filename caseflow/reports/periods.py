@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from caseflow.db import now_utc
 from caseflow.people.models import School
@@ -20,10 +21,12 @@ def current_school_year() -> int:
     return school_year_of(now_utc().date())
 
 
-def year_bounds(start_year: int) -> tuple[datetime, datetime]:
+def year_bounds(start_year: int, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """From 1 August to 1 August at midnight in the district's (or school's) time zone."""
+    zone = ZoneInfo(tz)
     return (
-        datetime(start_year, SCHOOL_YEAR_START_MONTH, 1, tzinfo=UTC),
-        datetime(start_year + 1, SCHOOL_YEAR_START_MONTH, 1, tzinfo=UTC),
+        datetime(start_year, SCHOOL_YEAR_START_MONTH, 1, tzinfo=zone),
+        datetime(start_year + 1, SCHOOL_YEAR_START_MONTH, 1, tzinfo=zone),
     )
 
 

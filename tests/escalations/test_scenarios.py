@@ -83,7 +83,10 @@ def test_a_guardian_reached_but_approved_by_the_requester_is_refused(app, client
 
 
 def test_everything_in_order_is_approved_and_an_arrest_is_counted(app, client, gate_world, lincoln):
-    from caseflow.escalations.reports import referral_counts
+    from caseflow.extensions import db
+    from caseflow.people.models import School
+    from caseflow.reports.civil_rights import counts_by_school
+    from caseflow.reports.periods import current_school_year
 
     g = gate_world
     gun = g.firearm_incident()
@@ -116,5 +119,5 @@ def test_everything_in_order_is_approved_and_an_arrest_is_counted(app, client, g
     seen = client.get("/api/v1/escalations/referred", headers=g.h.sro).get_json()
     assert [e["id"] for e in seen] == [escalation_id] and "justification" not in seen[0]
     with app.app_context():
-        counts = referral_counts(lincoln.school)
-    assert counts == {"referred_students": 1, "arrested_students": 1}
+        [counts] = counts_by_school([db.session.get(School, lincoln.school)], current_school_year())
+        assert (counts.referrals.students, counts.arrests.students) == (1, 1)
