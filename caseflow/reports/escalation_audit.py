@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from caseflow.audit.models import AuditEvent
 from caseflow.contacts.models import GuardianContact
 from caseflow.escalations.criteria import police_criteria
-from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation
+from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation, EscalationReview
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
 from caseflow.people.models import Student
@@ -133,7 +133,39 @@ def _select(kind: str, model, at, school_ids, filters: Filters, since, until) ->
         stmt = stmt.join(Student, Student.id == model.student_id).where(
             sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
         )
+    elif filters.flag == "clinician":
+        stmt = stmt.where(_clinician_present(model))
+    elif filters.flag == "after_the_fact":
+        stmt = stmt.where(_told_after_police(model))
     return stmt
+
+
+def _clinician_present(model):
+    """SQL: the incident says a clinician was with the student, or (an escalation) a clinician
+    wrote the statement the gate asks for. The same rule as AuditRow.clinician."""
+    with_clinician = sa.exists().where(
+        IncidentStudent.incident_id == model.incident_id,
+        IncidentStudent.student_id == model.student_id,
+        IncidentStudent.with_clinician.is_(True),
+    )
+    if model is EmergencyResponse:
+        return with_clinician
+    statement = sa.exists().where(
+        EscalationReview.escalation_id == Escalation.id, EscalationReview.kind == "clinician_statement"
+    )
+    return sa.or_(with_clinician, statement)
+
+
+def _told_after_police(model):
+    """SQL: police were involved (referred, or called) and no guardian was reached before.
+    The same rule as AuditRow.after_the_fact."""
+    police_at = Escalation.referred_at if model is Escalation else EmergencyResponse.called_at
+    told_before = sa.exists().where(
+        GuardianContact.id == model.guardian_contact_id,
+        GuardianContact.reached.is_(True),
+        GuardianContact.contacted_at <= police_at,
+    )
+    return sa.and_(police_at.is_not(None), ~told_before)
 
 
 def _selects(school_ids: list[int], filters: Filters, tz: ZoneInfo):
@@ -302,24 +334,17 @@ def _row(kind, item, *, contact, **values) -> AuditRow:
 
 
 def audit_page(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> tuple[list[AuditRow], int]:
-    """One page of rows, newest first, and the number of rows the filters match. A flag other
-    than IEP/504 is computed per row, so it filters the page's rows."""
+    """One page of rows, newest first, and the number of rows the filters match."""
     keys, total = _keys(
         school_ids, filters, tz, limit=PAGE_SIZE, offset=(max(filters.page, 1) - 1) * PAGE_SIZE
     )
-    rows = load_rows(keys)
-    if filters.flag in ("clinician", "after_the_fact"):
-        rows = [r for r in rows if filters.flag in r.flags]
-    return rows, total
+    return load_rows(keys), total
 
 
 def audit_rows(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> list[AuditRow]:
     """Every row the filters match (for the CSV)."""
     keys, _ = _keys(school_ids, filters, tz, limit=None)
-    rows = load_rows(keys)
-    if filters.flag in ("clinician", "after_the_fact"):
-        rows = [r for r in rows if filters.flag in r.flags]
-    return rows
+    return load_rows(keys)
 
 
 CSV_COLUMNS = (

@@ -253,3 +253,28 @@ def test_typed_text_cannot_become_a_spreadsheet_formula(client, gate_world):
     sign_in(client, g.people.auditor)
     [row] = _csv(client.get("/reports/escalations.csv?kind=emergency"))
     assert row["requested_by"].startswith("'=HYPERLINK(")
+
+
+def test_flag_filters_match_the_rows_flags_across_pages(client, gate_world, arrested):
+    g = gate_world
+    emergency = client.post(
+        "/api/v1/emergency-responses",
+        json={
+            "student_id": g.student,
+            "called_at": now_utc().isoformat(),
+            "caller": "Front office",
+            "what_happened": "A student collapsed; 911 was called and police came with the paramedics.",
+        },
+        headers=g.h.requester,
+    )
+    assert emergency.status_code == 201
+    sign_in(client, g.people.auditor)
+    rows = _csv(client.get("/reports/escalations.csv"))
+    for flag in ("after_the_fact", "clinician", "iep_504"):
+        expected = sorted((r["kind"], r["id"]) for r in rows if flag in r["flags"].split("; "))
+        got = sorted((r["kind"], r["id"]) for r in _csv(client.get(f"/reports/escalations.csv?flag={flag}")))
+        assert got == expected, flag
+    # The emergency response: police came before any guardian was told.
+    assert ("emergency", str(emergency.get_json()["id"])) in [
+        (r["kind"], r["id"]) for r in _csv(client.get("/reports/escalations.csv?flag=after_the_fact"))
+    ]
