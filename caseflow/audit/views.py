@@ -29,6 +29,7 @@ def access_log():
     from flask_login import current_user
 
     from caseflow.audit.models import AuditEvent
+    from caseflow.cases.models import Case, CaseNote
     from caseflow.extensions import db
     from caseflow.people.models import Student
     from caseflow.people.policy import in_served_schools
@@ -39,10 +40,18 @@ def access_log():
     from caseflow.reports.views import whole_number
 
     page = whole_number(page, 1, 100_000) or 1
+    # Scoped by the school of the case the note belongs to (not the student's school today:
+    # a student who moved keeps their old school's notes with the old school).
     stmt = (
         sa.select(AuditEvent, Student)
         .join(Student, Student.id == AuditEvent.student_id)
-        .where(AuditEvent.action.in_(ACCESS_ACTIONS), in_served_schools(current_user, Student))
+        .join(CaseNote, CaseNote.id == sa.cast(AuditEvent.entity_id, sa.Integer))
+        .join(Case, Case.id == CaseNote.case_id)
+        .where(
+            AuditEvent.action.in_(ACCESS_ACTIONS),
+            AuditEvent.entity_type == "CaseNote",
+            in_served_schools(current_user, Case),
+        )
     )
     if student_q:
         stmt = stmt.where(Student.local_id == student_q)

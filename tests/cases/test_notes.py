@@ -98,3 +98,26 @@ def test_only_clinicians_write_clinical_notes(app, client, make, lincoln, payloa
         admin, f"/cases/{case_id}/notes", {"level": "team", "text": " "}, token_from=f"/cases/{case_id}"
     )
     assert empty.status_code == 422 and "Write the note" in empty.get_data(as_text=True)
+
+
+def test_the_access_log_page_finds_reads_by_student_and_by_staff(
+    app, client, make, lincoln, payload, api_token
+):
+    from caseflow.people.models import Student
+
+    staff, case_id = _setup(app, client, make, lincoln, payload, api_token)
+    viewer = app.test_client()
+    sign_in(viewer, staff["psychologist"])
+    assert viewer.get(f"/cases/{case_id}").status_code == 200
+    with app.app_context():
+        local_id = db.session.get(Student, lincoln.student).local_id
+    auditor = app.test_client()
+    sign_in(auditor, make.user("district_auditor", district_wide=True))
+    page = auditor.get(f"/audit/access?student={local_id}").get_data(as_text=True)
+    assert staff["psychologist"].email in page and "clinical note of case" in page
+    by_staff = auditor.get(f"/audit/access?staff={staff['psychologist'].email}").get_data(as_text=True)
+    assert staff["counselor"].email not in by_staff.split('data-testid="access-log"')[1]
+    assert 'data-testid="access-total">1 reads' in by_staff
+    elsewhere = app.test_client()
+    sign_in(elsewhere, make.user("administrator", schools=[lincoln.other_school]))
+    assert 'data-testid="access-total">0 reads' in elsewhere.get("/audit/access").get_data(as_text=True)
