@@ -72,7 +72,7 @@ class DisciplineAction(db.Model):
     actual_length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     note: Mapped[str | None] = mapped_column(sa.Text)
     # The source's key when imported (Ed-Fi: identifier, student and date).
-    external_id: Mapped[str | None] = mapped_column(sa.String(120))
+    external_id: Mapped[str | None] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: imported
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

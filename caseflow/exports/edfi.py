@@ -239,7 +239,11 @@ def discipline_actions(incident, context: ExportContext) -> list[dict]:
     for action in context.actions.get(incident.id, []):
         unique_id = action.student.local_id
         item = {
-            "disciplineActionIdentifier": action.external_id or f"CF-{action.id}",
+            # Ed-Fi's key is (identifier, date, student): an imported action keeps its source
+            # identifier (the first part of our key); one of ours is CF-<id>.
+            "disciplineActionIdentifier": action.external_id.split("|")[0]
+            if action.external_id
+            else f"CF-{action.id}",
             "disciplineDate": action.action_date.isoformat(),
             "studentReference": {"studentUniqueId": unique_id},
             "disciplines": [{"disciplineDescriptor": descriptor("Discipline", action.action_code)}],

@@ -516,7 +516,11 @@ class EdfiReader:
         ):
             try:
                 number = _required(item.el, "DisciplineActionIdentifier")
+                if len(number) > 36:
+                    raise _Bad("DisciplineActionIdentifier is longer than Ed-Fi's 36 characters")
                 student = _required(item.el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+                if len(student) > 32:
+                    raise _Bad("StudentUniqueId is longer than Ed-Fi's 32 characters")
                 school = _required(item.el, "ResponsibilitySchoolReference", "SchoolIdentity", "SchoolId")
                 day = _date(item.el, "DisciplineDate")
                 if day is None:

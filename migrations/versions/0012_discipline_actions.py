@@ -31,7 +31,7 @@ def upgrade():
     sa.Column('length_days', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('actual_length_days', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('external_id', sa.String(length=120), nullable=True),
+    sa.Column('external_id', sa.String(length=200), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', caseflow.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('actual_length_days IS NULL OR actual_length_days >= 0', name=op.f('ck_discipline_actions_actual_length_not_negative')),
