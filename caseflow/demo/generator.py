@@ -491,7 +491,14 @@ class _Generator:
                     reporters.setdefault(school.id, []).append(user)
                 if Role.ADMINISTRATOR.value in roles:
                     principals.setdefault(school.id, user)
-        incidents, actions = build_history(self.rng, district, schools, students, reporters, principals)
+        from zoneinfo import ZoneInfo
+
+        from caseflow.db import now_utc
+
+        today = now_utc().astimezone(ZoneInfo(district.time_zone)).date()
+        incidents, actions = build_history(
+            self.rng, today, district, schools, students, reporters, principals
+        )
         db.session.add_all(incidents)
         db.session.add_all(actions)
         db.session.flush()

@@ -1,9 +1,10 @@
-"""The demo district's past: incidents of the school year so far (17 August to 20 November
-2026), already dealt with, and the suspensions some of them led to, so that the dashboards,
-the civil-rights report and the disparity monitor have something to show.
+"""The demo district's past: incidents of the school year so far (from mid-August to the day
+before the demo is made; in the summer, the whole past school year), already dealt with, and
+the suspensions some of them led to, so that the dashboards, the civil-rights report and the
+disparity monitor have something to show.
 
 Everything is fictional and drawn from the generator's seeded random numbers: the same seed
-gives the same history. The incidents are stored as resolved history (like imported ones):
+on the same day gives the same history. The incidents are stored as resolved history (like imported ones):
 they are not triaged, open no case and notify no one.
 """
 
@@ -17,9 +18,9 @@ from caseflow.discipline.models import DisciplineAction
 from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
 from caseflow.incidents.taxonomy import get_taxonomy
 
-FIRST_DAY = date(2026, 8, 17)
-LAST_DAY = date(2026, 11, 20)
-INCIDENTS_PER_STUDENT = 0.4  # in these three months
+FIRST_SCHOOL_DAY = (8, 17)  # month, day
+LAST_SCHOOL_DAY = (6, 10)
+INCIDENTS_PER_STUDENT = 0.4
 BEHAVIORS = {  # how often each is reported: mostly classroom-managed
     "disruption": 22,
     "defiance": 16,
@@ -60,6 +61,17 @@ def _weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+def history_span(today: date) -> tuple[date, date]:
+    """The school days the history covers: this school year up to yesterday, or the whole
+    last school year when this one has not started."""
+    year = today.year if today.month >= 8 else today.year - 1
+    first = date(year, *FIRST_SCHOOL_DAY)
+    last = min(today - timedelta(days=1), date(year + 1, *LAST_SCHOOL_DAY))
+    if last < first:
+        first, last = date(year - 1, *FIRST_SCHOOL_DAY), date(year, *LAST_SCHOOL_DAY)
+    return first, last
+
+
 def school_days(first: date, last: date) -> list[date]:
     day, out = first, []
     while day <= last:
@@ -70,11 +82,11 @@ def school_days(first: date, last: date) -> list[date]:
 
 
 def build_history(
-    rng: random.Random, district, schools, students_by_school, reporters_by_school, principal_by_school
+    rng: random.Random, today: date, district, schools, students_by_school, reporters_by_school, principals
 ):
     """The incidents and disciplinary actions (unsaved objects) for the demo district."""
     taxonomy = get_taxonomy()
-    days = school_days(FIRST_DAY, LAST_DAY)
+    days = school_days(*history_span(today))
     incidents, actions = [], []
     for school in schools:
         students = students_by_school.get(school.id, [])
@@ -116,7 +128,7 @@ def build_history(
                         action_code=rng.choice(("In School Suspension", "Out of School Suspension")),
                         action_date=when.date() + timedelta(days=1 if when.weekday() < 4 else 3),
                         length_days=rng.choice((1, 1, 2, 3)),
-                        recorded_by_id=principal_by_school[school.id].id,
+                        recorded_by_id=principals[school.id].id,
                         recorded_at=when + timedelta(days=1),
                     )
                 )

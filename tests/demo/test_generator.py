@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -278,7 +278,7 @@ def test_cli_seeds_once_and_prints_the_demo_logins(demo_app):
 
 def test_the_school_year_so_far_is_history_only(demo_app):
     from caseflow.cases.models import Case
-    from caseflow.demo.history import FIRST_DAY, LAST_DAY
+    from caseflow.demo.history import history_span
     from caseflow.discipline.models import DisciplineAction
     from caseflow.extensions import db
     from caseflow.incidents.models import Incident
@@ -289,7 +289,8 @@ def test_the_school_year_so_far_is_history_only(demo_app):
     incidents = db.session.scalars(sa.select(Incident)).all()
     assert len(incidents) == summary.incidents == 3 * 50 * 2 // 5  # 0.4 per student
     assert {i.status for i in incidents} == {"resolved"}
-    assert all(FIRST_DAY <= i.occurred_at.date() <= LAST_DAY for i in incidents)
+    first, last = history_span(date.today())
+    assert all(first <= i.occurred_at.date() <= last + timedelta(days=1) for i in incidents)
     assert all(len(i.students) == 1 and i.students[0].role == "responsible" for i in incidents)
     actions = db.session.scalars(sa.select(DisciplineAction)).all()
     assert len(actions) == summary.suspensions
@@ -298,3 +299,12 @@ def test_the_school_year_so_far_is_history_only(demo_app):
         assert action.incident.behaviors[0].behavior_code not in ("disruption", "defiance", "tardy")
     for model in (TriageDecision, Case, Notification):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+
+
+def test_the_history_covers_the_school_year_so_far():
+    from caseflow.demo.history import history_span
+
+    assert history_span(date(2026, 11, 24)) == (date(2026, 8, 17), date(2026, 11, 23))
+    assert history_span(date(2027, 3, 1)) == (date(2026, 8, 17), date(2027, 2, 28))
+    assert history_span(date(2027, 7, 20)) == (date(2026, 8, 17), date(2027, 6, 10))
+    assert history_span(date(2026, 8, 17)) == (date(2025, 8, 17), date(2026, 6, 10))  # not started

@@ -155,9 +155,8 @@ def test_discipline_actions_are_the_recorded_ones():
     # On-the-spot actions alone (sent to the office ...) are not disciplinary actions.
     assert edfi.discipline_actions(_incident(), _context()) == []
     # An imported action keeps its Ed-Fi identifier; a non-perpetrator's has no behavior link.
-    [other] = edfi.discipline_actions(
-        _incident(), _context(actions={42: [_action(student="S2", external_id="18|S2|2026-03-03", length_days=None)]})
-    )
+    imported = _action(student="S2", external_id="18|S2|2026-03-03", length_days=None)
+    [other] = edfi.discipline_actions(_incident(), _context(actions={42: [imported]}))
     assert (
         other["disciplineActionIdentifier"] == "18"
         and other["studentDisciplineIncidentBehaviorAssociations"] == []
