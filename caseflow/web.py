@@ -95,16 +95,10 @@ def _disparity_alerts() -> list:
     district's threshold, in the schools they serve (a fixed number of queries)."""
     if not current_user.can(Permission.REPORT_READ):
         return []
-    from caseflow.extensions import db
-    from caseflow.people.models import District
-    from caseflow.reports.monitor import alerts, disparity_monitor
+    from caseflow.reports.monitor import alerts, monitor_for
     from caseflow.reports.periods import current_school_year, report_schools
 
-    name = db.session.get(District, current_user.district_id).name if current_user.district_wide else None
-    district, schools = disparity_monitor(
-        report_schools(current_user), current_school_year(), district_name=name
-    )
-    return alerts(([district] if district else []) + schools)
+    return alerts(monitor_for(current_user, report_schools(current_user), current_school_year()))
 
 
 def _unread() -> int:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from caseflow.discipline.models import DisciplineAction
 from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.reports.periods import school_year_of
 
 FIRST_SCHOOL_DAY = (8, 17)  # month, day
 LAST_SCHOOL_DAY = (6, 10)
@@ -64,7 +65,7 @@ def _weighted(rng: random.Random, weights: dict):
 def history_span(today: date) -> tuple[date, date]:
     """The school days the history covers: this school year up to yesterday, or the whole
     last school year when this one has not started."""
-    year = today.year if today.month >= 8 else today.year - 1
+    year = school_year_of(today)
     first = date(year, *FIRST_SCHOOL_DAY)
     last = min(today - timedelta(days=1), date(year + 1, *LAST_SCHOOL_DAY))
     if last < first:

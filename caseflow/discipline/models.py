@@ -29,12 +29,6 @@ DISCIPLINE_ACTIONS = {
     "Other": "Other",
 }
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})
-EXCLUSIONARY = SUSPENSIONS | {
-    "Expulsion",
-    "Expulsion with Services",
-    "Expulsion under Guns Free School Act",
-    "Expulsion under Guns Free School Act with Services",
-}
 
 
 class DisciplineAction(db.Model):
@@ -82,7 +76,3 @@ class DisciplineAction(db.Model):
     @property
     def label(self) -> str:
         return DISCIPLINE_ACTIONS[self.action_code]
-
-    @property
-    def is_suspension(self) -> bool:
-        return self.action_code in SUSPENSIONS

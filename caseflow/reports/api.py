@@ -12,11 +12,9 @@ from flask_smorest import Blueprint
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.errors import NotFound
-from caseflow.extensions import db
-from caseflow.people.models import District
 from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor
 from caseflow.reports import schemas as s
-from caseflow.reports.periods import current_school_year, report_schools
+from caseflow.reports.periods import current_school_year, report_schools, zone_of
 from caseflow.reports.settings import settings
 
 reports_blp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports", description="Reports")
@@ -105,10 +103,7 @@ class DisparityReport(MethodView):
         """Risk and risk ratio of each outcome for each race/ethnicity group (34 CFR 300.647
         method), per school and, for district-wide readers, for the district."""
         year = args.get("year", current_school_year())
-        name = db.session.get(District, current_user.district_id).name if current_user.district_wide else None
-        district, schools = monitor.disparity_monitor(
-            _schools(args.get("school_id")), year, district_name=name
-        )
+        areas = monitor.monitor_for(current_user, _schools(args.get("school_id")), year)
         cfg = settings()
         return {
             "school_year": year,
@@ -137,7 +132,7 @@ class DisparityReport(MethodView):
                         for outcome, rows in a.outcomes.items()
                     },
                 }
-                for a in ([district] if district else []) + schools
+                for a in areas
             ],
         }
 
@@ -151,7 +146,7 @@ class EscalationAudit(MethodView):
         """The escalation audit, newest first, 50 rows a page."""
         filters = escalation_audit.Filters(**args)
         schools = _schools(filters.school_id)
-        tz = ZoneInfo(schools[0].time_zone) if schools else ZoneInfo("UTC")
+        tz = ZoneInfo(zone_of(schools))
         rows, total = escalation_audit.audit_page([x.id for x in schools] or [-1], filters, tz)
         return {
             "total": total,

@@ -25,7 +25,7 @@ from caseflow.extensions import db
 from caseflow.incidents.models import Incident, IncidentBehavior
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
-from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds
+from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds, zone_of
 from caseflow.reports.settings import settings
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -133,7 +133,7 @@ def _grouped(column, school_ids, start, end, *, join_behaviors: bool = False) ->
 def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
     """The dashboard of `schools` for the school year beginning in `start_year`."""
     ids = [s.id for s in schools] or [-1]
-    tz = schools[0].time_zone if schools else "UTC"
+    tz = zone_of(schools)
     start, end = year_bounds(start_year, tz)
     taxonomy = get_taxonomy()
     by_behavior = _grouped(IncidentBehavior.behavior_code, ids, start, end, join_behaviors=True)

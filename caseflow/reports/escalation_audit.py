@@ -421,14 +421,6 @@ def csv_text(rows: list[AuditRow]) -> str:
     return out.getvalue()
 
 
-def summary(rows: list[AuditRow]) -> dict:
-    """Counts by kind and by flag, for the page's header and the CSV check."""
-    by_kind: dict[str, int] = {}
-    for r in rows:
-        by_kind[r.status] = by_kind.get(r.status, 0) + 1
-    return by_kind
-
-
 def timeline(kind: str, item_id: int, since: datetime) -> list[AuditEvent]:
     """The item's events from the audit chain, oldest first, with the guardian contacts
     recorded for the student from `since` (the incident) until the item's last event."""

@@ -26,7 +26,7 @@ from caseflow.extensions import db
 from caseflow.people.codes import RACE_ETHNICITY
 from caseflow.people.models import School, Student
 from caseflow.reports.disparity import Ratio, ratio
-from caseflow.reports.periods import year_bounds
+from caseflow.reports.periods import year_bounds, zone_of
 from caseflow.reports.settings import OUTCOMES, settings
 from caseflow.threats.models import ThreatAssessment
 
@@ -36,7 +36,6 @@ OUTCOME_LABELS = {
     "threat_assessment": "Threat assessment",
     "tier_3": "In Tier 3 (intensive support)",
 }
-UNKNOWN = None  # race/ethnicity not recorded
 
 
 def _outcome_events(outcome: str, start: datetime, end: datetime) -> sa.Select:
@@ -100,7 +99,7 @@ def _counts(schools: list[School], start_year: int):
     the denominator. (Caseflow keeps no enrolment history: a student who moved schools counts
     with their current school, for what happened there.)"""
     ids = [s.id for s in schools]
-    start, end = year_bounds(start_year, schools[0].time_zone if schools else "UTC")
+    start, end = year_bounds(start_year, zone_of(schools))
     active = sa.and_(Student.school_id.in_(ids), Student.active.is_(True))
     population: Counter = Counter()
     for school_id, race, n in db.session.execute(
@@ -194,6 +193,16 @@ def disparity_monitor(schools: list[School], start_year: int, *, district_name: 
         per_school.append(_area(school.name, school.id, s_pop, s_events, (d_pop, d_events), state))
     district = _area(district_name, None, d_pop, d_events, None, state) if district_name else None
     return district, per_school
+
+
+def monitor_for(user, schools: list[School], start_year: int) -> list[AreaMonitor]:
+    """What `user` sees: the district first when they serve the whole district, then each of
+    `schools`."""
+    from caseflow.people.models import District
+
+    name = db.session.get(District, user.district_id).name if user.district_wide else None
+    district, per_school = disparity_monitor(schools, start_year, district_name=name)
+    return ([district] if district else []) + per_school
 
 
 def alerts(monitors: list[AreaMonitor]) -> list[Alert]:

@@ -30,6 +30,12 @@ def year_bounds(start_year: int, tz: str = "UTC") -> tuple[datetime, datetime]:
     )
 
 
+def zone_of(schools) -> str:
+    """The time zone a report over `schools` counts days in: the first school's (a district's
+    schools share one in practice), UTC when there is none."""
+    return schools[0].time_zone if schools else "UTC"
+
+
 def year_label(start_year: int) -> str:
     return f"{start_year}-{str(start_year + 1)[-2:]}"
 

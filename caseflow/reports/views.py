@@ -20,7 +20,7 @@ from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import District
 from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor
 from caseflow.reports.disparity import METHOD_TEXT
-from caseflow.reports.periods import current_school_year, report_schools, year_label
+from caseflow.reports.periods import current_school_year, report_schools, year_label, zone_of
 from caseflow.reports.settings import settings
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -48,10 +48,6 @@ def _school_id() -> int | None:
 def _years() -> list[tuple[int, str]]:
     current = current_school_year()
     return [(y, year_label(y)) for y in range(current, current - 6, -1)]
-
-
-def _district_tz(schools) -> ZoneInfo:
-    return ZoneInfo(schools[0].time_zone) if schools else ZoneInfo("UTC")
 
 
 def _audit_export(what: str, **details) -> None:
@@ -129,12 +125,7 @@ def civil_rights_csv():
 @permission_required(Permission.REPORT_READ)
 def disparity():
     year = _year()
-    schools = report_schools(current_user)
-    district_name = None
-    if current_user.district_wide:
-        district_name = db.session.get(District, current_user.district_id).name
-    district, per_school = monitor.disparity_monitor(schools, year, district_name=district_name)
-    areas = ([district] if district else []) + per_school
+    areas = monitor.monitor_for(current_user, report_schools(current_user), year)
     return render_template(
         "reports/disparity.html",
         areas=areas,
@@ -178,7 +169,7 @@ def _filters() -> tuple[escalation_audit.Filters, dict]:
 
 def _audit_scope(filters):
     schools = report_schools(current_user, filters.school_id)
-    return [s.id for s in schools] or [-1], _district_tz(schools or report_schools(current_user))
+    return [s.id for s in schools] or [-1], ZoneInfo(zone_of(schools or report_schools(current_user)))
 
 
 @bp.route("/escalations")

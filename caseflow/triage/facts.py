@@ -24,6 +24,7 @@ from caseflow.incidents.models import (
 )
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.codes import GRADES
+from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, school_year_of
 from caseflow.rules.facts import Fact, FactRegistry, FactType
 
 ROUTES = {
@@ -37,7 +38,6 @@ ROUTES = {
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIREARMS = frozenset({"Handgun", "Rifle/Shotgun", "Other Firearm"})
-SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
 
 
 def _count(what: str):
@@ -163,8 +163,7 @@ def triage_registry() -> FactRegistry:
 
 
 def school_year_start(day: date) -> date:
-    year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
-    return date(year, SCHOOL_YEAR_START_MONTH, 1)
+    return date(school_year_of(day), SCHOOL_YEAR_START_MONTH, 1)
 
 
 def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict]:
