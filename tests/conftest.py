@@ -14,13 +14,25 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from caseflow import create_app
 from caseflow.db import now_utc
 from caseflow.extensions import db as _db
-from tests.helpers import PASSWORD, sign_in
+from tests.helpers import FROZEN_NOW, PASSWORD, sign_in
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The frozen clock (time-machine, ticking from FROZEN_NOW). Tests marked `real_clock`
+    (the browser tests: Chromium keeps the real time, and would drop cookies that expire in
+    the frozen past) run on the machine's clock and must not depend on the date."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 def _database_url(tmp_path_factory) -> str:

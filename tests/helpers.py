@@ -1,6 +1,14 @@
 """Helpers for tests that talk to the app as a browser would."""
 
 import re
+from datetime import UTC, datetime
+
+# The suite's one clock (the autouse `clock` fixture of tests/conftest.py). Every test starts at
+# this instant, a Tuesday of the 2026-27 school year (09:30 in Chicago, no holiday near it), and
+# time runs on from there: no test depends on the day the suite runs. A test that needs another
+# moment moves the clock (`clock.move_to(...)`, `clock.shift(...)`) or takes its dates from
+# the records it made.
+FROZEN_NOW = datetime(2026, 11, 17, 15, 30, tzinfo=UTC)
 
 PASSWORD = "correct horse battery staple"
 

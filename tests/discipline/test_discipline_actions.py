@@ -1,11 +1,16 @@
 """Disciplinary actions: only administrators record them, only for a responsible student of an
 incident in their schools; a retried request stores once; the page form keeps what was typed."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from caseflow.discipline.models import DisciplineAction
 from caseflow.extensions import db
-from tests.helpers import csrf_token
+from tests.helpers import FROZEN_NOW, csrf_token
+
+# The school day after the incident (which the tests report an hour before the frozen clock).
+ACTION_DAY = (FROZEN_NOW + timedelta(days=1)).date().isoformat()
 
 
 def _incident(client, lincoln, api_token, payload) -> int:
@@ -26,7 +31,7 @@ def test_an_administrator_records_a_suspension_once(app, client, make, lincoln, 
     body = {
         "student_id": lincoln.student,
         "action_code": "In School Suspension",
-        "action_date": "2026-11-23",
+        "action_date": ACTION_DAY,
         "length_days": "2",
     }
     first = client.post(url, json=body, headers=admin)
@@ -47,7 +52,7 @@ def test_bad_actions_are_refused_per_field_and_store_nothing(app, client, make, 
     good = {
         "student_id": lincoln.student,
         "action_code": "Out of School Suspension",
-        "action_date": "2026-11-23",
+        "action_date": ACTION_DAY,
     }
     cases = [
         ({**good, "action_code": "Detention forever"}, "action_code"),
@@ -66,7 +71,7 @@ def test_bad_actions_are_refused_per_field_and_store_nothing(app, client, make, 
 def test_only_administrators_of_the_school_record_actions(app, client, make, lincoln, api_token, payload):
     incident = _incident(client, lincoln, api_token, payload)
     url = f"/api/v1/incidents/{incident}/discipline-actions"
-    body = {"student_id": lincoln.student, "action_code": "Expulsion", "action_date": "2026-11-23"}
+    body = {"student_id": lincoln.student, "action_code": "Expulsion", "action_date": ACTION_DAY}
     for who in (
         lincoln.teacher,
         make.user("counselor", schools=[lincoln.school]),
@@ -99,7 +104,7 @@ def test_the_incident_page_form_keeps_what_was_typed(
     html = bad.get_data(as_text=True)
     assert "Agreed with the family" in html and 'value="1.5"' in html and 'id="action_date-error"' in html
     assert _count(app) == 0
-    ok = client.post(f"{page}/discipline-actions", data={**form, "action_date": "2026-11-23"})
+    ok = client.post(f"{page}/discipline-actions", data={**form, "action_date": ACTION_DAY})
     assert ok.status_code == 302
     shown = client.get(page).get_data(as_text=True)
     assert "In-school suspension" in shown and _count(app) == 1

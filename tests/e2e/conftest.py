@@ -39,6 +39,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _E2E_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.real_clock)
 
 
 @pytest.fixture
