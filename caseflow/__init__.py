@@ -69,6 +69,7 @@ def _register_models() -> None:
     import caseflow.contacts.models  # noqa: F401
     import caseflow.discipline.models  # noqa: F401
     import caseflow.escalations.models  # noqa: F401
+    import caseflow.identity.models  # noqa: F401
     import caseflow.imports.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401
