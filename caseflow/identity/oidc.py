@@ -96,8 +96,6 @@ def authorization_redirect(provider: SignInProvider, redirect_uri: str):
     extra = {}
     if provider.kind == "google":
         extra["hd"] = provider.hosted_domain  # a hint to Google; the claim is checked on return
-    if provider.kind == "entra":
-        extra["prompt"] = "select_account"
     response = client.authorize_redirect(redirect_uri, **extra)
     _remember(provider, client)
     return response
