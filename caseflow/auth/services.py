@@ -153,6 +153,15 @@ def set_user_active(*, actor, user: User, active: bool) -> User:
     return user
 
 
+def set_break_glass(*, actor, user: User, allowed: bool) -> User:
+    """Name `user` a break-glass account: it may sign in with its password even where the
+    district has turned passwords off (for when the provider is down)."""
+    if user.break_glass != allowed:
+        user.break_glass = allowed
+        record(actor, "user.break_glass_changed", user, changes={"break_glass": allowed})
+    return user
+
+
 def set_password(*, actor, user: User, password: str) -> User:
     """Set a new password (a reset by an administrator or a change by the user).
 
