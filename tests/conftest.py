@@ -360,12 +360,13 @@ class SsoDistrict:
         from caseflow.identity.providers import configure_provider
         from caseflow.people.models import District
 
-        client_id, secret = self.provider.register_client(
+        client_id, secret = self.provider.client_for(
             [f"{base_url}/login/sso/{self.district_code}/callback"], [f"{base_url}/login"]
         )
         self.monkeypatch.setenv(SSO_SECRET_ENV, secret)
         district_id = self.make.district(self.district_code)
-        forget_metadata()
+        if discovery_url:
+            forget_metadata()
         with self.app.app_context(), transaction():
             configure_provider(
                 actor=None,

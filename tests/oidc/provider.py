@@ -51,6 +51,7 @@ class OpenIdProvider:
             self.stop()
             unavailable(f"it did not start: {self.process.stderr.read()[-2000:]}")
         self.issuer = json.loads(line)["issuer"]
+        self._clients: dict[tuple, tuple[str, str]] = {}
         self.discovery_url = f"{self.issuer}/.well-known/openid-configuration"
         # Drain stderr so a chatty provider never blocks on a full pipe.
         threading.Thread(target=self.process.stderr.read, daemon=True).start()
@@ -86,6 +87,13 @@ class OpenIdProvider:
         """The accounts the provider knows: dicts of login, email, email_verified, name, hd, tid."""
         response = requests.post(f"{self.issuer}/__test/accounts", json={"people": list(people)}, timeout=10)
         response.raise_for_status()
+
+    def client_for(self, redirect_uris: list[str], post_logout_redirect_uris=()) -> tuple[str, str]:
+        """A client registered once per session for these redirect URIs."""
+        key = (tuple(redirect_uris), tuple(post_logout_redirect_uris))
+        if key not in self._clients:
+            self._clients[key] = self.register_client(redirect_uris, post_logout_redirect_uris)
+        return self._clients[key]
 
     def register_client(self, redirect_uris: list[str], post_logout_redirect_uris=()) -> tuple[str, str]:
         """Register a confidential web client (Dynamic Client Registration); returns id and secret."""
