@@ -46,7 +46,7 @@ def forget_metadata() -> None:
         _metadata.clear()
 
 
-def _client(provider: SignInProvider) -> FlaskOAuth2App:
+def client_for(provider: SignInProvider) -> FlaskOAuth2App:
     try:
         secret = client_secret(provider)
     except SecretUnavailable as exc:
@@ -79,7 +79,7 @@ def _remember(provider: SignInProvider, client: FlaskOAuth2App) -> None:
         _metadata[provider.discovery_url] = metadata
 
 
-def _load_metadata(client: FlaskOAuth2App) -> dict:
+def load_metadata(client: FlaskOAuth2App) -> dict:
     try:
         metadata = client.load_server_metadata()
     except (requests.RequestException, ValueError) as exc:
@@ -91,8 +91,8 @@ def _load_metadata(client: FlaskOAuth2App) -> dict:
 
 def authorization_redirect(provider: SignInProvider, redirect_uri: str):
     """The redirect to the provider's sign-in page; raises ProviderUnavailable."""
-    client = _client(provider)
-    _load_metadata(client)
+    client = client_for(provider)
+    load_metadata(client)
     extra = {}
     if provider.kind == "google":
         extra["hd"] = provider.hosted_domain  # a hint to Google; the claim is checked on return
@@ -115,8 +115,8 @@ def verified_claims(provider: SignInProvider) -> tuple[dict, str | None]:
                 "password if your account has one.",
             )
         raise SignInRefused(f"provider_error:{error[:40]}", f"{provider.name} refused the sign-in ({error}).")
-    client = _client(provider)
-    _load_metadata(client)
+    client = client_for(provider)
+    load_metadata(client)
     try:
         token = client.authorize_access_token()
     except MismatchingStateError:
@@ -184,8 +184,8 @@ def end_session_url(
     """The provider's end_session_endpoint with the ID token as hint, or None when it has none
     (Google) or cannot be reached."""
     try:
-        client = _client(provider)
-        metadata = _load_metadata(client)
+        client = client_for(provider)
+        metadata = load_metadata(client)
     except ProviderUnavailable:
         return None
     if not metadata.get("end_session_endpoint"):

@@ -53,5 +53,6 @@ def test_an_unknown_person_sees_who_to_ask(live_server, new_context, sso, openid
     page.get_by_label("Account").fill("zed")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("sign-in-message")).to_have_text(
-        "There is no active Caseflow account for zed@school.example; ask your school's Caseflow administrator."
+        "There is no active Caseflow account for zed@school.example; "
+        "ask your school's Caseflow administrator."
     )
