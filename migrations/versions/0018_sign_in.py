@@ -1,7 +1,7 @@
 """sign in: district sign-in providers, TOTP and recovery codes, password-reset tokens
 
 Revision ID: 0018signin
-Revises: 0013imports
+Revises: 0015gatevoices
 Create Date: 2026-12-03 13:45:32.024194
 
 """
@@ -13,7 +13,7 @@ import caseflow.db
 
 # revision identifiers, used by Alembic.
 revision = '0018signin'
-down_revision = '0013imports'
+down_revision = '0015gatevoices'
 branch_labels = None
 depends_on = None
 
