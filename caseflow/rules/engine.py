@@ -249,38 +249,44 @@ class RuleSet:
     source: str = ""
 
     def __post_init__(self):
-        object.__setattr__(self, "_matcher", _compile_matcher(self.rules))
+        object.__setattr__(self, "_decide", _compile_rule_set(self.rules))
 
     def evaluate(self, facts: dict) -> Outcome:
         """Apply the rules to `facts` (a value for every fact of the registry).
 
-        One compiled function tests every rule in file order (stopping after a matched rule with
-        `stop`); only the rules that matched are evaluated again with their trace (the same
-        conditions, read in the same order), since only matches keep their reads."""
-        matches: list[Match] = []
-        for rule in self._matcher(facts):
-            reads: list[Read] = []
-            rule.traced(facts, reads)
-            matches.append(rule.match(tuple(reads)))
-        return combine(matches)
+        The rule set runs as one compiled function: each rule's condition is tested in file order
+        (stopping after a matched rule with `stop`), and only a rule that matched is evaluated
+        again with its trace (the same conditions, read in the same order), since only matches
+        keep their reads. The result is what evaluating each rule's Condition would give."""
+        return self._decide(facts)
 
 
-def _compile_matcher(rules: tuple[Rule, ...]) -> Callable[[dict], list[Rule]]:
-    """The rules' conditions as one function, `matched(facts) -> [Rule, ...]` in file order,
-    built from the validated trees as Condition.compile builds one (constants, never rule text)."""
-    constants: dict = {"_traced": False}
-    lines = ["def matched(f):", "    m = []"]
+def _compile_rule_set(rules: tuple[Rule, ...]) -> Callable[[dict], Outcome]:
+    """`decide(facts) -> Outcome` for the rules, built from their validated condition trees as
+    Condition.compile builds one (fact names as literals, rule values as constants)."""
+    constants: dict = {}
+    lines = ["def decide(f):", "    m = []"]
     for n, rule in enumerate(rules):
-        lines.append(f"    if {rule.condition.expression(constants)}:")
-        lines.append(f"        m.append(rule{n})")
+        constants["_traced"] = False
+        test = rule.condition.expression(constants)
+        constants["_traced"] = True
+        traced = rule.condition.expression(constants)
+        lines += [
+            f"    if {test}:",
+            "        t = []",
+            f"        {traced}",
+            f"        m.append(_new(_Match, (*head{n}, tuple(t))))",
+        ]
         if rule.stop:
-            lines.append("        return m")
-    lines.append("    return m")
-    constants.pop("_traced")
-    namespace = {"__builtins__": {}, "len": len, **constants}
-    namespace.update({f"rule{n}": rule for n, rule in enumerate(rules)})
+            lines.append("        return _combine(m)")
+    lines.append("    return _combine(m)")
+    constants.pop("_traced", None)
+    namespace = {"__builtins__": {}, "len": len, "tuple": tuple, "_new": tuple.__new__}
+    namespace.update({"_Match": Match, "_Read": Read, "_combine": combine, **constants})
+    for n, rule in enumerate(rules):
+        namespace[f"head{n}"] = (rule.id, rule.description, rule.tier, rule.routes, rule.priority, rule.note)
     exec("\n".join(lines), namespace)
-    return namespace["matched"]
+    return namespace["decide"]
 
 
 _RANK = {p: n for n, p in enumerate(PRIORITIES)}
