@@ -114,11 +114,20 @@ def ensure_test_provider(in_ci: bool) -> None:
     stamp.write_text(wanted)
 
 
+def _workers(pytest_args: list[str]) -> list[str]:
+    """Run the suite on every core (pytest-xdist; at most 4 workers, each with its own database),
+    unless the command line chooses (-n / -p no:xdist) or CASEFLOW_TEST_WORKERS says how many."""
+    if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in pytest_args):
+        return []
+    workers = os.environ.get("CASEFLOW_TEST_WORKERS") or str(min(os.cpu_count() or 1, 4))
+    return [] if workers in ("0", "1") else ["-n", workers]
+
+
 def cmd_test(options) -> None:
     ensure_environment()
     in_ci = os.environ.get("CI", "").lower() == "true"
     ensure_test_provider(in_ci)
-    pytest_args = ["-m", "pytest", *options.pytest_args]
+    pytest_args = ["-m", "pytest", *_workers(options.pytest_args), *options.pytest_args]
     env = {"CASEFLOW_ENV": "test"}
     if shutil.which("chromium") is None and not in_ci:
         say("Chromium is not installed: browser tests will be skipped (apt-get install chromium)")

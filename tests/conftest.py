@@ -39,8 +39,29 @@ def clock(request):
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'caseflow-test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, test_gw1 ...),
+    created on the same server when missing; without xdist, the database named."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not is_postgres(url):
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def is_postgres(url: str) -> bool:
