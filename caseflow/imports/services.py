@@ -289,7 +289,17 @@ class _Writer:
                 self._created("students", record.local_id)
             else:
                 self._apply("students", record.local_id, student, values)
+            self._history_dates(student, record)
         db.session.flush()
+
+    def _history_dates(self, student: Student, record) -> None:
+        """The source's dates for the enrolment and program history a change writes."""
+        from caseflow.roster.history import source_dates
+
+        if record.enrolment_begin or record.enrolment_end:
+            source_dates(db.session, student, "enrolment", record.enrolment_begin, record.enrolment_end)
+        for program, (begin, end) in record.program_dates.items():
+            source_dates(db.session, student, program, begin, end)
 
     def guardians(self) -> None:
         district = self.district
@@ -598,6 +608,40 @@ class _Writer:
         db.session.flush()
 
 
+def write_roster(
+    roster: Roster,
+    report: ImportReport,
+    *,
+    district_code: str | None = None,
+    time_zone: str = "America/Chicago",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> _Writer:
+    """Match and write every record of `roster` in the current transaction (flushed, never
+    committed); the writer returned knows the district (None if it could not be found) and
+    what was created and updated."""
+    from caseflow.roster.history import HISTORY_DAY
+
+    now = now or now_utc()
+    writer = _Writer(roster, report, progress or _no_progress, now)
+    district = writer.district(district_code, time_zone)
+    if district is None:
+        writer.district = None
+        return writer
+    db.session.info.setdefault(HISTORY_DAY, now.astimezone(ZoneInfo(district.time_zone)).date())
+    try:
+        writer.schools()
+        writer.staff()
+        writer.students()
+        writer.guardians()
+        writer.links()
+        writer.incidents(roster.taxonomy_version or "")
+        writer.discipline_actions()
+    finally:
+        db.session.info.pop(HISTORY_DAY, None)
+    return writer
+
+
 def import_roster(
     roster: Roster,
     report: ImportReport,
@@ -613,17 +657,11 @@ def import_roster(
     itself; the caller must not hold uncommitted changes.
     """
     now = now or now_utc()
-    writer = _Writer(roster, report, progress or _no_progress, now)
     try:
-        district = writer.district(district_code, time_zone)
-        if district is not None:
-            writer.schools()
-            writer.staff()
-            writer.students()
-            writer.guardians()
-            writer.links()
-            writer.incidents(roster.taxonomy_version or "")
-            writer.discipline_actions()
+        writer = write_roster(
+            roster, report, district_code=district_code, time_zone=time_zone, progress=progress, now=now
+        )
+        district = writer.district
         keep = district is not None and not report.dry_run and (report.ok or report.accept_partial)
         if keep:
             run = _run_row(report, district.id if district else None, "committed", now)
