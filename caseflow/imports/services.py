@@ -628,7 +628,9 @@ def write_roster(
     if district is None:
         writer.district = None
         return writer
-    db.session.info.setdefault(HISTORY_DAY, now.astimezone(ZoneInfo(district.time_zone)).date())
+    own_day = HISTORY_DAY not in db.session.info
+    if own_day:
+        db.session.info[HISTORY_DAY] = now.astimezone(ZoneInfo(district.time_zone)).date()
     try:
         writer.schools()
         writer.staff()
@@ -638,7 +640,8 @@ def write_roster(
         writer.incidents(roster.taxonomy_version or "")
         writer.discipline_actions()
     finally:
-        db.session.info.pop(HISTORY_DAY, None)
+        if own_day:
+            db.session.info.pop(HISTORY_DAY, None)
     return writer
 
 
