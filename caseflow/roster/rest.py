@@ -1,5 +1,5 @@
-"""Reading a OneRoster 1.1/1.2 REST provider: OAuth 2.0 client credentials (Authlib's httpx
-client), the specification's paging, and the failures real servers have.
+"""Reading a OneRoster 1.1/1.2 REST provider: OAuth 2.0 client credentials (Authlib's
+client over requests), the specification's paging, and the failures real servers have.
 
 * Paging: `limit`/`offset`; the next page is the `Link: <...>; rel="next"` header when the
   provider sends one, else the next offset. `X-Total-Count`, when sent, must be reached: a
@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
-import httpx
+import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.integrations.requests_client import OAuth2Session
 
 USER_AGENT = "Caseflow roster sync"
 
@@ -68,14 +69,11 @@ class OneRosterClient:
         self.max_wait = max_wait
         self.sleep = sleep
         self.requests = 0
-        self.http = OAuth2Client(
-            client_id,
-            client_secret,
-            token_endpoint=token_url,
-            grant_type="client_credentials",
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        self.timeout = timeout
+        self.http = OAuth2Session(
+            client_id, client_secret, token_endpoint=token_url, grant_type="client_credentials"
         )
+        self.http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     def close(self) -> None:
         self.http.close()
@@ -89,15 +87,17 @@ class OneRosterClient:
     # Tokens and single requests ---------------------------------------------------------
     def _token(self) -> None:
         try:
-            self.http.fetch_token(self.token_url, grant_type="client_credentials")
+            self.http.fetch_token(self.token_url, grant_type="client_credentials", timeout=self.timeout)
         except OAuthError as exc:
             raise FeedError(f"the token endpoint refused the client credentials: {exc.error}") from None
-        except httpx.HTTPError as exc:
+        except requests.RequestException as exc:
             raise FeedError(f"the token endpoint could not be reached: {exc}") from None
         except ValueError as exc:  # not JSON
             raise FeedError(f"the token endpoint did not answer with a token: {exc}") from None
 
-    def get(self, url: str, params: dict | None = None, *, missing_ok: bool = False) -> httpx.Response | None:
+    def get(
+        self, url: str, params: dict | None = None, *, missing_ok: bool = False
+    ) -> requests.Response | None:
         """GET with the token, retrying what a provider asks to retry (see the module)."""
         if not self.http.token:
             self._token()
@@ -106,8 +106,8 @@ class OneRosterClient:
         for attempt in range(1, self.retries + 1):
             self.requests += 1
             try:
-                response = self.http.get(url, params=params)
-            except httpx.TransportError as exc:
+                response = self.http.get(url, params=params, timeout=self.timeout)
+            except requests.RequestException as exc:
                 if attempt == self.retries:
                     raise FeedError(f"{url}: the connection failed {attempt} times ({exc})") from None
                 self.sleep(pause)
@@ -137,7 +137,7 @@ class OneRosterClient:
                 self.sleep(pause)
                 pause *= 2
                 continue
-            raise FeedError(f"{url}: the provider answered {response.status_code} {response.reason_phrase}")
+            raise FeedError(f"{url}: the provider answered {response.status_code} {response.reason}")
         raise FeedError(f"{url}: no answer after {self.retries} attempts")
 
     # Collections ------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class OneRosterClient:
             offset += len(page)
             following = response.links.get("next", {}).get("url")
             if following:
-                url, params = str(response.url.join(following)), None
+                url, params = urljoin(response.url, following), None
                 continue
             done = total is not None and len(records) >= total
             if not page or done or len(page) < self.page_size:
@@ -185,7 +185,7 @@ class OneRosterClient:
         return records
 
     @staticmethod
-    def _records(response: httpx.Response, key: str, endpoint: str) -> list[dict]:
+    def _records(response: requests.Response, key: str, endpoint: str) -> list[dict]:
         try:
             body = response.json()
         except ValueError:
