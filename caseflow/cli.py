@@ -110,6 +110,7 @@ def register_commands(app: Flask) -> None:
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
     from caseflow.imports.cli import import_cli
+    from caseflow.roster.cli import roster_cli
     from caseflow.scheduling.cli import scheduler_cli
     from caseflow.triage.cli import workflows_cli
 
@@ -122,6 +123,7 @@ def register_commands(app: Flask) -> None:
         scheduler_cli,
         export_cli,
         import_cli,
+        roster_cli,
     )
     for group in groups:
         app.cli.add_command(group)

@@ -63,12 +63,20 @@ class SourceSchema(ma.Schema):
         for name in ("base_url", "token_url", "client_id", "secret_env", "drop_path"):
             if isinstance(data.get(name), str):
                 data[name] = data[name].strip() or None
+        # What was left empty, for the check of what the kind needs (which also runs when
+        # another field is wrong, so that every message comes at once).
+        self._blank = {
+            name
+            for name in ("base_url", "token_url", "client_id", "secret_env", "drop_path")
+            if not data.get(name)
+        }
         if isinstance(data.get("full_sync_weekday"), str):
             data["full_sync_weekday"] = data["full_sync_weekday"].strip().lower()
         return data
 
-    @ma.validates_schema
+    @ma.validates_schema(skip_on_field_errors=False)
     def needed(self, data, **kwargs):
+        blank = getattr(self, "_blank", set())
         missing = {}
         if data.get("kind") == "oneroster_rest":
             for name, what in (
@@ -77,9 +85,9 @@ class SourceSchema(ma.Schema):
                 ("client_id", "the client id"),
                 ("secret_env", "the environment variable that holds the client secret"),
             ):
-                if not data.get(name):
+                if name in blank:
                     missing[name] = [f"Enter {what}."]
-        elif data.get("kind") == "drop_folder" and not data.get("drop_path"):
+        elif data.get("kind") == "drop_folder" and "drop_path" in blank:
             missing["drop_path"] = ["Enter the folder the uploads arrive in."]
         if missing:
             raise ma.ValidationError(missing)
