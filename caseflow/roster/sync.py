@@ -147,9 +147,14 @@ def _plan(feed: Feed, district: District, as_of: date) -> Plan:
             )
         ).all()
     )
+    placed = any(r.school_code for r in roster.students)
     for record_ in roster.students:
         if record_.enrolment_end is not None and record_.enrolment_end < as_of:
             record_.active = False  # the enrolment ended: the writer closes it
+        elif feed.kind == "full" and placed and record_.school_code is None:
+            record_.active = False  # in the files, but enrolled in no school any more
+        elif record_.active is None:
+            record_.active = True  # in the feed and enrolled: a student who left comes back
     gone = {r.local_id for r in roster.students if r.active is False}
     gone |= set(roster.withdrawn_students)
     staff_gone = set(roster.withdrawn_staff)
@@ -306,8 +311,18 @@ def _stopped(run_id: int, district_id: int, reason: str, preview: bool, now: dat
 
 
 # The scheduler's entry points -------------------------------------------------------------
+def _interrupted() -> None:
+    """Runs left "running" by a process that stopped: the caller holds the roster lock, so
+    none of them is still going."""
+    for run in db.session.scalars(sa.select(SyncRun).where(SyncRun.outcome == "running")):
+        run.outcome, run.finished_at = "failed", now_utc()
+        run.reason = "interrupted: the process running it stopped; nothing of it was kept"
+    db.session.commit()
+
+
 def run_queued(*, now: datetime | None = None, client: OneRosterClient | None = None) -> dict:
     """Every queued run ("Sync now", "Preview"), oldest first."""
+    _interrupted()
     ids = db.session.scalars(
         sa.select(SyncRun.id).where(SyncRun.outcome == "queued").order_by(SyncRun.id)
     ).all()
@@ -318,6 +333,7 @@ def run_queued(*, now: datetime | None = None, client: OneRosterClient | None = 
 def run_nightly(*, now: datetime | None = None, client: OneRosterClient | None = None) -> dict:
     """The nightly sync of every enabled source (a delta, or full on the weekly day)."""
     now = now or now_utc()
+    _interrupted()
     sources = db.session.scalars(
         sa.select(RosterSource).where(RosterSource.enabled).order_by(RosterSource.id)
     ).all()
