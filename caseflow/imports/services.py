@@ -62,6 +62,20 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
+def _load(model, key, in_district, wanted: set[str]) -> list:
+    """The district's rows of `model` whose `key` is in `wanted`: by chunks of ids when they are
+    few against the district's rows (a delta), else the whole district in one query."""
+    if not wanted:
+        return []
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(in_district))
+    if len(wanted) * 4 >= stored:
+        return list(db.session.scalars(sa.select(model).where(in_district, key.is_not(None))))
+    rows = []
+    for chunk in _chunks(sorted(wanted)):
+        rows += db.session.scalars(sa.select(model).where(in_district, key.in_(chunk))).all()
+    return rows
+
+
 def import_account(district: District) -> User:
     """The district's import account: the recorded reporter of imported incidents.
 
@@ -237,9 +251,13 @@ class _Writer:
 
     def students(self) -> None:
         district = self.district
+        roster = self.roster
+        wanted = {r.local_id for r in roster.students} | {r.student_local_id for r in roster.links}
+        wanted |= {sid for r in roster.incidents for sid, _ in r.students}
+        wanted |= {r.student_local_id for r in roster.discipline_actions}
         self.student_by_local = {
             s.local_id: s
-            for s in db.session.scalars(sa.select(Student).where(Student.district_id == district.id))
+            for s in _load(Student, Student.local_id, Student.district_id == district.id, wanted)
         }
         for record in self._bar("students", self.roster.students):
             student = self.student_by_local.get(record.local_id)
@@ -303,13 +321,11 @@ class _Writer:
 
     def guardians(self) -> None:
         district = self.district
+        wanted = {r.external_id for r in self.roster.guardians}
+        wanted |= {r.guardian_external_id for r in self.roster.links}
         self.guardian_by_external = {
             g.external_id: g
-            for g in db.session.scalars(
-                sa.select(Guardian).where(
-                    Guardian.district_id == district.id, Guardian.external_id.is_not(None)
-                )
-            )
+            for g in _load(Guardian, Guardian.external_id, Guardian.district_id == district.id, wanted)
         }
         for record in self._bar("guardians", self.roster.guardians):
             guardian = self.guardian_by_external.get(record.external_id)

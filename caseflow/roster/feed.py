@@ -117,13 +117,15 @@ def _row(collection: str, record: dict) -> dict[str, str]:
     return row
 
 
-def _rows(collection: str, records: list[dict]) -> list[tuple[Where, dict[str, str]]]:
+def _converter(collection: str):
+    """(number, JSON record) → (where, CSV row), for OneRosterClient.collection(each=...)."""
     endpoint = f"/{COLLECTIONS[collection][0]}"
-    out = []
-    for number, record in enumerate(records, start=1):
+
+    def convert(number: int, record: dict) -> tuple[Where, dict[str, str]]:
         source_id = _text(record.get("sourcedId"))
-        out.append((Where(endpoint, f"record {number} (sourcedId {source_id})"), _row(collection, record)))
-    return out
+        return Where(endpoint, f"record {number} (sourcedId {source_id})"), _row(collection, record)
+
+    return convert
 
 
 def _secret(source: RosterSource) -> str:
@@ -140,14 +142,15 @@ def client_for(source: RosterSource, **options) -> OneRosterClient:
     return OneRosterClient(source.base_url, source.token_url, source.client_id, _secret(source), **options)
 
 
-def _missing_users(collections: dict[str, list[dict]]) -> set[str]:
+def _missing_users(rows: dict[str, list]) -> set[str]:
     """Users a delta's enrollments, demographics or students' agents name but do not carry."""
-    have = {_text(u.get("sourcedId")) for u in collections["users"]}
-    wanted = {_ref(e.get("user")) for e in collections["enrollments"]}
-    wanted |= {_text(d.get("sourcedId")) for d in collections["demographics"]}
-    for user in collections["users"]:
-        if _user_role(user) == "student":
-            wanted |= {_ref(a) for a in user.get("agents") or []}
+    users = [values for _, values in rows["users.csv"]]
+    have = {u["sourcedId"] for u in users}
+    wanted = {values["userSourcedId"] for _, values in rows["enrollments.csv"]}
+    wanted |= {values.get("sourcedId", "") for _, values in rows["demographics.csv"]}
+    for user in users:
+        if user["role"] == "student":
+            wanted |= set(user["agentSourcedIds"].split(","))
     return {w for w in wanted if w} - have
 
 
@@ -159,24 +162,27 @@ def read_rest(source: RosterSource, *, since: datetime | None, client: OneRoster
     own = client is None
     client = client or client_for(source)
     try:
-        collections: dict[str, list[dict]] = {}
-        for name, (endpoint, key, _file) in COLLECTIONS.items():
-            collections[name] = client.collection(endpoint, key, since=None if name == "orgs" else since)
+        rows: dict[str, list] = {}
+        for name, (endpoint, key, file) in COLLECTIONS.items():
+            rows[file] = client.collection(
+                endpoint, key, since=None if name == "orgs" else since, each=_converter(name)
+            )
         if since is not None:
+            convert = _converter("users")
             for _round in range(3):
-                missing = _missing_users(collections)
+                missing = _missing_users(rows)
                 if not missing:
                     break
                 for source_id in sorted(missing):
                     user = client.one("users", "user", source_id)
                     if user is not None:
-                        collections["users"].append(user)
+                        rows["users.csv"].append(convert(len(rows["users.csv"]) + 1, user))
         requests = client.requests
     finally:
         if own:
             client.close()
-    rows = {COLLECTIONS[name][2]: _rows(name, records) for name, records in collections.items()}
     roster = roster_from_rows(rows, report)
+    del rows
     feed = Feed(roster, report, source.base_url or "", kind, requests=requests)
     feed.students_seen = {s.local_id for s in roster.students}
     feed.staff_seen = {s.external_id for s in roster.staff}

@@ -141,9 +141,13 @@ class OneRosterClient:
         raise FeedError(f"{url}: no answer after {self.retries} attempts")
 
     # Collections ------------------------------------------------------------------------
-    def collection(self, endpoint: str, key: str, *, since: datetime | None = None) -> list[dict]:
+    def collection(
+        self, endpoint: str, key: str, *, since: datetime | None = None, each: Callable | None = None
+    ) -> list:
         """Every record of a collection (`/users`, key "users"), page after page; a delta when
-        `since` is given. Raises FeedError when the feed ends short of its X-Total-Count."""
+        `since` is given. `each(number, record)`, when given, turns each record into what is
+        kept, page by page (a large feed is never held twice). Raises FeedError when the feed
+        ends short of its X-Total-Count."""
         url: str | None = f"{self.base_url}/{endpoint.lstrip('/')}"
         params: dict | None = {"limit": self.page_size, "offset": 0}
         delta = (
@@ -163,6 +167,8 @@ class OneRosterClient:
                     total = int(header)
                 except ValueError:
                     raise FeedError(f"{endpoint}: X-Total-Count {header!r} is not a number") from None
+            if each is not None:
+                page = [each(len(records) + n, r) for n, r in enumerate(page, start=1)]
             records.extend(page)
             offset += len(page)
             following = response.links.get("next", {}).get("url")
