@@ -32,6 +32,7 @@ from caseflow.roster.models import PROGRAM_FLAGS, Enrolment, ProgramParticipatio
 HISTORY_DAY = "history_day"
 # {Student: {"enrolment": (begin, end), "idea": (begin, end), ...}}: the source's own dates.
 SOURCE_DATES = "history_source_dates"
+NEW_STUDENTS = "history_new_students"
 
 
 def source_dates(session: Session, student: Student, key: str, begin: date | None, end: date | None) -> None:
@@ -75,17 +76,22 @@ def _close(session: Session, model, student: Student, day: date, legacy: dict, *
         row.end_date = _end(row.begin_date, day)
 
 
-def _new_student(session: Session, student: Student, day: date, dates: dict) -> None:
-    begin, end = dates.get("enrolment", (None, None))
+def _new_rows(student: Student, day: date, dates: dict) -> tuple[list[dict], list[dict]]:
+    """The opening history rows of a student just inserted (written with one INSERT per table
+    for the whole flush: a first sync of a district creates a hundred thousand)."""
+    enrolments, programs = [], []
     if student.active is not False:
-        school = {"school_id": student.school_id} if student.school_id else {"school": student.school}
-        session.add(Enrolment(student=student, begin_date=begin, end_date=end, **school))
+        begin, end = dates.get("enrolment", (None, None))
+        enrolments.append(
+            {"student_id": student.id, "school_id": student.school_id, "begin_date": begin, "end_date": end}
+        )
     for program, flag in PROGRAM_FLAGS.items():
         if getattr(student, flag):
             begin, end = dates.get(program, (None, None))
-            session.add(
-                ProgramParticipation(student=student, program=program, begin_date=begin, end_date=end)
+            programs.append(
+                {"student_id": student.id, "program": program, "begin_date": begin, "end_date": end}
             )
+    return enrolments, programs
 
 
 def _changed_student(session: Session, student: Student, day: date, dates: dict) -> None:
@@ -121,15 +127,41 @@ def _changed_student(session: Session, student: Student, day: date, dates: dict)
 def _keep_history(session: Session, _context, _instances) -> None:
     day = _day(session)
     all_dates = session.info.pop(SOURCE_DATES, {})
-    for obj in list(session.new):
-        if isinstance(obj, Student):
-            _new_student(session, obj, day, all_dates.get(obj, {}))
+    created = [(obj, all_dates.get(obj, {})) for obj in session.new if isinstance(obj, Student)]
+    if created:
+        session.info.setdefault(NEW_STUDENTS, []).extend(created)
     for obj in list(session.dirty):
         if isinstance(obj, Student) and obj.id is not None and session.is_modified(obj):
             _changed_student(session, obj, day, all_dates.get(obj, {}))
 
 
+def _open_history(session: Session, _context) -> None:
+    """After the flush gave the new students their ids: their opening rows, in bulk."""
+    created = session.info.pop(NEW_STUDENTS, None)
+    if not created:
+        return
+    day = _day(session)
+    enrolments, programs = [], []
+    for student, dates in created:
+        more_enrolments, more_programs = _new_rows(student, day, dates)
+        enrolments += more_enrolments
+        programs += more_programs
+    connection = session.connection()
+    if enrolments:
+        connection.execute(sa.insert(Enrolment), enrolments)
+    if programs:
+        connection.execute(sa.insert(ProgramParticipation), programs)
+
+
+def _forget(session: Session, _previous_transaction=None) -> None:
+    """A rollback drops what a failed flush had gathered."""
+    session.info.pop(NEW_STUDENTS, None)
+    session.info.pop(SOURCE_DATES, None)
+
+
 def install() -> None:
-    """Register the listener on every session (once)."""
+    """Register the listeners on every session (once)."""
     if not sa.event.contains(Session, "before_flush", _keep_history):
         sa.event.listen(Session, "before_flush", _keep_history)
+        sa.event.listen(Session, "after_flush", _open_history)
+        sa.event.listen(Session, "after_soft_rollback", _forget)
