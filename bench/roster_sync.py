@@ -5,8 +5,9 @@
         [--changes 1000] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_roster]
 
 The provider runs in a child process (its data does not count in the sync's memory). The
-database is emptied and migrated first. Prints the timings, the sync process's peak resident
-memory and the machine's load (uptime), as JSON and as a line for docs/performance.md.
+database is emptied and migrated first (only one whose name starts with "bench"). Prints the
+timings, the sync process's peak resident memory and the machine's load (uptime), as JSON and
+as a line for docs/performance.md.
 Targets: full sync under 10 minutes, delta under 30 seconds, memory under 1 GB.
 """
 
@@ -102,6 +103,10 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=1_000)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_roster")
     args = parser.parse_args()
+    from sqlalchemy.engine import make_url
+
+    if not (make_url(args.database_url).database or "").startswith("bench"):
+        parser.error("the database is emptied first: its name must start with 'bench'")
 
     multiprocessing.set_start_method("fork")
     parent, child = multiprocessing.Pipe()
