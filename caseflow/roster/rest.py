@@ -148,7 +148,7 @@ class OneRosterClient:
         `since` is given. `each(number, record)`, when given, turns each record into what is
         kept, page by page (a large feed is never held twice). Raises FeedError when the feed
         ends short of its X-Total-Count."""
-        url: str | None = f"{self.base_url}/{endpoint.lstrip('/')}"
+        url = first = f"{self.base_url}/{endpoint.lstrip('/')}"
         params: dict | None = {"limit": self.page_size, "offset": 0}
         delta = (
             f"dateLastModified>'{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'" if since else None
@@ -175,10 +175,11 @@ class OneRosterClient:
             if following:
                 url, params = urljoin(response.url, following), None
                 continue
-            done = total is not None and len(records) >= total
-            if not page or done or len(page) < self.page_size:
+            # Without a total, a short page is the last; with one, a provider that pages by
+            # fewer than asked is read on until the total or an empty page.
+            if not page or (len(records) >= total if total is not None else len(page) < self.page_size):
                 break
-            params = {**(params or {}), "limit": self.page_size, "offset": offset}
+            url, params = first, {"limit": self.page_size, "offset": offset}
             if since is not None:
                 params["filter"] = delta
         else:
