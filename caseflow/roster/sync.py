@@ -308,39 +308,3 @@ def _stopped(run_id: int, district_id: int, reason: str, preview: bool, now: dat
         return _finish(run_id, "preview", reason=f"the safety stop would stop this sync: {reason}", **values)
     alert_system_administrators(district_id, f"Roster sync stopped: {reason}.", now=now)
     return _finish(run_id, "stopped", reason=reason, **values)
-
-
-# The scheduler's entry points -------------------------------------------------------------
-def _interrupted() -> None:
-    """Runs left "running" by a process that stopped: the caller holds the roster lock, so
-    none of them is still going."""
-    for run in db.session.scalars(sa.select(SyncRun).where(SyncRun.outcome == "running")):
-        run.outcome, run.finished_at = "failed", now_utc()
-        run.reason = "interrupted: the process running it stopped; nothing of it was kept"
-    db.session.commit()
-
-
-def run_queued(*, now: datetime | None = None, client: OneRosterClient | None = None) -> dict:
-    """Every queued run ("Sync now", "Preview"), oldest first."""
-    _interrupted()
-    ids = db.session.scalars(
-        sa.select(SyncRun.id).where(SyncRun.outcome == "queued").order_by(SyncRun.id)
-    ).all()
-    outcomes = [execute(run_id, client=client, now=now).outcome for run_id in ids]
-    return {"runs": len(outcomes), **{o: outcomes.count(o) for o in sorted(set(outcomes))}}
-
-
-def run_nightly(*, now: datetime | None = None, client: OneRosterClient | None = None) -> dict:
-    """The nightly sync of every enabled source (a delta, or full on the weekly day)."""
-    now = now or now_utc()
-    _interrupted()
-    sources = db.session.scalars(
-        sa.select(RosterSource).where(RosterSource.enabled).order_by(RosterSource.id)
-    ).all()
-    outcomes = []
-    for source in sources:
-        run = build_run(source, mode="sync", trigger="schedule", now=now)
-        db.session.add(run)
-        db.session.commit()
-        outcomes.append(execute(run.id, client=client, now=now).outcome)
-    return {"sources": len(sources), **{o: outcomes.count(o) for o in sorted(set(outcomes))}}

@@ -115,13 +115,13 @@ def _mail(*, now=None) -> dict:
 
 
 def _roster_nightly(*, now=None) -> dict:
-    from caseflow.roster.sync import run_nightly
+    from caseflow.roster.jobs import run_nightly
 
     return run_nightly(now=now)
 
 
 def _roster_requests(*, now=None) -> dict:
-    from caseflow.roster.sync import run_queued
+    from caseflow.roster.jobs import run_queued
 
     return run_queued(now=now)
 

@@ -325,3 +325,27 @@ def test_a_delta_brings_only_what_changed_and_closes_whom_it_marks_deleted(app, 
         assert _count(Student, Student.active) == 40  # 40 - 1 + 1
         # Students absent from a delta have not left.
         assert db.session.scalar(sa.select(Student.active).where(Student.local_id == "S000010")) is True
+
+
+def test_the_nightly_job_syncs_every_enabled_source_and_marks_interrupted_runs(app, district):
+    from caseflow.scheduling.jobs import run_job
+
+    with app.app_context():
+        stuck = SyncRun(
+            district_id=district.id,
+            source_kind="oneroster_rest",
+            source="x",
+            kind="full",
+            mode="sync",
+            trigger="schedule",
+            outcome="running",
+            started_at=FROZEN_NOW,
+        )
+        db.session.add(stuck)
+        db.session.commit()
+        job = run_job("roster-sync")
+        assert job.outcome == "ok" and "ok: 1" in job.summary, job.error
+        runs = db.session.execute(sa.select(SyncRun.outcome, SyncRun.reason).order_by(SyncRun.id)).all()
+        assert runs[0].outcome == "failed" and runs[0].reason.startswith("interrupted")
+        assert runs[1].outcome == "ok"
+        assert _count(Student, Student.active) == 40
