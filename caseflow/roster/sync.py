@@ -271,14 +271,17 @@ def execute(run_id: int, *, client: OneRosterClient | None = None, now: datetime
         plan = _plan(feed, district, as_of)
         _check_share(plan, source)
     except TruncatedFeed as exc:
-        return _stopped(
-            run_id, district.id, f"the feed was cut short: {exc}; nothing was changed", preview, now
-        )
+        return _stopped(run_id, district.id, f"{exc}; nothing was changed", preview, now)
     except FeedError as exc:
         db.session.rollback()
         return _finish(run_id, "failed", reason=str(exc))
     except Stop as exc:
         return _stopped(run_id, district.id, str(exc), preview, now, rejects=rejects)
+    except Exception as exc:  # a feed nobody foresaw: recorded with the run, nothing changed
+        db.session.rollback()
+        log.exception("roster sync %s could not read its feed", run_id)
+        reason = f"unexpected error reading the feed: {type(exc).__name__}: {exc}"
+        return _finish(run_id, "failed", reason=reason[:2000])
     try:
         changes = _apply(feed, plan, district, run, now, as_of)
         counts = _counts(feed, plan)
