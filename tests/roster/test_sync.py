@@ -349,3 +349,12 @@ def test_the_nightly_job_syncs_every_enabled_source_and_marks_interrupted_runs(a
         assert runs[0].outcome == "failed" and runs[0].reason.startswith("interrupted")
         assert runs[1].outcome == "ok"
         assert _count(Student, Student.active) == 40
+
+
+def test_an_answer_that_is_not_a_oneroster_page_fails_the_run(app, sync, provider, client_for):
+    before = _synced_then_changed(app, sync, provider)
+    provider.fail("/enrollments", 200)  # 200, but a body without the list of enrollments
+    run = sync(client=client_for())
+    assert run.outcome == "failed" and "has no list of 'enrollments'" in run.reason
+    with app.app_context():
+        assert _roster_state() == before
