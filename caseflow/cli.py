@@ -109,6 +109,7 @@ def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
+    from caseflow.identity.cli import sign_in_cli
     from caseflow.imports.cli import import_cli
     from caseflow.roster.cli import roster_cli
     from caseflow.scheduling.cli import scheduler_cli
@@ -124,6 +125,7 @@ def register_commands(app: Flask) -> None:
         export_cli,
         import_cli,
         roster_cli,
+        sign_in_cli,
     )
     for group in groups:
         app.cli.add_command(group)

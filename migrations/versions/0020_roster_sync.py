@@ -1,7 +1,7 @@
 """roster sync: sources, sync runs, enrolment and program history
 
 Revision ID: 0020roster
-Revises: 0013imports
+Revises: 0018signin
 Create Date: 2026-12-03 13:45:01.159590
 
 """
@@ -13,7 +13,7 @@ import caseflow.db
 
 # revision identifiers, used by Alembic.
 revision = '0020roster'
-down_revision = '0013imports'
+down_revision = '0018signin'
 branch_labels = None
 depends_on = None
 
