@@ -2,9 +2,9 @@
 
 A student who left is closed (inactive): their enrolment gets its end date (the history
 listener), and every record about them stays. A staff member who left is deactivated: every
-session ends (the session epoch moves on), every token is revoked, their open cases go to the
-administrators' queue with the reason "the worker left", and nothing more is sent to them
-(notifications and the outbox skip inactive accounts).
+session ends (the session epoch moves on), every API token is revoked and every password-reset
+link spent, their open cases go to the administrators' queue with the reason "the worker
+left", and nothing more is sent to them (notifications and the outbox skip inactive accounts).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from caseflow.auth.models import ApiToken, User
 from caseflow.auth.services import set_user_active
 from caseflow.cases.models import Case
 from caseflow.extensions import db
+from caseflow.identity.models import PasswordResetToken
 from caseflow.people.models import Student
 
 WORKER_LEFT = "the worker left"
@@ -36,6 +37,12 @@ def deactivate_leaver(user: User, *, now: datetime) -> int:
     ).all()
     for token in tokens:
         token.revoked_at = now
+    # A password-reset link already sent is spent too (the reset also refuses inactive accounts).
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
     if tokens:
         record(
             None,
