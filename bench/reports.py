@@ -171,6 +171,17 @@ LOAD_STEPS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "enrolment and program history (as the migration starts it: since before the records)",
+        """
+        INSERT INTO enrolments (student_id, school_id, begin_date, end_date, recorded_at)
+        SELECT id, school_id, NULL, NULL, now() FROM students WHERE active;
+        INSERT INTO program_participations (student_id, program, begin_date, end_date, recorded_at)
+        SELECT id, 'idea', NULL, NULL, now() FROM students WHERE idea_eligible
+        UNION ALL SELECT id, 'section_504', NULL, NULL, now() FROM students WHERE section_504
+        UNION ALL SELECT id, 'english_learner', NULL, NULL, now() FROM students WHERE english_learner;
+        """,
+    ),
+    (
         "staff users, roles and schools",
         """
         INSERT INTO users (id, district_id, email, full_name, password_hash, active, district_wide,

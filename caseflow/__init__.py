@@ -78,9 +78,13 @@ def _register_models() -> None:
     import caseflow.notifications.models  # noqa: F401
     import caseflow.people.models  # noqa: F401
     import caseflow.restorative.models  # noqa: F401
+    import caseflow.roster.models  # noqa: F401
     import caseflow.scheduling.models  # noqa: F401
     import caseflow.threats.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401
+    from caseflow.roster.history import install
+
+    install()  # enrolment and program history, whatever changes a student
 
 
 def _load_workflows() -> None:

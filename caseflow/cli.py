@@ -111,6 +111,7 @@ def register_commands(app: Flask) -> None:
     from caseflow.exports.cli import export_cli
     from caseflow.identity.cli import sign_in_cli
     from caseflow.imports.cli import import_cli
+    from caseflow.roster.cli import roster_cli
     from caseflow.scheduling.cli import scheduler_cli
     from caseflow.triage.cli import workflows_cli
 
@@ -123,6 +124,7 @@ def register_commands(app: Flask) -> None:
         scheduler_cli,
         export_cli,
         import_cli,
+        roster_cli,
         sign_in_cli,
     )
     for group in groups:

@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.people.views import bp as people_bp
     from caseflow.reports.views import bp as reports_bp
     from caseflow.restorative.views import bp as restorative_bp
+    from caseflow.roster.views import bp as roster_bp
     from caseflow.scheduling.views import bp as scheduling_bp
     from caseflow.threats.views import bp as threats_bp
     from caseflow.triage.views import bp as triage_bp
@@ -34,7 +35,13 @@ def register_blueprints(app: Flask) -> None:
     @home.route("/")
     @login_required
     def dashboard():
-        return render_template("home/dashboard.html", disparity_alerts=_disparity_alerts())
+        from caseflow.roster.views import stale_roster
+
+        return render_template(
+            "home/dashboard.html",
+            disparity_alerts=_disparity_alerts(),
+            roster_alert=stale_roster(current_user),
+        )
 
     @home.route("/healthz")
     def healthz():
@@ -54,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
         discipline_bp,
         escalations_bp,
         scheduling_bp,
+        roster_bp,
         admin_bp,
         audit_bp,
         reports_bp,
@@ -89,6 +97,7 @@ NAVIGATION = (
     (Permission.AUDIT_READ, "audit.chain", "Audit"),
     (Permission.USER_MANAGE, "admin.users", "Users"),
     (Permission.SYSTEM_OPERATE, "scheduling.jobs", "Jobs"),
+    (Permission.SYSTEM_OPERATE, "roster.page", "Roster"),
 )
 
 

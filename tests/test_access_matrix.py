@@ -67,6 +67,7 @@ PAGES = [
     ("/api/v1/reports/disparity", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, True),
     ("/api/v1/reports/escalations", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, True),
     ("/admin/jobs", {R.SYSTEM_ADMINISTRATOR}, False),
+    ("/admin/roster", {R.SYSTEM_ADMINISTRATOR}, False),
     ("/incidents/new", INCIDENT_LOGGERS, False),
     ("/incidents/mine", INCIDENT_LOGGERS, False),
     ("/incidents/student-search?q=stu", INCIDENT_LOGGERS, False),

@@ -439,6 +439,7 @@ HISTORY_WORDS = {
     "case.close": "closed",
     "case.reopen": "reopened",
     "case.transferred": "transferred to another school",
+    "case.requeued": "back to the administrators' queue (the worker left)",
     "plan.added": "plan added",
     "check_in.added": "check-in recorded",
     "note.added": "note added",

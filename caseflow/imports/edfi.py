@@ -60,6 +60,8 @@ PROGRAM_FLAGS = {
     "StudentSection504ProgramAssociation": ("section_504", "Section504Eligibility"),
     "StudentLanguageInstructionProgramAssociation": ("english_learner", None),
 }
+# Our flag → the program's name in the enrolment history (caseflow.roster.models.PROGRAMS).
+PROGRAM_KEYS = {"idea_eligible": "idea", "section_504": "section_504", "english_learner": "english_learner"}
 NOT_KEPT: dict[str, str] = {}
 MAX_NAME = 100
 
@@ -333,13 +335,15 @@ class EdfiReader:
             )
 
     # Students ---------------------------------------------------------------------------
-    def _enrollments(self) -> dict[str, tuple[str, str | None]]:
-        """Student id → (school code, grade) from the current StudentSchoolAssociations."""
-        out: dict[str, tuple[str, str | None]] = {}
+    def _enrollments(self) -> dict[str, tuple[str, str | None, date | None]]:
+        """Student id → (school code, grade, entry date) from the current
+        StudentSchoolAssociations."""
+        out: dict[str, tuple[str, str | None, date | None]] = {}
         for item, where in self._each("StudentSchoolAssociation", "students"):
             try:
                 student_id = _student_id(item.el)
                 school = _required(item.el, "SchoolReference", "SchoolIdentity", "SchoolId")
+                entry_date = _date(item.el, "EntryDate")
                 exit_date = _date(item.el, "ExitWithdrawDate")
             except _Bad as exc:
                 self.report.reject("students", where, str(exc))
@@ -347,18 +351,21 @@ class EdfiReader:
             if exit_date is not None and exit_date <= self.as_of:
                 continue
             grade = _descriptor(_text(item.el, "EntryGradeLevel"))
-            out[student_id] = (school, GRADE_LEVELS.get(grade.casefold()) if grade else None)
+            out[student_id] = (school, GRADE_LEVELS.get(grade.casefold()) if grade else None, entry_date)
         return out
 
     def _programs(self) -> dict[str, dict[str, bool]]:
-        """Student id → the flags whose program files are present, True while current."""
+        """Student id → the flags whose program files are present, True while current; the
+        begin dates of the current associations go to `self._program_begins`."""
         present = [tag for tag in PROGRAM_FLAGS if tag in self._by_tag]
         flags: dict[str, dict[str, bool]] = {}
+        self._program_begins: dict[str, dict[str, date | None]] = {}
         for tag in present:
             flag, eligibility = PROGRAM_FLAGS[tag]
             for item, where in self._each(tag, "students"):
                 try:
                     student_id = _student_id(item.el)
+                    begin = _date(item.el, "BeginDate")
                     end = _date(item.el, "EndDate")
                     eligible = _bool(item.el, eligibility) if eligibility else None
                 except _Bad as exc:
@@ -367,6 +374,8 @@ class EdfiReader:
                 current = (end is None or end > self.as_of) and eligible is not False
                 flags.setdefault(student_id, {})
                 flags[student_id][flag] = flags[student_id].get(flag, False) or current
+                if current:
+                    self._program_begins.setdefault(student_id, {})[PROGRAM_KEYS[flag]] = begin
         self._program_flags_present = [PROGRAM_FLAGS[tag][0] for tag in present]
         return flags
 
@@ -402,11 +411,13 @@ class EdfiReader:
             seen.add(student_id)
             if record.preferred_name == record.first_name:
                 record.preferred_name = None
-            school, grade = enrollments.get(student_id, (self.default_school, None))
-            record.school_code, record.grade = school, grade
+            school, grade, entry = enrollments.get(student_id, (self.default_school, None, None))
+            record.school_code, record.grade, record.enrolment_begin = school, grade, entry
             student_flags = programs.get(student_id, {})
             for flag in self._program_flags_present:
                 setattr(record, flag, student_flags.get(flag, False))
+            for program, begin in self._program_begins.get(student_id, {}).items():
+                record.program_dates[program] = (begin, None)
             self.roster.students.append(record)
 
     # Guardians --------------------------------------------------------------------------

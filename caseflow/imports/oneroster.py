@@ -214,11 +214,13 @@ class _Unique:
         self.seen[source_id] = where.where
 
 
+Rows = dict[str, list[tuple[Where, dict[str, str]]]]
+
+
 def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
     """Read a OneRoster 1.1 CSV folder or zip into a Roster; problems go to `report`."""
     path = Path(path)
     texts = _read_files(path, report)
-    roster = Roster()
     rows = {}
     for name in COLUMNS:
         if name not in texts:
@@ -229,7 +231,14 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
         if parsed is not None:
             rows[name] = parsed
     if any(name not in rows for name in REQUIRED_FILES):
-        return roster
+        return Roster()
+    return roster_from_rows(rows, report)
+
+
+def roster_from_rows(rows: Rows, report: ImportReport) -> Roster:
+    """The records of a OneRoster roster given as rows of its CSV files ({"users.csv": [(where,
+    {column: text})]}), whether they were read from files or from a REST provider's JSON."""
+    roster = Roster()
 
     # Orgs: the district and the schools ---------------------------------------------------
     unique = _Unique()
@@ -265,6 +274,7 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
     users_unique = _Unique()
     user_ids = {values["sourcedId"] for _, values in rows["users.csv"]}
     enrolled: dict[str, list[str]] = {}
+    enrolled_dates: dict[tuple[str, str], list[tuple[date | None, date | None]]] = {}
     unique = _Unique()
     for where, values in rows["enrollments.csv"]:
         if values.get("status", "").lower() == "tobedeleted":
@@ -291,6 +301,8 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
         codes = enrolled.setdefault(values["userSourcedId"], [])
         if schools[values["schoolSourcedId"]] not in codes:
             codes.append(schools[values["schoolSourcedId"]])
+        dates = enrolled_dates.setdefault((values["userSourcedId"], schools[values["schoolSourcedId"]]), [])
+        dates.append((begin, end))
 
     # Demographics ---------------------------------------------------------------------------
     demographics: dict[str, tuple[date | None, str | None, str | None]] = {}
@@ -331,6 +343,10 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
             continue
         if values.get("status", "").lower() == "tobedeleted":
             report.skip("students", where, "status tobedeleted")
+            if role == "student":
+                roster.withdrawn_students.append(values.get("identifier") or source_id)
+            elif role in STAFF_ROLES:
+                roster.withdrawn_staff.append(source_id)
             continue
         school_codes = list(enrolled.get(source_id, [])) + [schools[o] for o in orgs if o in schools]
         school_codes = list(dict.fromkeys(school_codes))
@@ -347,13 +363,22 @@ def parse_oneroster(path: Path | str, report: ImportReport) -> Roster:
                 continue
             birth, sex, race = demographics.get(source_id, (None, None, None))
             local_ids[source_id] = local_id
+            school = school_codes[0] if school_codes else None
+            spans = enrolled_dates.get((source_id, school), [])
+            # The school's enrolment: the earliest begin, and an end only when every one ended.
+            begins = [b for b, _ in spans]
+            ends = [e for _, e in spans]
+            begin = min(begins) if spans and None not in begins else None
+            end = max(ends) if spans and None not in ends else None
             roster.students.append(
                 StudentRecord(
                     where,
                     local_id,
                     first,
                     last,
-                    school_code=school_codes[0] if school_codes else None,
+                    school_code=school,
+                    enrolment_begin=begin,
+                    enrolment_end=end,
                     middle_name=middle,
                     birth_date=birth,
                     grade=grade,

@@ -36,6 +36,9 @@ class StudentRecord:
     first_name: str
     last_name: str
     school_code: str | None = None
+    # The source's dates of the enrolment at `school_code`, when it gives them.
+    enrolment_begin: date | None = None
+    enrolment_end: date | None = None
     middle_name: str | None = None
     preferred_name: str | None = None
     birth_date: date | None = None
@@ -45,6 +48,8 @@ class StudentRecord:
     idea_eligible: bool | None = None
     section_504: bool | None = None
     english_learner: bool | None = None
+    # {"idea" | "section_504" | "english_learner": (begin, end)} of the current participation.
+    program_dates: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
     active: bool | None = None
 
 
@@ -123,3 +128,7 @@ class Roster:
     incidents: list[IncidentRecord] = field(default_factory=list)
     discipline_actions: list[DisciplineActionRecord] = field(default_factory=list)
     taxonomy_version: str | None = None
+    # Whom the source marks as deleted (OneRoster status tobedeleted): student local ids and
+    # staff external ids. A roster sync closes or deactivates them.
+    withdrawn_students: list[str] = field(default_factory=list)
+    withdrawn_staff: list[str] = field(default_factory=list)

@@ -62,6 +62,20 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
+def _load(model, key, in_district, wanted: set[str]) -> list:
+    """The district's rows of `model` whose `key` is in `wanted`: by chunks of ids when they are
+    few against the district's rows (a delta), else the whole district in one query."""
+    if not wanted:
+        return []
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(in_district))
+    if len(wanted) * 4 >= stored:
+        return list(db.session.scalars(sa.select(model).where(in_district, key.is_not(None))))
+    rows = []
+    for chunk in _chunks(sorted(wanted)):
+        rows += db.session.scalars(sa.select(model).where(in_district, key.in_(chunk))).all()
+    return rows
+
+
 def import_account(district: District) -> User:
     """The district's import account: the recorded reporter of imported incidents.
 
@@ -237,9 +251,13 @@ class _Writer:
 
     def students(self) -> None:
         district = self.district
+        roster = self.roster
+        wanted = {r.local_id for r in roster.students} | {r.student_local_id for r in roster.links}
+        wanted |= {sid for r in roster.incidents for sid, _ in r.students}
+        wanted |= {r.student_local_id for r in roster.discipline_actions}
         self.student_by_local = {
             s.local_id: s
-            for s in db.session.scalars(sa.select(Student).where(Student.district_id == district.id))
+            for s in _load(Student, Student.local_id, Student.district_id == district.id, wanted)
         }
         for record in self._bar("students", self.roster.students):
             student = self.student_by_local.get(record.local_id)
@@ -289,17 +307,25 @@ class _Writer:
                 self._created("students", record.local_id)
             else:
                 self._apply("students", record.local_id, student, values)
+            self._history_dates(student, record)
         db.session.flush()
+
+    def _history_dates(self, student: Student, record) -> None:
+        """The source's dates for the enrolment and program history a change writes."""
+        from caseflow.roster.history import source_dates
+
+        if record.enrolment_begin or record.enrolment_end:
+            source_dates(db.session, student, "enrolment", record.enrolment_begin, record.enrolment_end)
+        for program, (begin, end) in record.program_dates.items():
+            source_dates(db.session, student, program, begin, end)
 
     def guardians(self) -> None:
         district = self.district
+        wanted = {r.external_id for r in self.roster.guardians}
+        wanted |= {r.guardian_external_id for r in self.roster.links}
         self.guardian_by_external = {
             g.external_id: g
-            for g in db.session.scalars(
-                sa.select(Guardian).where(
-                    Guardian.district_id == district.id, Guardian.external_id.is_not(None)
-                )
-            )
+            for g in _load(Guardian, Guardian.external_id, Guardian.district_id == district.id, wanted)
         }
         for record in self._bar("guardians", self.roster.guardians):
             guardian = self.guardian_by_external.get(record.external_id)
@@ -598,6 +624,43 @@ class _Writer:
         db.session.flush()
 
 
+def write_roster(
+    roster: Roster,
+    report: ImportReport,
+    *,
+    district_code: str | None = None,
+    time_zone: str = "America/Chicago",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> _Writer:
+    """Match and write every record of `roster` in the current transaction (flushed, never
+    committed); the writer returned knows the district (None if it could not be found) and
+    what was created and updated."""
+    from caseflow.roster.history import HISTORY_DAY
+
+    now = now or now_utc()
+    writer = _Writer(roster, report, progress or _no_progress, now)
+    district = writer.district(district_code, time_zone)
+    if district is None:
+        writer.district = None
+        return writer
+    own_day = HISTORY_DAY not in db.session.info
+    if own_day:
+        db.session.info[HISTORY_DAY] = now.astimezone(ZoneInfo(district.time_zone)).date()
+    try:
+        writer.schools()
+        writer.staff()
+        writer.students()
+        writer.guardians()
+        writer.links()
+        writer.incidents(roster.taxonomy_version or "")
+        writer.discipline_actions()
+    finally:
+        if own_day:
+            db.session.info.pop(HISTORY_DAY, None)
+    return writer
+
+
 def import_roster(
     roster: Roster,
     report: ImportReport,
@@ -613,17 +676,11 @@ def import_roster(
     itself; the caller must not hold uncommitted changes.
     """
     now = now or now_utc()
-    writer = _Writer(roster, report, progress or _no_progress, now)
     try:
-        district = writer.district(district_code, time_zone)
-        if district is not None:
-            writer.schools()
-            writer.staff()
-            writer.students()
-            writer.guardians()
-            writer.links()
-            writer.incidents(roster.taxonomy_version or "")
-            writer.discipline_actions()
+        writer = write_roster(
+            roster, report, district_code=district_code, time_zone=time_zone, progress=progress, now=now
+        )
+        district = writer.district
         keep = district is not None and not report.dry_run and (report.ok or report.accept_partial)
         if keep:
             run = _run_row(report, district.id if district else None, "committed", now)

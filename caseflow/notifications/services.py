@@ -18,23 +18,25 @@ def notify(
     *,
     now: datetime | None = None,
     email_subject: str = "Caseflow: something new for you",
-) -> Notification:
+) -> Notification | None:
     """Queue an in-app message for `user_id` (flushed by the caller's transaction) and, when
-    e-mail is configured, an e-mail through the outbox in the same transaction.
+    e-mail is configured, an e-mail through the outbox in the same transaction. Nothing is
+    sent to a deactivated account (None is returned).
 
     The e-mail names no student: it says what kind of thing is waiting and links to it; the
     details are shown after signing in."""
     from flask import current_app
 
+    from caseflow.auth.models import User
     from caseflow.scheduling.mail import enqueue, mail_enabled
 
     if link is not None and not link.startswith("/"):
         raise ValueError("notification links are paths inside Caseflow")
+    if not db.session.scalar(sa.select(User.active).where(User.id == user_id)):
+        return None
     note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or now_utc())
     db.session.add(note)
     if mail_enabled():
-        from caseflow.auth.models import User
-
         db.session.flush()
         email = db.session.scalar(sa.select(User.email).where(User.id == user_id, User.active))
         base = current_app.config.get("PUBLIC_URL", "").rstrip("/")

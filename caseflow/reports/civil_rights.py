@@ -4,8 +4,9 @@ and school year, counted by caseflow.reports.crdc, and its CSV in the collection
 A referral to law enforcement is an approved escalation that was referred, or an emergency
 police response; a school-related arrest is either one whose outcome is an arrest (every
 arrest is also a referral). Students in grades K-12 only, as the collection counts them.
-Group data (race/ethnicity, sex, IDEA, 504, English learner) are the student's as recorded
-when the report is drawn.
+Each event counts at the school where it happened. IDEA, Section 504 and English-learner
+status are the student's on the day of the event (caseflow.reports.population); race/ethnicity
+and sex are as recorded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -22,6 +24,7 @@ from caseflow.people.models import District, School, Student
 from caseflow.reports import crdc
 from caseflow.reports.csvcells import safe
 from caseflow.reports.periods import year_bounds
+from caseflow.reports.population import program_history
 from caseflow.reports.settings import settings
 
 MEASURES = {"REF": "Referrals to law enforcement", "ARR": "School-related arrests"}
@@ -40,6 +43,7 @@ def _events(school_ids: list[int], start_year: int, tz: str) -> sa.Select:
         Escalation.school_id.label("school_id"),
         Escalation.student_id.label("student_id"),
         (Escalation.outcome == "arrest").label("arrest"),
+        Escalation.referred_at.label("at"),
     ).where(
         Escalation.school_id.in_(school_ids),
         Escalation.status == "approved",
@@ -50,6 +54,7 @@ def _events(school_ids: list[int], start_year: int, tz: str) -> sa.Select:
         EmergencyResponse.school_id.label("school_id"),
         EmergencyResponse.student_id.label("student_id"),
         (EmergencyResponse.outcome == "arrest").label("arrest"),
+        EmergencyResponse.called_at.label("at"),
     ).where(
         EmergencyResponse.school_id.in_(school_ids),
         EmergencyResponse.called_at >= start,
@@ -59,39 +64,35 @@ def _events(school_ids: list[int], start_year: int, tz: str) -> sa.Select:
 
 
 def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCounts]:
-    """One query, whatever the number of schools and events."""
+    """Two queries, whatever the number of schools and events: the events with the students'
+    recorded race and sex, then the program history of those students."""
     if not schools:
         return []
-    events = _events([s.id for s in schools], start_year, schools[0].time_zone)
-    arrest = sa.func.coalesce(events.c.arrest, False)
-    group = (
-        events.c.school_id,
-        Student.id,
-        Student.race_ethnicity,
-        Student.sex,
-        Student.idea_eligible,
-        Student.section_504,
-        Student.english_learner,
-    )
+    tz = schools[0].time_zone
+    events = _events([s.id for s in schools], start_year, tz)
     rows = db.session.execute(
         sa.select(
-            *group,
-            sa.func.count().label("referrals"),
-            sa.func.sum(sa.case((arrest, 1), else_=0)).label("arrests"),
+            events.c.school_id,
+            Student.id,
+            Student.race_ethnicity,
+            Student.sex,
+            events.c.at,
+            sa.func.coalesce(events.c.arrest, False),
         )
         .join(Student, Student.id == events.c.student_id)
         .where(sa.or_(Student.grade.is_(None), Student.grade != "PK"))
-        .group_by(*group)
+        .order_by(events.c.at)  # a student in several groups over the year counts in the latest
     ).all()
+    history = program_history(row[1] for row in rows)
+    zone = ZoneInfo(tz)
     referred: dict[int, list] = {s.id: [] for s in schools}
     arrested: dict[int, list] = {s.id: [] for s in schools}
-    for school_id, student_id, race, sex, idea, s504, el, n_ref, n_arr in rows:
-        person = crdc.Person(student_id, race, sex, bool(idea), bool(s504), bool(el), int(n_ref))
+    for school_id, student_id, race, sex, at, arrest in rows:
+        groups = history.on(student_id, at.astimezone(zone).date())  # the group on the event's day
+        person = crdc.Person(student_id, race, sex, groups.idea, groups.section_504, groups.english_learner)
         referred[school_id].append(person)
-        if n_arr:
-            arrested[school_id].append(
-                crdc.Person(student_id, race, sex, bool(idea), bool(s504), bool(el), int(n_arr))
-            )
+        if arrest:
+            arrested[school_id].append(person)
     return [SchoolCounts(s, crdc.count(referred[s.id]), crdc.count(arrested[s.id])) for s in schools]
 
 

@@ -4,9 +4,11 @@ and for the district, with alerts when a ratio reaches the district's threshold.
 
 Outcomes (students, not events): referred to law enforcement (approved and referred
 escalations, emergency police responses); suspended (an in-school or out-of-school suspension
-recorded); a threat assessment opened; in Tier 3 now. The population is the active students of
-the school; students whose race/ethnicity is not recorded are part of every comparison group
-but form no group of their own.
+recorded); a threat assessment opened; in Tier 3 now. The population of a school is every
+student enrolled there on at least one day of the school year, whoever has left or moved since
+(caseflow.reports.population), each with the outcomes that happened at that school; students
+whose race/ethnicity is not recorded are part of every comparison group but form no group of
+their own.
 
 A fixed number of queries whatever the number of schools: one for the populations and one per
 outcome, each grouped by school and race/ethnicity.
@@ -27,6 +29,7 @@ from caseflow.people.codes import RACE_ETHNICITY
 from caseflow.people.models import School, Student
 from caseflow.reports.disparity import Ratio, ratio
 from caseflow.reports.periods import year_bounds, zone_of
+from caseflow.reports.population import enrolled_during
 from caseflow.reports.settings import OUTCOMES, settings
 from caseflow.threats.models import ThreatAssessment
 
@@ -94,18 +97,18 @@ class Alert:
 
 
 def _counts(schools: list[School], start_year: int):
-    """Students now enrolled (active) in each school, and among them those with each outcome
-    at that school in the school year, by race/ethnicity: the numerator is always part of
-    the denominator. (Caseflow keeps no enrolment history: a student who moved schools counts
-    with their current school, for what happened there.)"""
+    """Students enrolled in each school during the school year, and among them those with each
+    outcome at that school in the year, by race/ethnicity: the numerator is always part of the
+    denominator, and a student who moved counts at each school for what happened there."""
     ids = [s.id for s in schools]
     start, end = year_bounds(start_year, zone_of(schools))
-    active = sa.and_(Student.school_id.in_(ids), Student.active.is_(True))
+    enrolled = enrolled_during(start.date(), end.date()).subquery()
     population: Counter = Counter()
     for school_id, race, n in db.session.execute(
-        sa.select(Student.school_id, Student.race_ethnicity, sa.func.count())
-        .where(active)
-        .group_by(Student.school_id, Student.race_ethnicity)
+        sa.select(enrolled.c.school_id, Student.race_ethnicity, sa.func.count())
+        .join(Student, Student.id == enrolled.c.student_id)
+        .where(enrolled.c.school_id.in_(ids))
+        .group_by(enrolled.c.school_id, Student.race_ethnicity)
     ):
         population[(school_id, race)] += n
     events: dict[str, Counter] = {}
@@ -113,10 +116,14 @@ def _counts(schools: list[School], start_year: int):
         happened = _outcome_events(outcome, start, end).subquery()
         events[outcome] = Counter()
         for school_id, race, n in db.session.execute(
-            sa.select(Student.school_id, Student.race_ethnicity, sa.func.count(sa.distinct(Student.id)))
-            .join(happened, sa.and_(happened.c[1] == Student.id, happened.c[0] == Student.school_id))
-            .where(active)
-            .group_by(Student.school_id, Student.race_ethnicity)
+            sa.select(enrolled.c.school_id, Student.race_ethnicity, sa.func.count(sa.distinct(Student.id)))
+            .join(Student, Student.id == enrolled.c.student_id)
+            .join(
+                happened,
+                sa.and_(happened.c[1] == enrolled.c.student_id, happened.c[0] == enrolled.c.school_id),
+            )
+            .where(enrolled.c.school_id.in_(ids))
+            .group_by(enrolled.c.school_id, Student.race_ethnicity)
         ):
             events[outcome][(school_id, race)] += n
     return population, events

@@ -35,6 +35,7 @@ class Job:
     run: Callable[..., dict]
     trigger: Callable[[str], BaseTrigger]  # built with the scheduler's time zone
     description: str
+    lock: str | None = None  # jobs sharing a lock never run at once (default: the job's name)
 
 
 def verify_audit(*, now: datetime | None = None) -> dict:
@@ -113,6 +114,18 @@ def _mail(*, now=None) -> dict:
     return deliver_outbox(now=now)
 
 
+def _roster_nightly(*, now=None) -> dict:
+    from caseflow.roster.jobs import run_nightly
+
+    return run_nightly(now=now)
+
+
+def _roster_requests(*, now=None) -> dict:
+    from caseflow.roster.jobs import run_queued
+
+    return run_queued(now=now)
+
+
 JOBS = {
     job.name: job
     for job in (
@@ -139,6 +152,20 @@ JOBS = {
             send_digests,
             lambda tz: CronTrigger(hour=6, minute=30, timezone=tz),
             "A daily e-mail of unread notifications, for those who want one",
+        ),
+        Job(
+            "roster-sync",
+            _roster_nightly,
+            lambda tz: CronTrigger(hour=1, minute=30, timezone=tz),
+            "Sync each district's roster from its source (a delta; full on the weekly day)",
+            lock="roster",
+        ),
+        Job(
+            "roster-requests",
+            _roster_requests,
+            lambda tz: IntervalTrigger(minutes=1, timezone=tz),
+            "Run the roster syncs and previews asked for on the Roster page",
+            lock="roster",
         ),
     )
 }
@@ -179,7 +206,7 @@ def job_lock(name: str):
 def run_job(name: str, *, now: datetime | None = None) -> JobRun | None:
     """Run one job under its lock and record the run. None when another process holds the lock."""
     job = JOBS[name]
-    with job_lock(name) as held:
+    with job_lock(job.lock or name) as held:
         if not held:
             return None
         run = JobRun(job=name, started_at=now_utc(), outcome="running", host=socket.gethostname())

@@ -80,9 +80,13 @@ def deliver_outbox(*, now: datetime | None = None, limit: int = 100) -> dict:
     sent = failed = 0
     if not mail_enabled():
         return {"sent": 0, "failed": 0, "skipped": "mail is not configured"}
+    from caseflow.auth.models import User
+
+    # Nothing more goes to someone whose account was deactivated (a member of staff who left).
+    left = sa.exists().where(User.email == OutboxMessage.to_address, User.active.is_(False))
     stmt = (
         sa.select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, ~left)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
