@@ -41,6 +41,17 @@ class Config:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'caseflow.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL: how long to wait for a connection, for one statement and for a free connection
+    # in the pool, so that a database that is down or blackholed gives a 503 within seconds
+    # instead of a request hanging until gunicorn kills its worker (see caseflow.health).
+    DB_CONNECT_TIMEOUT_SECONDS = _env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
+    DB_STATEMENT_TIMEOUT_SECONDS = _env_int("DB_STATEMENT_TIMEOUT_SECONDS", 20)
+    DB_POOL_TIMEOUT_SECONDS = _env_int("DB_POOL_TIMEOUT_SECONDS", 5)
+    # Sent data not acknowledged within this long means the server is gone (a cut network).
+    DB_TCP_USER_TIMEOUT_SECONDS = _env_int("DB_TCP_USER_TIMEOUT_SECONDS", 10)
+    # `Retry-After` of a 503 during a database outage, and the readiness check's own timeout.
+    DB_RETRY_AFTER_SECONDS = _env_int("DB_RETRY_AFTER_SECONDS", 5)
+    READINESS_TIMEOUT_SECONDS = _env_int("READINESS_TIMEOUT_SECONDS", 2)
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
     # Sessions and cookies.

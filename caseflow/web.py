@@ -35,10 +35,6 @@ def register_blueprints(app: Flask) -> None:
     def dashboard():
         return render_template("home/dashboard.html", disparity_alerts=_disparity_alerts())
 
-    @home.route("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
     for bp in (
         home,
         auth_bp,
