@@ -23,6 +23,7 @@ from tests.helpers import FROZEN_NOW, PASSWORD, sign_in
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+
 @pytest.fixture(autouse=True)
 def clock(request):
     """The frozen clock (time-machine, ticking from FROZEN_NOW). Tests marked `real_clock`
