@@ -17,7 +17,7 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template
 from sqlalchemy import exc as sa_exc
 
 from caseflow.db import is_retryable
@@ -54,12 +54,12 @@ def readiness_problem() -> str | None:
         with db.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text(f"SET LOCAL statement_timeout = {int(timeout * 1000)}"))
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return "the database has no schema: run `flask db upgrade`"
             current = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
             conn.rollback()
     except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
         return f"the database does not answer: {reason(exc)}"
-    except sa_exc.ProgrammingError:
-        return "the database has no schema: run `flask db upgrade`"
     heads = set(migration_heads())
     if set(current) != heads:
         return (
@@ -129,7 +129,7 @@ outages = OutageLog()
 def unavailable_response(exc: BaseException):
     """503 for a request the database could not serve: logged once per outage."""
     from caseflow.errors import json_error, wants_json
-    from caseflow.extensions import db
+    from caseflow.extensions import db, login_manager
 
     outages.failed(exc)
     try:
@@ -139,7 +139,9 @@ def unavailable_response(exc: BaseException):
     headers = {"Retry-After": str(current_app.config["DB_RETRY_AFTER_SECONDS"])}
     if wants_json():
         return json_error(503, UNAVAILABLE_MESSAGE, code="database_unavailable", headers=headers)
-    # A page of its own: the usual layout reads the signed-in user and the bell from the database.
+    # A page of its own: the usual layout reads the signed-in user and the bell from the database,
+    # and templates see Flask-Login's current_user, which would be loaded from it.
+    g._login_user = login_manager.anonymous_user()
     return render_template("errors/unavailable.html", message=UNAVAILABLE_MESSAGE), 503, headers
 
 
