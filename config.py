@@ -41,6 +41,10 @@ class Config:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'caseflow.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Refuse to start when the database cannot be reached (not in tests). gunicorn.conf.py
+    # checks once in the master, then turns this off for its workers.
+    if os.environ.get("CHECK_DATABASE_AT_START"):
+        CHECK_DATABASE_AT_START = _env_bool("CHECK_DATABASE_AT_START", True)
     # PostgreSQL: how long to wait for a connection, for one statement and for a free connection
     # in the pool, so that a database that is down or blackholed gives a 503 within seconds
     # instead of a request hanging until gunicorn kills its worker (see caseflow.health).
