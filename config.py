@@ -85,6 +85,15 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Caseflow <caseflow@localhost>")
     MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 20)
+    # Signed audit checkpoints (caseflow/audit/checkpoints.py). The private key lives on the
+    # scheduler's host only (a file readable by its user, or the variable's PEM text); the web
+    # hosts need at most the public key. The file is where each checkpoint is appended: put it
+    # on storage the database's administrators cannot write (another host, an append-only mount).
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+    AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE", "")
+    AUDIT_PUBLIC_KEY_FILE = os.environ.get("AUDIT_PUBLIC_KEY_FILE", "")
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
+    AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 60)
     # The time zone of the scheduler's daily jobs (digest, nightly audit verification).
     SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "America/Chicago")
     # The address staff follow from an e-mail back to Caseflow.

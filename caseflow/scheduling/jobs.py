@@ -51,6 +51,22 @@ def verify_audit(*, now: datetime | None = None) -> dict:
     return {"ok": False, "broken_event_id": report.broken_event_id}
 
 
+def checkpoint_audit(*, now: datetime | None = None) -> dict:
+    """At an interval: sign the audit chain's head and publish it (see audit/checkpoints.py)."""
+    from caseflow.audit.checkpoints import CheckpointError, sign_head, signing_key
+
+    try:
+        if signing_key() is None:
+            return {"skipped": "no audit signing key (AUDIT_SIGNING_KEY_FILE)"}
+    except CheckpointError as exc:
+        raise RuntimeError(str(exc)) from None
+    checkpoint = sign_head(now=now)
+    db.session.commit()
+    if checkpoint is None:
+        return {"skipped": "the audit chain is empty"}
+    return {"event_id": checkpoint.event_id, "key_id": checkpoint.key_id}
+
+
 def _alert_administrators(text: str, now: datetime) -> None:
     from caseflow.auth.models import User, UserRole
     from caseflow.auth.permissions import Role
@@ -133,6 +149,12 @@ JOBS = {
             verify_audit,
             lambda tz: CronTrigger(hour=2, minute=15, timezone=tz),
             "Verify the audit chain; alert administrators if broken",
+        ),
+        Job(
+            "audit-checkpoint",
+            checkpoint_audit,
+            lambda tz: IntervalTrigger(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"], timezone=tz),
+            "Sign the audit chain's head and publish it outside the database",
         ),
         Job(
             "digest",
