@@ -3,8 +3,8 @@
 A retried request (the same Idempotency-Key) or a resubmitted page (the same one-time form
 token) returns the incident the first request stored. Two such requests at the same moment
 are settled by the database: the unique constraint lets one insert win, and the other,
-refused, returns the winner's incident. Any other constraint a concurrent commit makes it
-break, and a deadlock, are retried.
+refused, returns the winner's incident. Another unique index that a concurrent commit makes
+it break (a case opened for the same student), and a deadlock, are retried.
 """
 
 from __future__ import annotations
