@@ -104,6 +104,23 @@ class Config:
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
     ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
 
+    # Multi-factor sign-in (TOTP) for local passwords: the roles that must use it, comma-separated
+    # ("none" for nobody). Off by default in development and tests, on in production (below).
+    MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "none")
+    # A TOTP step is 30 seconds; one step either side is accepted for clock drift.
+    MFA_VALID_WINDOW = _env_int("MFA_VALID_WINDOW", 1)
+
+    # Password reset by e-mail: one-time links valid this long; per-address limit on requests,
+    # and at most this many links per account and hour (further requests send nothing).
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 30)
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes")
+    PASSWORD_RESET_PER_ACCOUNT_HOURLY = _env_int("PASSWORD_RESET_PER_ACCOUNT_HOURLY", 3)
+
+    # OpenID Connect: how long to wait for the district's provider, and how long its discovery
+    # document and keys are kept before they are read again.
+    OIDC_TIMEOUT_SECONDS = _env_int("OIDC_TIMEOUT_SECONDS", 10)
+    OIDC_METADATA_SECONDS = _env_int("OIDC_METADATA_SECONDS", 3600)
+
     # Personal access tokens.
     API_TOKEN_DEFAULT_DAYS = _env_int("API_TOKEN_DEFAULT_DAYS", 90)
     API_TOKEN_MAX_DAYS = _env_int("API_TOKEN_MAX_DAYS", 365)
@@ -148,8 +165,15 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
 
 
+# Roles that read confidential case notes, and system administrators.
+MFA_DEFAULT_ROLES = (
+    "counselor,social_worker,psychologist,restorative_adviser,threat_team,administrator,system_administrator"
+)
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", MFA_DEFAULT_ROLES)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-caseflow"

@@ -24,6 +24,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".caseflow-installed"
 DEFAULT_TEST_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The real OpenID Provider the sign-in tests talk to (npm's oidc-provider, pinned by its lock file).
+TEST_PROVIDER = ROOT / "tests" / "oidc" / "provider"
 
 
 def say(message: str) -> None:
@@ -92,9 +94,30 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
+def ensure_test_provider(in_ci: bool) -> None:
+    """`npm ci` for the test OpenID Provider when Node.js is here and its lock file changed.
+
+    Without Node.js the sign-in tests are skipped on a laptop (and fail in CI)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        if in_ci:
+            say("Node.js is missing: the OpenID Connect sign-in tests will fail (install nodejs and npm)")
+        else:
+            say("Node.js is not installed: the OpenID Connect sign-in tests will be skipped")
+        return
+    lock = TEST_PROVIDER / "package-lock.json"
+    stamp = TEST_PROVIDER / "node_modules" / ".caseflow-installed"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    say("Installing the test OpenID Provider (npm ci in tests/oidc/provider)")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=TEST_PROVIDER, check=True)
+    stamp.write_text(wanted)
+
+
 def cmd_test(options) -> None:
     ensure_environment()
     in_ci = os.environ.get("CI", "").lower() == "true"
+    ensure_test_provider(in_ci)
     pytest_args = ["-m", "pytest", *options.pytest_args]
     env = {"CASEFLOW_ENV": "test"}
     if shutil.which("chromium") is None and not in_ci:

@@ -44,6 +44,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     limiter.init_app(app)
     login_manager.init_app(app)
     _configure_login(app)
+    from caseflow.identity.sessions import init_session_cap
+
+    init_session_cap(app)
 
     _register_models()
     from caseflow import cli, errors, health, web
@@ -70,6 +73,7 @@ def _register_models() -> None:
     import caseflow.contacts.models  # noqa: F401
     import caseflow.discipline.models  # noqa: F401
     import caseflow.escalations.models  # noqa: F401
+    import caseflow.identity.models  # noqa: F401
     import caseflow.imports.models  # noqa: F401
     import caseflow.incidents.models  # noqa: F401
     import caseflow.notifications.models  # noqa: F401
@@ -110,6 +114,12 @@ def _check_config(app: Flask) -> None:
                 "(generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))')"
             )
         app.config["SECRET_KEY"] = _development_secret(app)
+    from caseflow.identity.mfa import MfaConfigError, parse_required_roles
+
+    try:
+        parse_required_roles(app.config.get("MFA_REQUIRED_ROLES"))
+    except MfaConfigError as exc:
+        raise ConfigError(str(exc)) from None
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     try:
         url = make_url(uri)

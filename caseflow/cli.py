@@ -175,6 +175,7 @@ def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
+    from caseflow.identity.cli import sign_in_cli
     from caseflow.imports.cli import import_cli
     from caseflow.scheduling.cli import scheduler_cli
     from caseflow.triage.cli import workflows_cli
@@ -188,6 +189,7 @@ def register_commands(app: Flask) -> None:
         scheduler_cli,
         export_cli,
         import_cli,
+        sign_in_cli,
     )
     for group in groups:
         app.cli.add_command(group)

@@ -106,13 +106,6 @@ def sqlstate(exc: BaseException) -> str | None:
     return getattr(getattr(exc, "orig", None), "sqlstate", None)
 
 
-def violated_constraint(exc: BaseException) -> str | None:
-    """The name of the constraint or index an IntegrityError broke, when the database says
-    (PostgreSQL names it; SQLite names only the columns, in the message)."""
-    diag = getattr(getattr(exc, "orig", None), "diag", None)
-    return getattr(diag, "constraint_name", None)
-
-
 def is_retryable(exc: BaseException) -> bool:
     """A deadlock or a serialization failure: nothing was written, running again may succeed."""
     return sqlstate(exc) in RETRYABLE_SQLSTATES

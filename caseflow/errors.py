@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -183,29 +184,66 @@ def handle_stale_data(error: StaleDataError):
     )
 
 
-# What a person is told when a database constraint refuses a change that the services'
-# checks let through (a concurrent request got there first). Keyed by constraint name.
+# What a refused row means, in words, by the name of the constraint (or trigger) that refused it.
+# Services check these rules first and answer with their own messages; the database is the last
+# line, reached by a race or a door that forgot a check. Either way the answer is a 409, not a 500.
 CONSTRAINT_MESSAGES = {
+    "escalation gate": "The law-enforcement gate refused this change: {detail}.",
+    "ck_escalations_approved_complete": (
+        "An approval needs its approver, time, criteria and a guardian reached about the incident."
+    ),
+    "ck_escalations_approver_not_requester": "The requester cannot approve their own request.",
+    "fk_escalations_guardian_contact_reached": (
+        "An approval rests on a contact that reached a guardian of this student about this incident."
+    ),
+    "ck_emergency_responses_reviewed_contact": (
+        "An emergency response is reviewed once a guardian has been reached after the call."
+    ),
+    "uq_escalations_live": "An escalation for this student and incident is already waiting or approved.",
     "uq_cases_open_kind": "The student already has an open case of this kind.",
 }
+GENERIC_CONFLICT = (
+    "This change conflicts with what is already recorded, so nothing was saved. "
+    "Reload the page to see the current record and try again."
+)
 
 
-def handle_integrity_error(error: sa_exc.IntegrityError):
-    """A constraint refused the change: nothing was stored. A 409 that says which rule, never a 500."""
-    from caseflow.db import violated_constraint
+def _refusal_of(error) -> tuple[str, str]:
+    """(constraint or trigger name, the database's own words) of an IntegrityError."""
+    orig = getattr(error, "orig", None)
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        primary = diag.message_primary or ""
+        if primary.startswith("escalation gate:"):
+            return "escalation gate", primary.removeprefix("escalation gate:").strip()
+        return diag.constraint_name or "", primary
+    text = str(orig or error)
+    for name in CONSTRAINT_MESSAGES:
+        if name in text:
+            return name, text
+    return "", text
+
+
+def handle_integrity_error(error: IntegrityError):
+    """A constraint or trigger refused the write: 409 with the rule in words, nothing stored."""
     from caseflow.extensions import db
 
     db.session.rollback()
-    name = violated_constraint(error)
-    log.warning("constraint %s refused %s %s", name or "?", request.method, request.path)
-    rule = CONSTRAINT_MESSAGES.get(name or "")
-    message = (
-        f"{rule} Reload the page to see it."
-        if rule
-        else "This could not be saved: it conflicts with something saved at the same moment. "
-        "Reload and try again."
-    )
+    name, detail = _refusal_of(error)
+    log.warning("database refused a write on %s %s: %s %s", request.method, request.path, name, detail)
+    message = CONSTRAINT_MESSAGES.get(name, GENERIC_CONFLICT).format(detail=detail)
     return error_response(409, message, code="conflict")
+
+
+def handle_data_error(error: DataError):
+    """A value the database cannot hold (too long, out of range): 422, nothing stored."""
+    from caseflow.extensions import db
+
+    db.session.rollback()
+    log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
+    return error_response(
+        422, "A value is too long or out of range for what can be recorded; nothing was saved."
+    )
 
 
 def handle_database_error(error: Exception):
@@ -234,7 +272,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(ma.ValidationError, handle_marshmallow_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
-    app.register_error_handler(sa_exc.IntegrityError, handle_integrity_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(sa_exc.DBAPIError, handle_database_error)
     app.register_error_handler(sa_exc.TimeoutError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -19,6 +19,11 @@ class CalendarError(Exception):
     pass
 
 
+def format_local(at: datetime, tz: str) -> str:
+    """A moment as people at the school read it: "17 Nov 2026 09:15 CST"."""
+    return at.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M %Z")
+
+
 @dataclass(frozen=True)
 class SchoolCalendar:
     holidays: frozenset[date]

@@ -1,6 +1,6 @@
 """Security headers on every response (a static, strict policy: all scripts are files)."""
 
-from flask import Flask, abort, request
+from flask import Flask, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -12,12 +12,11 @@ def init_security(app: Flask) -> None:
     production = app.config["ENV_NAME"] == "production"
 
     @app.before_request
-    def refuse_nul_characters():
-        """No text field may hold a NUL character (PostgreSQL cannot store one): refuse early."""
-        if any("\x00" in value for value in request.values.values()) or (
-            request.is_json and (b"\\u0000" in request.get_data() or b"\x00" in request.get_data())
-        ):
-            abort(400, description="Text may not contain NUL characters.")
+    def screen_input():
+        """Refuse text no field may hold before any view reads it (see inputs.py)."""
+        from caseflow.inputs import screen_request
+
+        return screen_request()
 
     @app.after_request
     def set_security_headers(response):

@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.contacts.views import bp as contacts_bp
     from caseflow.discipline.views import bp as discipline_bp
     from caseflow.escalations.views import bp as escalations_bp
+    from caseflow.identity.views import bp as identity_bp
     from caseflow.incidents.views import bp as incidents_bp
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         home,
         auth_bp,
+        identity_bp,
         incidents_bp,
         cases_bp,
         threats_bp,

@@ -89,7 +89,16 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        if connection.dialect.name == "postgresql":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original ("batch" mode). With
+            # foreign keys enforced, dropping a table that other rows refer to fails, so a
+            # populated database could not be upgraded. Enforcement is switched off for the
+            # migration (outside any transaction, where the pragma takes effect) and every
+            # reference is checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction before Alembic's own
+        elif connection.dialect.name == "postgresql":
             # A migration may rewrite a large table: the web requests' statement timeout is not for it.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()  # a session setting; Alembic then opens its own transaction
@@ -97,6 +106,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose references are broken: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -322,3 +322,84 @@ def payload(lincoln):
         return body
 
     return _payload
+
+
+# Signing in through the district's OpenID Connect provider --------------------------------------
+
+SSO_SECRET_ENV = "CASEFLOW_TEST_OIDC_CLIENT_SECRET"
+
+
+@pytest.fixture(scope="session")
+def openid_provider():
+    """The real test OpenID Provider (tests/oidc/provider.py), one Node.js process per session."""
+    from tests.oidc.provider import OpenIdProvider
+
+    provider = OpenIdProvider()
+    yield provider
+    provider.stop()
+
+
+class SsoDistrict:
+    """The test district (code TEST) signing in through the test provider."""
+
+    def __init__(self, app, make, provider, monkeypatch):
+        self.app, self.make, self.provider, self.monkeypatch = app, make, provider, monkeypatch
+        self.district_code = "TEST"
+
+    def configure(
+        self,
+        *,
+        kind: str = "oidc",
+        base_url: str = "http://localhost",
+        local_passwords: bool = True,
+        hosted_domain: str | None = None,
+        tenant_id: str | None = None,
+        discovery_url: str | None = None,
+    ) -> None:
+        from caseflow.db import transaction
+        from caseflow.identity.oidc import forget_metadata
+        from caseflow.identity.providers import configure_provider
+        from caseflow.people.models import District
+
+        client_id, secret = self.provider.client_for(
+            [f"{base_url}/login/sso/{self.district_code}/callback"], [f"{base_url}/login"]
+        )
+        self.monkeypatch.setenv(SSO_SECRET_ENV, secret)
+        district_id = self.make.district(self.district_code)
+        if discovery_url:
+            forget_metadata()
+        with self.app.app_context(), transaction():
+            configure_provider(
+                actor=None,
+                district=_db.session.get(District, district_id),
+                kind=kind,
+                name="District Login",
+                # The presets' real discovery URLs are replaced by the test provider's.
+                discovery_url=discovery_url or self.provider.discovery_url,
+                client_id=client_id,
+                client_secret_ref=f"env:{SSO_SECRET_ENV}",
+                hosted_domain=hosted_domain,
+                tenant_id=tenant_id,
+                local_passwords=local_passwords,
+            )
+
+    def start(self, client, path: str | None = None) -> str:
+        """Follow the login page's link; returns the provider's authorization URL."""
+        response = client.get(path or f"/login/sso/{self.district_code}")
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response.headers["Location"]
+
+    def sign_in(self, client, email: str, *, login: str | None = None, **claims):
+        """Sign in at the provider as a person with `email` (claims: email_verified, hd, tid ...);
+        returns Caseflow's answer to the provider's redirect."""
+        person = {"login": login or email, "email": email, "email_verified": True, "name": "Test Person"}
+        self.provider.set_people({**person, **claims})
+        callback = self.provider.authorize(self.start(client), login or email)
+        return client.get(callback)
+
+
+@pytest.fixture
+def sso(app, make, openid_provider, monkeypatch) -> SsoDistrict:
+    district = SsoDistrict(app, make, openid_provider, monkeypatch)
+    district.configure()
+    return district

@@ -99,6 +99,13 @@ PAGES = [
 ]
 
 CASES = [(path, role, role in allowed, api) for path, allowed, api in PAGES for role in Role]
+# Pages are tried with a password sign-in and with a sign-in through the district's OpenID
+# Connect provider; the API takes tokens only, whatever the sign-in.
+SIGNED_IN_CASES = [
+    (path, role, allowed, api, method)
+    for path, role, allowed, api in CASES
+    for method in (("token",) if api else ("password", "sso"))
+]
 
 
 @pytest.fixture
@@ -135,16 +142,32 @@ def _referral(app, make, school, student, kind) -> int:
         return case.id
 
 
+@pytest.fixture
+def sign_in_by(request, client, make, login_as):
+    """Sign the client in as a new user of `role` by password or through the provider."""
+
+    def _sign_in(method: str, role: str, schools):
+        if method == "password":
+            return login_as(role, schools=schools)
+        user = make.user(role, schools=schools)
+        assert request.getfixturevalue("sso").sign_in(client, user.email).status_code == 302
+        return user
+
+    return _sign_in
+
+
 @pytest.mark.parametrize(
-    ("path", "role", "allowed", "api"), CASES, ids=[f"{p}-{r.value}" for p, r, _, _ in CASES]
+    ("path", "role", "allowed", "api", "method"),
+    SIGNED_IN_CASES,
+    ids=[f"{p}-{r.value}-{m}" for p, r, _, _, m in SIGNED_IN_CASES],
 )
-def test_role_page_matrix(client, make, login_as, api_token, world, path, role, allowed, api):
+def test_role_page_matrix(client, make, sign_in_by, api_token, world, path, role, allowed, api, method):
     url = path.format(**world)
     if api:
         user = make.user(role.value, schools=[world["school"]])
         response = client.get(url, headers=api_token(user))
     else:
-        login_as(role.value, schools=[world["school"]])
+        sign_in_by(method, role.value, [world["school"]])
         response = client.get(url)
     assert response.status_code == (200 if allowed else 403), response.get_data(as_text=True)[:300]
     if api and not allowed:

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from caseflow.db import now_utc
-from tests.helpers import csrf_token
+from tests.helpers import FROZEN_NOW, csrf_token
 
 
-def test_contacts_through_the_api(client, make, lincoln, api_token):
+def test_contacts_through_the_api(client, make, lincoln, api_token, payload):
     counselor = make.user("counselor", schools=[lincoln.school])
     mother = make.guardian(lincoln.student, preferred_language="es", is_primary_contact=True)
     barred = make.guardian(lincoln.student, legal_restriction="no_contact")
@@ -15,12 +15,21 @@ def test_contacts_through_the_api(client, make, lincoln, api_token):
     at = (now_utc() - timedelta(minutes=30)).isoformat()
     body = {"link_id": mother, "contacted_at": at, "method": "phone", "language": "es", "reached": False}
     assert client.post(url, json=body, headers=headers).status_code == 201
-    assert (
-        client.post(
-            url, json={**body, "reached": True, "purpose": "incident_notice"}, headers=headers
-        ).status_code
-        == 201
-    )
+    # A notice about an incident names the incident, one of this student's.
+    incident = client.post("/api/v1/incidents", json=payload(), headers=api_token(lincoln.teacher))
+    incident_id = incident.get_json()["id"]
+    classmate_incident = client.post(
+        "/api/v1/incidents",
+        json=payload(students=[{"student_id": lincoln.classmate, "role": "responsible"}]),
+        headers=api_token(lincoln.teacher),
+    ).get_json()["id"]
+    notice = {**body, "reached": True, "purpose": "incident_notice"}
+    unnamed = client.post(url, json=notice, headers=headers)
+    assert unnamed.status_code == 422 and "incident_id" in unnamed.get_json()["error"]["fields"]
+    wrong = client.post(url, json={**notice, "incident_id": classmate_incident}, headers=headers)
+    assert wrong.status_code == 422 and "incident_id" in wrong.get_json()["error"]["fields"]
+    told = client.post(url, json={**notice, "incident_id": incident_id}, headers=headers)
+    assert told.status_code == 201 and told.get_json()["incident_id"] == incident_id
     refused = client.post(url, json={**body, "link_id": barred}, headers=headers)
     assert refused.status_code == 422 and "no-contact" in refused.get_json()["error"]["fields"]["link_id"][0]
     future = client.post(
@@ -60,6 +69,11 @@ def test_who_sees_and_records_contacts(client, make, lincoln, api_token):
     assert client.post(url, json=body, headers=auditor).status_code == 403
 
 
+# Local times at the school (Chicago) typed into the form: the morning before the frozen clock.
+TYPED_AT = (FROZEN_NOW - timedelta(days=1)).strftime("%Y-%m-%dT09:15")
+CALLED_AT = (FROZEN_NOW - timedelta(days=1)).strftime("%Y-%m-%dT08:40")
+
+
 def test_the_student_page_form_keeps_what_was_typed(client, make, lincoln, login_as):
     login_as("counselor", schools=[lincoln.school])
     link = make.guardian(lincoln.student, first_name="Maria")
@@ -70,7 +84,7 @@ def test_the_student_page_form_keeps_what_was_typed(client, make, lincoln, login
         data={
             "csrf_token": token,
             "link_id": str(link),
-            "contacted_at": "2026-11-24T09:15",
+            "contacted_at": TYPED_AT,
             "method": "",
             "language": "es",
             "note": "Left a message",
@@ -79,13 +93,13 @@ def test_the_student_page_form_keeps_what_was_typed(client, make, lincoln, login
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert "Choose how" in html or "Must be one of" in html
-    assert 'value="Left a message"' in html and 'value="2026-11-24T09:15"' in html
+    assert 'value="Left a message"' in html and f'value="{TYPED_AT}"' in html
     ok = client.post(
         f"/students/{lincoln.student}/guardian-contacts",
         data={
             "csrf_token": token,
             "link_id": str(link),
-            "contacted_at": "2026-11-20T09:15",
+            "contacted_at": CALLED_AT,
             "method": "phone",
             "language": "es",
             "reached": "y",

@@ -15,6 +15,7 @@ from caseflow.db import transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.forms import load_form
+from caseflow.identity import mfa
 from caseflow.people.models import School
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -92,6 +93,32 @@ def set_active(user_id: int):
     with transaction():
         services.set_user_active(actor=current_user, user=target, active=active)
     flash(f"{target.full_name} is now {'active' if active else 'deactivated'}.", "info")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
+@permission_required(Permission.USER_MANAGE)
+def reset_mfa(user_id: int):
+    """Remove a lost authenticator; the person sets up a new one at their next sign-in."""
+    target = _user_in_my_district(user_id)
+    with transaction():
+        mfa.reset_mfa(actor=current_user, user=target)
+    flash(f"Authenticator of {target.full_name} removed; their sessions are signed out.", "info")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/break-glass", methods=["POST"])
+@permission_required(Permission.USER_MANAGE)
+def set_break_glass(user_id: int):
+    """Name (or stop naming) an account that may use its password when passwords are off."""
+    target = _user_in_my_district(user_id)
+    with transaction():
+        services.set_break_glass(actor=current_user, user=target, allowed=request.form.get("allowed") == "1")
+    flash(
+        f"{target.full_name} {'may' if target.break_glass else 'may no longer'} sign in with a password "
+        "when the district's passwords are off.",
+        "info",
+    )
     return redirect(url_for("admin.user", user_id=target.id))
 
 

@@ -43,6 +43,13 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password reset and deactivation: invalidates existing sessions.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # May sign in with a password even where the district signs in through its provider.
+    break_glass: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # TOTP multi-factor: the secret (encrypted with a key derived from SECRET_KEY), when it was
+    # turned on, and the last time step accepted (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A daily e-mail of unread notifications (the digest job), if the person wants one.
     wants_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -92,6 +99,10 @@ class User(UserMixin, db.Model):
             cls.district_wide,
             sa.exists().where(user_schools.c.user_id == cls.id, user_schools.c.school_id == school_id),
         )
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -153,6 +153,15 @@ def set_user_active(*, actor, user: User, active: bool) -> User:
     return user
 
 
+def set_break_glass(*, actor, user: User, allowed: bool) -> User:
+    """Name `user` a break-glass account: it may sign in with its password even where the
+    district has turned passwords off (for when the provider is down)."""
+    if user.break_glass != allowed:
+        user.break_glass = allowed
+        record(actor, "user.break_glass_changed", user, changes={"break_glass": allowed})
+    return user
+
+
 def set_password(*, actor, user: User, password: str) -> User:
     """Set a new password (a reset by an administrator or a change by the user).
 
@@ -174,37 +183,85 @@ class SignInResult:
     locked: bool = False
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignInResult:
-    """Check credentials, counting failures per account and locking it after too many.
+# What the audit trail calls each way of signing in (the Account page shows them).
+SIGN_IN_METHODS = {
+    "password": "Password",
+    "password+totp": "Password and authenticator code",
+    "password+recovery_code": "Password and recovery code",
+}
 
-    The caller shows the same message for every failure (unknown email, wrong password,
-    locked or inactive account), so the response never tells whether an account exists.
-    """
+
+def record_sign_in(
+    user: User | None, *, method: str, reason: str | None = None, email: str | None = None
+) -> None:
+    """One audit event per sign-in attempt: `auth.login` on success, `auth.login_failed` with
+    the failure's `reason` otherwise. `email` names an attempt that matched no account."""
+    changes: dict = {"method": method}
+    if reason is not None:
+        changes["reason"] = reason
+    if user is None and email:
+        changes["email"] = normalize_email(email)[:254]
+    record(
+        user if reason is None else None,
+        "auth.login" if reason is None else "auth.login_failed",
+        user,
+        entity_type="User",
+        changes=changes,
+    )
+
+
+def count_failed_sign_in(user: User, *, method: str, reason: str, now: datetime | None = None) -> bool:
+    """Count a failed attempt on `user` (wrong password or second factor), locking the account
+    after LOGIN_MAX_FAILURES; records it. Returns whether the account is now locked."""
     now = now or now_utc()
     cfg = current_app.config
+    user.failed_login_count += 1
+    locked = user.failed_login_count >= cfg["LOGIN_MAX_FAILURES"]
+    if locked:
+        user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+        user.failed_login_count = 0
+    record_sign_in(user, method=method, reason=reason + ("; locked" if locked else ""))
+    return locked
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignInResult:
+    """Check a password, counting failures per account and locking it after too many.
+
+    On success the account is returned but not yet signed in: the caller may still ask for a
+    second factor, then calls `complete_sign_in`. The caller shows the same message for every
+    failure (unknown email, wrong password, locked or inactive account), so the response never
+    tells whether an account exists; the audit trail keeps the reason.
+    """
+    now = now or now_utc()
     user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     ok, new_hash = verify_password(user.password_hash if user else None, password)
     if user is None:
+        record_sign_in(None, method="password", reason="unknown_account", email=email)
         return SignInResult(None)
-    if user.locked_until is not None and user.locked_until > now:
-        record(None, "auth.login_refused_locked", user, changes={})
+    if is_locked(user, now):
+        record_sign_in(user, method="password", reason="locked")
         return SignInResult(None, locked=True)
     if not ok or not user.active:
-        user.failed_login_count += 1
-        changes = {"failed_login_count": user.failed_login_count}
-        if user.failed_login_count >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_login_count = 0
-            changes["locked_until"] = user.locked_until
-        record(None, "auth.login_failed", user, changes=changes)
-        return SignInResult(None, locked="locked_until" in changes)
+        reason = "wrong_password" if user.active else "account_deactivated"
+        return SignInResult(
+            None, locked=count_failed_sign_in(user, method="password", reason=reason, now=now)
+        )
     if new_hash:
         user.password_hash = new_hash
+    return SignInResult(user)
+
+
+def complete_sign_in(user: User, *, method: str, now: datetime | None = None) -> User:
+    """Record a successful sign-in by `method` and clear the failure count."""
     user.failed_login_count = 0
     user.locked_until = None
-    user.last_login_at = now
-    record(user, "auth.login", user, changes={})
-    return SignInResult(user)
+    user.last_login_at = now or now_utc()
+    record_sign_in(user, method=method)
+    return user
 
 
 # Personal access tokens ---------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from caseflow.auth import services
 from caseflow.auth.forms import LoginForm, PasswordChangeForm, TokenForm
@@ -15,15 +13,15 @@ from caseflow.auth.passwords import verify_password
 from caseflow.db import transaction
 from caseflow.errors import NotFound, ValidationFailed
 from caseflow.extensions import db, limiter, login_manager
+from caseflow.identity import services as identity
+from caseflow.identity.mfa import mfa_required, unused_recovery_codes
+from caseflow.identity.oidc import end_session_url
+from caseflow.identity.providers import all_providers, provider_by_code
+from caseflow.identity.reset import reset_available
+from caseflow.identity.sessions import SSO, refresh_session, safe_next, start_session
+from caseflow.identity.views import SIGN_IN_FAILED, begin_second_factor
 
 bp = Blueprint("auth", __name__)
-
-# One message for every failed sign-in: it never reveals whether the account exists,
-# is inactive or is locked.
-SIGN_IN_FAILED = (
-    "Sign-in failed. Check the email and password. After repeated failures an account "
-    "is paused for a few minutes."
-)
 
 
 @login_manager.user_loader
@@ -36,14 +34,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.session_epoch != epoch or not user.active:
         return None
     return user
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("home.dashboard")
 
 
 def _login_rate_limit() -> str:
@@ -62,22 +52,49 @@ def login():
     if form.validate_on_submit():
         with transaction():
             result = services.authenticate(form.email.data, form.password.data)
-        if result.user is not None:
-            session.clear()
-            login_user(result.user)
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        error = SIGN_IN_FAILED
+            step = identity.after_password(result.user) if result.user is not None else None
+        if step is None:
+            error = SIGN_IN_FAILED
+        elif step.next_step == "refused":
+            error = (
+                f"Your district signs in with {step.provider.name}: use the “Sign in with "
+                f"{step.provider.name}” button above."
+            )
+        elif step.next_step == "signed_in":
+            start_session(result.user)
+            return redirect(safe_next(request.args.get("next")))
+        else:
+            return begin_second_factor(result.user, step.next_step, request.args.get("next"))
     elif request.method == "POST":
         error = SIGN_IN_FAILED if not form.errors.get("csrf_token") else None
     status = 200 if request.method == "GET" else (401 if error else 400)
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template(
+        "auth/login.html",
+        form=form,
+        error=error,
+        providers=all_providers(),
+        reset_available=reset_available(),
+        next_url=request.args.get("next"),
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the Caseflow session; a session a provider started ends at the provider too, where it
+    offers an end_session_endpoint (through the signed-out page: the form may only post here)."""
+    sso = session.get(SSO)
+    end_session = None
+    if sso:
+        provider = provider_by_code(sso.get("district", ""))
+        if provider is not None:
+            end_session = end_session_url(
+                provider, sso.get("id_token"), url_for("auth.login", _external=True)
+            )
     logout_user()
     session.clear()
+    if end_session:
+        session["end_session_url"] = end_session
+        return redirect(url_for("identity.signed_out"))
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -99,6 +116,11 @@ def _account_page(token_form=None, password_form=None, new_secret=None, status=2
             token_form=token_form or TokenForm(),
             password_form=password_form or PasswordChangeForm(),
             new_secret=new_secret,
+            sign_ins=identity.recent_sign_ins(current_user),
+            method_label=identity.method_label,
+            reason_label=identity.reason_label,
+            mfa_required=mfa_required(current_user),
+            recovery_codes_left=unused_recovery_codes(current_user) if current_user.has_totp else 0,
         ),
         status,
     )
@@ -168,7 +190,7 @@ def change_password():
             except ValidationFailed as exc:
                 form.new_password.errors = exc.fields.get("password", [exc.message])
             else:
-                login_user(current_user)  # the session epoch changed; keep this session
+                refresh_session(current_user)  # the session epoch changed; keep this session
                 flash("Your password is changed. Other sessions are signed out.", "info")
                 return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.incidents.models import Incident
 from caseflow.people.models import Guardian, StudentGuardian
 
 CONTACT_METHODS = {
@@ -33,7 +34,9 @@ class GuardianContact(db.Model):
     __tablename__ = "guardian_contacts"
     __table_args__ = (
         # Lets a police escalation reference a contact of *its* student that reached someone.
-        sa.UniqueConstraint("id", "student_id", "reached", name="uq_guardian_contacts_id_student_reached"),
+        sa.UniqueConstraint(
+            "id", "student_id", "reached", "incident_id", name="uq_guardian_contacts_id_student_reached"
+        ),
         sa.Index("ix_guardian_contacts_student_at", "student_id", "contacted_at"),
     )
 
@@ -47,12 +50,15 @@ class GuardianContact(db.Model):
     language: Mapped[str] = mapped_column(sa.String(8))
     reached: Mapped[bool] = mapped_column()
     purpose: Mapped[str] = mapped_column(enum_column_type(tuple(CONTACT_PURPOSES), "purpose"))
+    # The incident the contact was about (a notice, or the call before a police escalation).
+    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
     note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     guardian: Mapped[Guardian] = relationship()
     link: Mapped[StudentGuardian] = relationship()
+    incident: Mapped[Incident | None] = relationship()
     recorded_by: Mapped[User] = relationship()
 
     @property

@@ -15,6 +15,11 @@ class ContactInputSchema(ma.Schema):
     reached = ma.fields.Boolean(required=True, metadata={"checkbox": True})
     purpose = ma.fields.String(load_default="general", validate=validate.OneOf(tuple(CONTACT_PURPOSES)))
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    incident_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The incident the contact was about (needed for a police escalation)"},
+    )
 
 
 class ContactSchema(ma.Schema):
@@ -27,6 +32,7 @@ class ContactSchema(ma.Schema):
     language = ma.fields.String()
     reached = ma.fields.Boolean()
     purpose = ma.fields.String()
+    incident_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
     recorded_by_id = ma.fields.Integer()
     recorded_at = ma.fields.AwareDateTime()

@@ -14,10 +14,13 @@ from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES, Guardian
 from caseflow.db import now_utc
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
+from caseflow.incidents.models import Incident
 from caseflow.people.models import Student, StudentGuardian
 from caseflow.people.policy import can_read_student
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# Contacts that are always about one incident.
+INCIDENT_PURPOSES = ("incident_notice", "escalation_notice")
 # A contact logged from a phone whose clock runs a little ahead is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -44,12 +47,15 @@ def record_contact(
     reached: bool,
     purpose: str = "general",
     note: str | None = None,
+    incident_id: int | None = None,
     now: datetime | None = None,
 ) -> GuardianContact:
-    """Log a contact (or an attempt) with one of the student's guardians.
+    """Log a contact (or an attempt) with one of the student's guardians, about one of the
+    student's incidents or in general.
 
     A guardian under a no-contact order is refused: the school must not contact them, and such
-    a contact could never count as the parents being told. Raises Forbidden, ValidationFailed.
+    a contact could never count as the parents being told. Only a contact about an incident can
+    count for that incident's police escalation. Raises Forbidden, ValidationFailed.
     """
     now = now or now_utc()
     if not can_record_contact(actor, student):
@@ -64,6 +70,15 @@ def record_contact(
         fields["method"] = ["Choose how: " + ", ".join(CONTACT_METHODS.values()).lower() + "."]
     if purpose not in CONTACT_PURPOSES:
         fields["purpose"] = ["Choose what the contact was about."]
+    incident = db.session.get(Incident, incident_id) if incident_id else None
+    if incident_id and (
+        incident is None
+        or incident.district_id != student.district_id
+        or not any(s.student_id == student.id for s in incident.students)
+    ):
+        fields["incident_id"] = ["Choose one of this student's incidents, or none."]
+    elif incident is None and purpose in INCIDENT_PURPOSES:
+        fields["incident_id"] = ["Choose the incident this contact was about."]
     language = (language or "").strip().lower()
     if not LANGUAGE.match(language):
         fields["language"] = ["Give the language spoken as a 2-3 letter code (en, es, vi …)."]
@@ -83,6 +98,7 @@ def record_contact(
         language=language,
         reached=bool(reached),
         purpose=purpose,
+        incident_id=incident.id if incident else None,
         note=(note or "").strip() or None,
         recorded_by_id=actor.id,
         recorded_at=now,
@@ -102,6 +118,7 @@ def record_contact(
             "language": language,
             "reached": contact.reached,
             "purpose": purpose,
+            "incident_id": contact.incident_id,
         },
     )
     return contact
@@ -116,6 +133,19 @@ def contacts_of(student_id: int) -> list[GuardianContact]:
         .where(GuardianContact.student_id == student_id)
         .order_by(GuardianContact.contacted_at.desc(), GuardianContact.id.desc())
         .options(selectinload(GuardianContact.guardian), selectinload(GuardianContact.recorded_by))
+    ).all()
+
+
+def incidents_for_contact(student_id: int, limit: int = 20) -> list[Incident]:
+    """The student's latest incidents, newest first: what a contact can be about."""
+    from caseflow.incidents.models import IncidentStudent
+
+    return db.session.scalars(
+        sa.select(Incident)
+        .join(IncidentStudent, IncidentStudent.incident_id == Incident.id)
+        .where(IncidentStudent.student_id == student_id)
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        .limit(limit)
     ).all()
 
 

@@ -4,15 +4,21 @@ These conditions are code, not configuration (the district edits only which crit
 in workflows/police.yaml):
 
 1. at least one criterion the requester claimed is met by the recorded facts;
-2. a guardian of the student, allowed to be contacted, was reached after the incident and
-   before the approval;
+2. a guardian of the student, allowed to be contacted, was reached about this incident, after
+   it and before the approval;
 3. the approver is an administrator of the student's school (or of the district) and not the
    requester;
 4. a student with an IEP or a Section 504 plan: a review recorded by the student's case manager
-   or a school psychologist;
+   (the owner of a case the student already had before the incident was reported) or a school
+   psychologist, never by the requester or the approver;
 5. a student a clinician was working with at the time (the incident says so, or the student has
    an active crisis case): that clinician's written statement that police involvement is
-   necessary.
+   necessary. The clinicians who were there decide: when one of them writes that police are
+   not necessary, nobody else's statement outweighs it.
+
+The guardian contact that counts is one about this incident (or its escalation), not any call
+that reached a parent. Reviews by the requester or the approver never count: the independent
+voices stay independent.
 
 `checklist()` says, for each condition, whether it is met and why; services.approve() refuses
 unless every one is. The same checklist is the request page's live list and the audit's record.
@@ -30,6 +36,7 @@ from caseflow.cases.models import Case
 from caseflow.contacts.services import reached_contacts
 from caseflow.escalations.criteria import check_criteria, facts_for
 from caseflow.extensions import db
+from caseflow.schooldays import format_local
 
 CLINICAL_CASE_KINDS = ("counselor", "social_worker", "psychologist")
 
@@ -77,31 +84,90 @@ def crisis_cases(student_id: int, at: datetime) -> list[Case]:
     ).all()
 
 
-def clinician_present(student, incident) -> bool:
+def _with_clinician(student, incident) -> bool:
     part = next((s for s in incident.students if s.student_id == student.id), None)
-    return bool(part and part.with_clinician) or bool(crisis_cases(student.id, incident.occurred_at))
+    return bool(part and part.with_clinician)
 
 
-def may_write_statement(user, student, incident) -> bool:
-    """The clinician of the student's crisis case, or (the incident says a clinician was with the
-    student) a counselor, social worker or psychologist of the school."""
-    crisis = crisis_cases(student.id, incident.occurred_at)
-    owners = {c.assignee_id for c in crisis if c.assignee_id}
-    if owners:
-        return user.id in owners
+def clinician_present(student, incident) -> bool:
+    return _with_clinician(student, incident) or bool(crisis_cases(student.id, incident.occurred_at))
+
+
+def present_clinicians(student, incident) -> set[int]:
+    """The clinicians known to have been working with the student at the time: the owners of
+    their crisis cases, and the counselors, social workers and psychologists the incident names
+    among the staff involved (when it says a clinician was with the student). Empty when the
+    incident says a clinician was there without naming one."""
+    ids = {c.assignee_id for c in crisis_cases(student.id, incident.occurred_at) if c.assignee_id}
+    if _with_clinician(student, incident):
+        ids |= {s.user_id for s in incident.staff if s.user and s.user.roles & CLINICAL_ROLES}
+    return ids
+
+
+def may_write_statement(user, student, incident, *, requester_id: int | None = None) -> bool:
+    """The clinician who was with the student (see present_clinicians); when the incident names
+    none, a counselor, social worker or psychologist of the school. Never the requester."""
+    if requester_id is not None and user.id == requester_id:
+        return False
+    present = present_clinicians(student, incident)
+    if present:
+        return user.id in present
     return bool(user.roles & CLINICAL_ROLES) and user.serves_school(student.school_id)
 
 
-def may_write_disability_review(user, student) -> bool:
-    """The student's case manager (owner of one of their open cases) or a school psychologist."""
-    if user.has_role(Role.PSYCHOLOGIST) and user.serves_school(student.school_id):
-        return True
-    return bool(
-        db.session.scalar(
-            sa.select(Case.id).where(
-                Case.student_id == student.id, Case.status != "closed", Case.assignee_id == user.id
+def case_managers(student, incident) -> set[int]:
+    """The owners of the student's open cases that existed before the incident was reported. A
+    case the incident itself opened (or any later one) does not make its owner the student's
+    case manager: they were handed the student by this very incident."""
+    return set(
+        db.session.scalars(
+            sa.select(Case.assignee_id).where(
+                Case.student_id == student.id,
+                Case.status != "closed",
+                Case.assignee_id.is_not(None),
+                Case.opened_at < incident.reported_at,
             )
         )
+    )
+
+
+def may_write_disability_review(user, student, incident, *, requester_id: int | None = None) -> bool:
+    """The student's case manager (case_managers) or a school psychologist of the school; never
+    the requester (nor, at approval, the approver: checklist() drops such a review)."""
+    if requester_id is not None and user.id == requester_id:
+        return False
+    if not user.active or user.district_id != student.district_id:
+        return False
+    if user.has_role(Role.PSYCHOLOGIST) and user.serves_school(student.school_id):
+        return True
+    return user.id in case_managers(student, incident)
+
+
+def _clinician_check(student, incident, reviews, own: set, at: datetime) -> Check:
+    """The statements of the clinicians who were there decide (or, when the incident names
+    none, of any clinician of the school). Each author's latest statement counts once; a single
+    "police involvement is NOT necessary" among them is not outvoted by anyone."""
+    present = present_clinicians(student, incident)
+    latest: dict[int, object] = {}
+    for r in reviews:
+        if r.kind != "clinician_statement" or r.written_at > at or r.author_id in own:
+            continue
+        if present and r.author_id not in present:
+            continue
+        latest[r.author_id] = r  # reviews come in the order written
+    against = [r for r in latest.values() if not r.police_necessary]
+    agreeing = [r for r in latest.values() if r.police_necessary]
+    if against:
+        details = [f"{r.author.full_name} wrote that police involvement is NOT necessary" for r in against]
+    elif agreeing:
+        details = [f"{r.author.full_name} wrote that police involvement is necessary" for r in agreeing]
+    else:
+        details = ["not recorded"]
+    return Check(
+        "clinician_statement",
+        "The clinician working with the student states police involvement is necessary",
+        bool(agreeing) and not against,
+        details,
     )
 
 
@@ -149,46 +215,55 @@ def checklist(
         )
     contact = db.session.scalars(
         reached_contacts(student.id, before=at)
-        .where(sa.literal_column("guardian_contacts.contacted_at") >= incident.occurred_at)
+        .where(
+            sa.literal_column("guardian_contacts.contacted_at") >= incident.occurred_at,
+            sa.literal_column("guardian_contacts.incident_id") == incident.id,
+        )
         .limit(1)
     ).first()
     if contact is not None:
-        when = f"{contact.contacted_at:%d %b %H:%M} UTC"
+        when = format_local(contact.contacted_at, student.school.time_zone)
         reached = f"{contact.guardian.display_name}, {contact.method_label.lower()}, {when}"
     else:
-        reached = "no contact that reached a guardian (who may be contacted) since the incident"
+        reached = (
+            "no contact about this incident that reached a guardian (who may be contacted) since it happened"
+        )
     checks.append(
-        Check("guardian", "A guardian was reached after the incident", contact is not None, [reached])
+        Check(
+            "guardian",
+            "A guardian was reached about this incident",
+            contact is not None,
+            [reached],
+        )
     )
+    # The requester and the approver never supply the independent voices.
+    own = {requester_id} | ({approver.id} if approver is not None else set())
     if student.idea_eligible or student.section_504:
         plan = "an IEP" if student.idea_eligible else "a 504 plan"
-        review = next((r for r in reviews if r.kind == "disability_review" and r.written_at <= at), None)
+        review = next(
+            (
+                r
+                for r in reversed(list(reviews))
+                if r.kind == "disability_review"
+                and r.written_at <= at
+                and r.author_id not in own
+                and may_write_disability_review(r.author, student, incident)
+            ),
+            None,
+        )
+        details = [f"by {review.author.full_name}"] if review else ["not recorded"]
+        if review is None and any(r.kind == "disability_review" and r.author_id in own for r in reviews):
+            details = ["written by the requester or the approver, who cannot give this review"]
         checks.append(
             Check(
                 "disability_review",
                 f"Review by the case manager or a school psychologist (the student has {plan})",
                 review is not None,
-                [f"by {review.author.full_name}"] if review else ["not recorded"],
-            )
-        )
-    if clinician_present(student, incident):
-        statements = [r for r in reviews if r.kind == "clinician_statement" and r.written_at <= at]
-        agreeing = [r for r in statements if r.police_necessary]
-        details = (
-            [f"{agreeing[-1].author.full_name} wrote that police involvement is necessary"]
-            if agreeing
-            else ["the clinician wrote that police involvement is NOT necessary"]
-            if statements
-            else ["not recorded"]
-        )
-        checks.append(
-            Check(
-                "clinician_statement",
-                "The clinician working with the student states police involvement is necessary",
-                bool(agreeing),
                 details,
             )
         )
+    if clinician_present(student, incident):
+        checks.append(_clinician_check(student, incident, reviews, own, at))
     if approver is None:
         checks.append(Check("approver", "A second administrator approves (not the requester)", None))
     else:

@@ -2,8 +2,9 @@
 police responses recorded after the fact.
 
 The database backs the gate (see services.py for the rule in words): an approved escalation
-references a guardian contact of the same student that reached someone (a composite foreign
-key onto guardian_contacts (id, student_id, reached) with reached = true), names its approver,
+references a guardian contact of the same student, about the same incident, that reached
+someone (a composite foreign key onto guardian_contacts (id, student_id, reached, incident_id)
+with reached = true), names its approver,
 and the approver is not the requester. On PostgreSQL a trigger also checks that the contact was
 made after the incident and before the approval, with a guardian who may be contacted, and that
 the approver is an administrator of the school or the district (migration 0010).
@@ -55,9 +56,16 @@ class Escalation(db.Model):
         ),
         sa.CheckConstraint("referred_at IS NULL OR status = 'approved'", name="referral_after_approval"),
         sa.CheckConstraint("outcome IS NULL OR referred_at IS NOT NULL", name="outcome_after_referral"),
+        # The approval rests on a contact of the same student, about the same incident, that
+        # reached a guardian.
         sa.ForeignKeyConstraint(
-            ["guardian_contact_id", "student_id", "guardian_reached"],
-            ["guardian_contacts.id", "guardian_contacts.student_id", "guardian_contacts.reached"],
+            ["guardian_contact_id", "student_id", "guardian_reached", "incident_id"],
+            [
+                "guardian_contacts.id",
+                "guardian_contacts.student_id",
+                "guardian_contacts.reached",
+                "guardian_contacts.incident_id",
+            ],
             name="fk_escalations_guardian_contact_reached",
         ),
         # One live request per student and incident: a retried request never stores twice.
@@ -162,6 +170,8 @@ class EmergencyResponse(db.Model):
     __tablename__ = "emergency_responses"
     __table_args__ = (
         sa.CheckConstraint("(reviewed_at IS NULL) = (reviewed_by_id IS NULL)", name="reviewed_by"),
+        # A response is reviewed only once a guardian was reached after the call.
+        sa.CheckConstraint("reviewed_at IS NULL OR guardian_contact_id IS NOT NULL", name="reviewed_contact"),
         sa.CheckConstraint("outcome IS NULL OR outcome_at IS NOT NULL", name="outcome_at"),
     )
 

@@ -70,9 +70,14 @@ def can_read(user, escalation: Escalation) -> bool:
 
 def needs_review_from(user, escalation: Escalation) -> bool:
     student, incident = escalation.student, escalation.incident
+    requester = escalation.requested_by_id
     return (
-        (student.idea_eligible or student.section_504) and gate.may_write_disability_review(user, student)
-    ) or (gate.clinician_present(student, incident) and gate.may_write_statement(user, student, incident))
+        (student.idea_eligible or student.section_504)
+        and gate.may_write_disability_review(user, student, incident, requester_id=requester)
+    ) or (
+        gate.clinician_present(student, incident)
+        and gate.may_write_statement(user, student, incident, requester_id=requester)
+    )
 
 
 def get_for(user, escalation_id: int, *, lock: bool = False) -> Escalation:
@@ -245,13 +250,18 @@ def add_review(
     if kind == "disability_review":
         if not (student.idea_eligible or student.section_504):
             raise Conflict("The student has neither an IEP nor a 504 plan.")
-        if not gate.may_write_disability_review(actor, student):
-            raise Forbidden("The student's case manager or a school psychologist writes this review.")
+        if not gate.may_write_disability_review(
+            actor, student, incident, requester_id=escalation.requested_by_id
+        ):
+            raise Forbidden(
+                "The student's case manager or a school psychologist writes this review, "
+                "not the administrator who asked for police."
+            )
         police_necessary = None
     elif kind == "clinician_statement":
         if not gate.clinician_present(student, incident):
             raise Conflict("No clinician was working with the student at the time.")
-        if not gate.may_write_statement(actor, student, incident):
+        if not gate.may_write_statement(actor, student, incident, requester_id=escalation.requested_by_id):
             raise Forbidden("The clinician who was working with the student writes this statement.")
         if police_necessary is None:
             raise ValidationFailed(
@@ -541,8 +551,10 @@ def update_emergency(
     now: datetime | None = None,
 ) -> EmergencyResponse:
     """Add the justification, link the guardian contact, review it (an administrator other than
-    the one who recorded it), or record the outcome."""
+    the one who recorded it, once the justification is written and a guardian was reached after
+    the call), or record the outcome. Raises Forbidden, ValidationFailed."""
     from caseflow.contacts.models import GuardianContact
+    from caseflow.contacts.services import reached_contacts
 
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_APPROVE) or not actor.serves_school(response.school_id):
@@ -553,14 +565,12 @@ def update_emergency(
         response.justification, response.justified_at = _text(justification), now
         changes["justified_late"] = now > response.justification_due_at
     if guardian_contact_id:
-        contact = db.session.get(GuardianContact, guardian_contact_id)
-        if (
-            contact is None
-            or contact.student_id != response.student_id
-            or contact.contacted_at < response.called_at
-        ):
+        contact = db.session.scalar(
+            reached_contacts(response.student_id).where(GuardianContact.id == guardian_contact_id)
+        )
+        if contact is None or contact.contacted_at < response.called_at:
             fields["guardian_contact_id"] = [
-                "Choose a contact with this student's guardian made after the call."
+                "Choose a contact that reached this student's guardian after the call."
             ]
         else:
             response.guardian_contact_id = contact.id
@@ -568,8 +578,15 @@ def update_emergency(
     if _text(review_note):
         if actor.id == response.recorded_by_id:
             fields["review_note"] = ["Another administrator reviews the response."]
+        elif response.reviewed_at is not None:
+            fields["review_note"] = ["This response has already been reviewed."]
         elif response.justification is None and not _text(justification):
             fields["review_note"] = ["Review it once its justification is written."]
+        elif response.guardian_contact_id is None or "guardian_contact_id" in fields:
+            fields["review_note"] = [
+                "Review it once a guardian has been reached after the call: record the contact "
+                "and link it here."
+            ]
         else:
             response.reviewed_by_id, response.reviewed_at, response.review_note = (
                 actor.id,

@@ -304,7 +304,12 @@ def emergency(response_id: int):
     return render_template(
         "escalations/emergency.html",
         r=response,
-        contacts=[c for c in contacts_of(response.student_id) if c.contacted_at >= response.called_at],
+        # Only a contact that reached a guardian after the call can complete the response.
+        contacts=[
+            c
+            for c in contacts_of(response.student_id)
+            if c.contacted_at >= response.called_at and c.reached and c.link.may_be_contacted
+        ],
         outcomes=OUTCOMES,
         tz=ZoneInfo(response.school.time_zone),
         now=now_utc(),

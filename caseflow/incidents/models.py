@@ -92,6 +92,14 @@ class Incident(db.Model):
         return [b.behavior_code for b in self.behaviors]
 
     @property
+    def behavior_labels(self) -> list[str]:
+        """The behaviors in words (a code the taxonomy no longer has is shown as it is)."""
+        from caseflow.incidents.taxonomy import get_taxonomy
+
+        known = get_taxonomy().behaviors
+        return [known[c].label if c in known else c for c in self.behavior_codes]
+
+    @property
     def action_codes(self) -> list[str]:
         return [a.action_code for a in self.actions]
 

@@ -99,12 +99,23 @@ def render_student(
         can_record_contact=contacts.can_record_contact(current_user, record),
         contact_methods=CONTACT_METHODS,
         contact_purposes=CONTACT_PURPOSES,
-        contact_form=contact_form or {},
+        contact_form=contact_form or _contact_defaults(),
+        contact_incidents=contacts.incidents_for_contact(record.id),
         contact_errors=contact_errors or {},
         tz=ZoneInfo(record.school.time_zone),
         escalation_history=_escalation_history(record),
         local_now=now_utc().astimezone(ZoneInfo(record.school.time_zone)).strftime("%Y-%m-%dT%H:%M"),
     ), status
+
+
+def _contact_defaults() -> dict:
+    """A link from an escalation or an incident opens the contact form about that incident."""
+    defaults = {}
+    if request.args.get("contact_incident", "").isdigit():
+        defaults["incident_id"] = request.args["contact_incident"]
+    if request.args.get("contact_purpose") in ("incident_notice", "escalation_notice", "emergency_notice"):
+        defaults["purpose"] = request.args["contact_purpose"]
+    return defaults
 
 
 def _escalation_history(record):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from caseflow.rules.facts import FactRegistry, FactType
 
@@ -21,9 +22,9 @@ PRIORITIES = ("routine", "soon", "urgent")
 DEFAULT_TIER = 1
 
 
-@dataclass(frozen=True)
-class Read:
-    """One condition as evaluated: the fact, the operator, the rule's value, the actual value."""
+class Read(NamedTuple):
+    """One condition as evaluated: the fact, the operator, the rule's value, the actual value.
+    (Named tuples: a decision creates many, and they are immutable and cheap.)"""
 
     fact: str
     op: str
@@ -42,7 +43,7 @@ class Read:
         }
 
 
-Evaluator = Callable[[dict, list], bool]
+Evaluator = Callable[[dict, list], bool]  # a condition evaluated with a trace (see Condition)
 
 
 def _compare(op: str) -> Callable[[object, object], bool]:
@@ -64,56 +65,151 @@ def _compare(op: str) -> Callable[[object, object], bool]:
     }[op]
 
 
-def leaf(fact: str, op: str, value) -> Evaluator:
-    """A compiled condition on one fact. It appends its Read to the trace list it is given."""
-    test = _compare(op)
-    prepared = frozenset(value) if op in ("in", "not_in", "contains_any", "contains_all") else value
+# Each operator as a Python expression over `a` (the fact's value) and `v` (the rule's value),
+# for the compiled test below. Same meaning as _compare, operator for operator.
+_EXPRESSIONS = {
+    "eq": "{a} == {v}",
+    "ne": "{a} != {v}",
+    "gt": "{a} > {v}",
+    "gte": "{a} >= {v}",
+    "lt": "{a} < {v}",
+    "lte": "{a} <= {v}",
+    "is": "{a} == {v}",
+    "in": "{a} in {v}",
+    "not_in": "{a} not in {v}",
+    "contains": "{v} in {a}",
+    "not_contains": "{v} not in {a}",
+    "contains_any": "not {a}.isdisjoint({v})",
+    "contains_all": "{v} <= {a}",
+    "is_empty": "(len({a}) == 0) == {v}",
+}
 
-    def evaluate(facts: dict, trace: list) -> bool:
-        actual = facts[fact]
-        result = bool(test(actual, prepared))
-        trace.append(Read(fact, op, value, actual, result))
+
+class Condition:
+    """A condition tree, evaluated two ways: `__call__(facts, trace)` records a Read for every
+    condition it evaluates (the explanation), and `test(facts)`, compiled once into one Python
+    expression, only answers (the fast path). Both short-circuit alike."""
+
+    def __call__(self, facts: dict, trace: list) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def expression(self, constants: dict) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def compile(self, *, traced: bool = False) -> Callable:
+        """The condition as one Python function: `f(facts) -> bool`, or with `traced`,
+        `f(facts, trace) -> bool` appending a Read for each condition evaluated, exactly as
+        `__call__` does. The source is built here from the validated tree only: fact names
+        are written as string literals (repr) and every rule value is passed in as a constant,
+        never as text of the rule file."""
+        constants: dict = {"_traced": traced}
+        body = self.expression(constants)
+        constants.pop("_traced")
+        source = f"lambda f, t: bool({body})" if traced else f"lambda f: bool({body})"
+        namespace = {"__builtins__": {}, "len": len, "bool": bool, "_new": tuple.__new__, "_Read": Read}
+        namespace.update(constants)
+        return eval(source, namespace)
+
+
+class _Leaf(Condition):
+    def __init__(self, fact: str, op: str, value):
+        self.fact, self.op, self.value = fact, op, value
+        self.prepared = frozenset(value) if op in ("in", "not_in", "contains_any", "contains_all") else value
+        self.test_op = _compare(op)
+
+    def __call__(self, facts: dict, trace: list) -> bool:
+        actual = facts[self.fact]
+        result = bool(self.test_op(actual, self.prepared))
+        trace.append(Read(self.fact, self.op, self.value, actual, result))
         return result
 
-    return evaluate
+    def expression(self, constants: dict) -> str:
+        name = f"c{len(constants)}"
+        constants[name] = self.prepared
+        test = "(" + _EXPRESSIONS[self.op].format(a=f"f[{self.fact!r}]", v=name) + ")"
+        if not constants["_traced"]:
+            return test
+        value = f"v{len(constants)}"
+        constants[value] = self.value
+        # Appends Read(fact, op, value, actual, result) and answers the result, without a call
+        # of our own per condition (this runs for every condition of every matched rule).
+        head = f"{self.fact!r}, {self.op!r}, {value}, (_a := f[{self.fact!r}])"
+        return f"(t.append(_new(_Read, ({head}, (_r := {test.replace(f'f[{self.fact!r}]', '_a')})))) or _r)"
 
 
-def all_of(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(facts: dict, trace: list) -> bool:
-        return all(part(facts, trace) for part in parts)
+class _Group(Condition):
+    def __init__(self, parts: list[Condition], joiner: str):
+        self.parts, self.joiner = parts, joiner
 
-    return evaluate
+    def __call__(self, facts: dict, trace: list) -> bool:
+        if self.joiner == "and":
+            return all(part(facts, trace) for part in self.parts)
+        return any(part(facts, trace) for part in self.parts)
+
+    def expression(self, constants: dict) -> str:
+        if not self.parts:
+            return "True" if self.joiner == "and" else "False"
+        return "(" + f" {self.joiner} ".join(p.expression(constants) for p in self.parts) + ")"
 
 
-def any_of(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(facts: dict, trace: list) -> bool:
-        return any(part(facts, trace) for part in parts)
+class _Not(Condition):
+    def __init__(self, part: Condition):
+        self.part = part
 
-    return evaluate
+    def __call__(self, facts: dict, trace: list) -> bool:
+        return not self.part(facts, trace)
+
+    def expression(self, constants: dict) -> str:
+        return f"(not {self.part.expression(constants)})"
 
 
-def not_(part: Evaluator) -> Evaluator:
-    def evaluate(facts: dict, trace: list) -> bool:
-        return not part(facts, trace)
+def leaf(fact: str, op: str, value) -> Condition:
+    """A condition on one fact. Evaluated with a trace, it appends its Read to the list."""
+    return _Leaf(fact, op, value)
 
-    return evaluate
+
+def all_of(parts: list[Condition]) -> Condition:
+    return _Group(list(parts), "and")
+
+
+def any_of(parts: list[Condition]) -> Condition:
+    return _Group(list(parts), "or")
+
+
+def not_(part: Condition) -> Condition:
+    return _Not(part)
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
     description: str
-    condition: Evaluator
+    condition: Condition
     tier: int | None
     routes: tuple[str, ...]
     priority: str
     note: str | None = None
     stop: bool = False
     line: int | None = None
+    # The condition compiled to one expression: `test` answers without a trace, `traced` records
+    # the reads too (see RuleSet.evaluate).
+    test: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
+    traced: Callable[[dict, list], bool] | None = field(default=None, compare=False, repr=False)
+
+    def match(self, reads: tuple[Read, ...]) -> Match:
+        """This rule's Match with the reads that made it."""
+        return tuple.__new__(
+            Match, (self.id, self.description, self.tier, self.routes, self.priority, self.note, reads)
+        )
+
+    def __post_init__(self):
+        if self.test is None:
+            object.__setattr__(self, "test", self.condition.compile())
+        if self.traced is None:
+            object.__setattr__(self, "traced", self.condition.compile(traced=True))
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     rule_id: str
     description: str
     tier: int | None
@@ -134,13 +230,12 @@ class Match:
         }
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     tier: int
     routes: tuple[str, ...]
     priority: str
     notes: tuple[tuple[str, str], ...]
-    matches: tuple[Match, ...] = field(default=())
+    matches: tuple[Match, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,36 +248,65 @@ class RuleSet:
     content_hash: str
     source: str = ""
 
+    def __post_init__(self):
+        object.__setattr__(self, "_decide", _compile_rule_set(self.rules))
+
     def evaluate(self, facts: dict) -> Outcome:
-        """Apply the rules to `facts` (a value for every fact of the registry)."""
-        matches: list[Match] = []
-        for rule in self.rules:
-            reads: list[Read] = []
-            if rule.condition(facts, reads):
-                matches.append(
-                    Match(
-                        rule.id,
-                        rule.description,
-                        rule.tier,
-                        rule.routes,
-                        rule.priority,
-                        rule.note,
-                        tuple(reads),
-                    )
-                )
-                if rule.stop:
-                    break
-        return combine(matches)
+        """Apply the rules to `facts` (a value for every fact of the registry).
+
+        The rule set runs as one compiled function: each rule's condition is tested in file order
+        (stopping after a matched rule with `stop`), and only a rule that matched is evaluated
+        again with its trace (the same conditions, read in the same order), since only matches
+        keep their reads. The result is what evaluating each rule's Condition would give."""
+        return self._decide(facts)
+
+
+def _compile_rule_set(rules: tuple[Rule, ...]) -> Callable[[dict], Outcome]:
+    """`decide(facts) -> Outcome` for the rules, built from their validated condition trees as
+    Condition.compile builds one (fact names as literals, rule values as constants)."""
+    constants: dict = {}
+    lines = ["def decide(f):", "    m = []"]
+    for n, rule in enumerate(rules):
+        constants["_traced"] = False
+        test = rule.condition.expression(constants)
+        constants["_traced"] = True
+        traced = rule.condition.expression(constants)
+        lines += [
+            f"    if {test}:",
+            "        t = []",
+            f"        {traced}",
+            f"        m.append(_new(_Match, (*head{n}, tuple(t))))",
+        ]
+        if rule.stop:
+            lines.append("        return _combine(m)")
+    lines.append("    return _combine(m)")
+    constants.pop("_traced", None)
+    namespace = {"__builtins__": {}, "len": len, "tuple": tuple, "_new": tuple.__new__}
+    namespace.update({"_Match": Match, "_Read": Read, "_combine": combine, **constants})
+    for n, rule in enumerate(rules):
+        namespace[f"head{n}"] = (rule.id, rule.description, rule.tier, rule.routes, rule.priority, rule.note)
+    exec("\n".join(lines), namespace)
+    return namespace["decide"]
+
+
+_RANK = {p: n for n, p in enumerate(PRIORITIES)}
 
 
 def combine(matches: list[Match]) -> Outcome:
-    tiers = [m.tier for m in matches if m.tier is not None]
-    routes: list[str] = []
+    """The highest tier (1 when none), routes in order of first appearance, the highest
+    priority, and every note with its rule."""
+    tier, routes, rank, notes = DEFAULT_TIER, [], 0, []
     for match in matches:
-        routes.extend(r for r in match.routes if r not in routes)
-    priority = max((m.priority for m in matches), key=PRIORITIES.index, default="routine")
-    notes = tuple((m.rule_id, m.note) for m in matches if m.note)
-    return Outcome(max(tiers, default=DEFAULT_TIER), tuple(routes), priority, notes, tuple(matches))
+        if match.tier is not None and match.tier > tier:
+            tier = match.tier
+        for route in match.routes:
+            if route not in routes:
+                routes.append(route)
+        if _RANK[match.priority] > rank:
+            rank = _RANK[match.priority]
+        if match.note:
+            notes.append((match.rule_id, match.note))
+    return Outcome(tier, tuple(routes), PRIORITIES[rank], tuple(notes), tuple(matches))
 
 
 __all__ = ["PRIORITIES", "FactType", "Match", "Outcome", "Read", "Rule", "RuleSet", "combine"]

@@ -31,6 +31,7 @@ KINDS = (
     "escalation_approval",
     "agreement_item",
     "emergency_justification",
+    "emergency_guardian_contact",
 )
 BY_TIER = ("first_contact", "check_in")
 
@@ -332,6 +333,24 @@ def _emergency(now, cal, spans, people):
             (r.recorded_by_id,),
             people.admins(r.school_id, r.district_id, exclude=(r.recorded_by_id,)),
             f"The emergency police response for {r.student.display_name} needs its justification.",
+            f"/escalations/emergency/{r.id}",
+        )
+    for r in db.session.scalars(
+        sa.select(EmergencyResponse)
+        .where(EmergencyResponse.guardian_contact_id.is_(None))
+        .options(selectinload(EmergencyResponse.school), selectinload(EmergencyResponse.student))
+    ):
+        tz = r.school.time_zone
+        yield DueItem(
+            "emergency_guardian_contact",
+            r.id,
+            due_at(spans["emergency_guardian_contact"], r.called_at, tz, cal),
+            r.school_id,
+            tz,
+            (r.recorded_by_id,),
+            people.admins(r.school_id, r.district_id, exclude=(r.recorded_by_id,)),
+            f"The emergency police response for {r.student.display_name}: no guardian reached since "
+            "the call. Record the contact and link it to the response.",
             f"/escalations/emergency/{r.id}",
         )
 

@@ -28,6 +28,7 @@ KIND_WORDS = {
     "escalation_approval": "Police escalation waiting for approval",
     "agreement_item": "Restorative agreement item past due",
     "emergency_justification": "Emergency police response without justification",
+    "emergency_guardian_contact": "Emergency police response without a guardian reached",
 }
 
 

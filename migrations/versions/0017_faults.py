@@ -1,7 +1,7 @@
 """faults: one Message-ID per outbox message for all its tries; signed audit checkpoints
 
 Revision ID: 0017faults
-Revises: 0013imports
+Revises: 0018signin
 Create Date: 2026-12-03 14:10:00
 
 """
@@ -13,7 +13,7 @@ import caseflow.db
 
 # revision identifiers, used by Alembic.
 revision = '0017faults'
-down_revision = '0013imports'
+down_revision = '0018signin'
 branch_labels = None
 depends_on = None
 

@@ -74,7 +74,7 @@ def test_a_request_is_blocked_then_approved_by_a_second_administrator(live_serve
     refusal = page.get_by_test_id("errors-approval")
     expect(refusal).to_contain_text("The gate refused the approval")
     expect(refusal).to_contain_text("cannot approve their own request")
-    expect(refusal).to_contain_text("A guardian was reached after the incident")
+    expect(refusal).to_contain_text("A guardian was reached about this incident")
     expect(page.get_by_test_id("escalation-status")).to_have_text("Waiting for approval")
     expect(page.get_by_test_id("refusals")).to_contain_text("approval")
 
@@ -85,6 +85,7 @@ def test_a_request_is_blocked_then_approved_by_a_second_administrator(live_serve
     contacts.get_by_label("Guardian", exact=True).select_option(label="Maria Reyes (Parent)")
     contacts.get_by_label("How").select_option("phone")
     contacts.get_by_label("Language spoken").select_option("es")
+    contacts.get_by_label("Which incident").select_option(index=1)  # the incident of the request
     contacts.get_by_label("The guardian was reached").check()
     contacts.get_by_role("button", name="Record the contact").click()
     expect(page.get_by_test_id("contact")).to_have_count(1)

@@ -33,10 +33,13 @@ def gate_world(app, client, make, lincoln, payload, api_token):
         sro=api_token(people.sro),
     )
 
+    logged: list[int] = []
+
     def incident(hours_ago=2, **overrides):
         body = payload(occurred_at=(now_utc() - timedelta(hours=hours_ago)).isoformat(), **overrides)
         r = client.post("/api/v1/incidents", json=body, headers=h.teacher)
         assert r.status_code == 201, r.get_json()
+        logged.append(r.get_json()["id"])
         return r.get_json()["id"]
 
     def firearm_incident():
@@ -46,7 +49,8 @@ def gate_world(app, client, make, lincoln, payload, api_token):
             description="A handgun was found in the student's backpack during a search.",
         )
 
-    def contact(link=mother, reached=True, minutes_ago=30):
+    def contact(link=mother, reached=True, minutes_ago=30, incident_id=None, purpose="escalation_notice"):
+        """A call to a guardian; about the latest incident logged unless told otherwise."""
         at = (now_utc() - timedelta(minutes=minutes_ago)).isoformat()
         body = {
             "link_id": link,
@@ -54,7 +58,8 @@ def gate_world(app, client, make, lincoln, payload, api_token):
             "method": "phone",
             "language": "es",
             "reached": reached,
-            "purpose": "escalation_notice",
+            "purpose": purpose,
+            "incident_id": incident_id or (logged[-1] if logged else None),
         }
         return client.post(
             f"/api/v1/students/{lincoln.student}/guardian-contacts", json=body, headers=h.requester

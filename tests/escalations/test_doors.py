@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from caseflow.escalations.models import Escalation
+from caseflow.escalations.models import EmergencyResponse, Escalation
 from caseflow.extensions import db
 from tests.helpers import csrf_token, sign_in
 
@@ -326,11 +326,23 @@ def test_an_emergency_response_is_never_an_approved_escalation(app, client, gate
         json={"justification": "A life was in danger."},
         headers=g.h.requester,
     )
-    reviewed = client.post(
-        f"/api/v1/emergency-responses/{response_id}",
-        json={"review_note": "Justified; parents met the next morning."},
-        headers=g.h.approver,
-    )
+    review = {"review_note": "Justified; parents met the next morning."}
+    url = f"/api/v1/emergency-responses/{response_id}"
+    # No guardian reached since the call: the response cannot be closed as reviewed.
+    early = client.post(url, json=review, headers=g.h.approver)
+    assert early.status_code == 422
+    assert "guardian has been reached" in early.get_json()["error"]["fields"]["review_note"][0]
+    # A voicemail after the call, or a call before it, is not the parents being told.
+    voicemail = g.contact(reached=False, minutes_ago=0, purpose="emergency_notice").get_json()["id"]
+    before = g.contact(minutes_ago=60, purpose="emergency_notice").get_json()["id"]
+    for contact_id in (voicemail, before):
+        linked = client.post(url, json={"guardian_contact_id": contact_id, **review}, headers=g.h.approver)
+        assert linked.status_code == 422, linked.get_json()
+        assert "guardian_contact_id" in linked.get_json()["error"]["fields"]
+    with app.app_context():
+        assert db.session.get(EmergencyResponse, response_id).reviewed_at is None
+    reached = g.contact(minutes_ago=0, purpose="emergency_notice").get_json()["id"]
+    reviewed = client.post(url, json={"guardian_contact_id": reached, **review}, headers=g.h.approver)
     assert reviewed.status_code == 200 and reviewed.get_json()["flagged_for_review"] is False
     assert client.get("/api/v1/escalations", headers=g.h.requester).get_json() == []
 

@@ -58,7 +58,7 @@ def test_a_firearm_incident_with_no_guardian_reached_is_refused(app, client, gat
     refused = g.approve(r.get_json()["id"])
     assert refused.status_code == 409
     missing = refused.get_json()["error"]["fields"]["missing"]
-    assert any(m.startswith("A guardian was reached after the incident") for m in missing)
+    assert any(m.startswith("A guardian was reached about this incident") for m in missing)
     assert not any(m.startswith("A criterion") for m in missing)  # the criteria are met
     detail = client.get(f"/api/v1/escalations/{r.get_json()['id']}", headers=g.h.auditor).get_json()
     assert detail["status"] == "requested" and [x["stage"] for x in detail["refusals"]] == ["approval"]

@@ -107,10 +107,10 @@ def test_a_constraint_a_request_trips_is_a_409_with_a_message(app, client, make,
     response = client.get("/api/v1/test-duplicate", headers=api_token(lincoln.teacher))
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "conflict"
-    assert "conflicts with something saved" in response.get_json()["error"]["message"]
+    assert "conflicts with what is already recorded" in response.get_json()["error"]["message"]
     page = make.user("teacher", schools=[lincoln.school])
     from tests.helpers import sign_in
 
     sign_in(client, page)
     response = client.get("/test-duplicate")
-    assert response.status_code == 409 and b"conflicts with something saved" in response.data
+    assert response.status_code == 409 and b"conflicts with what is already recorded" in response.data

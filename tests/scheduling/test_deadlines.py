@@ -186,9 +186,42 @@ def test_an_emergency_response_without_justification(app, gate_world, lincoln):
             what_happened="Seizure; 911.",
             now=at("2026-12-04", "13:30"),
         )  # a Friday
-    assert tick(app, at("2026-12-07", "15:59"))["reminder"] == 0  # due Monday's end
+    # No guardian reached by the end of that school day: the recorder is reminded.
+    assert tick(app, at("2026-12-04", "15:59"))["reminder"] == 0
+    assert tick(app, at("2026-12-04", "16:01"))["reminder"] == 1
+    assert reminders(app, "emergency_guardian_contact") == [("reminder", [g.people.requester.id])]
+    assert tick(app, at("2026-12-07", "15:59"))["reminder"] == 0  # the justification: Monday's end
     assert tick(app, at("2026-12-07", "16:01"))["reminder"] == 1
     assert reminders(app, "emergency_justification") == [("reminder", [g.people.requester.id])]
+
+
+def test_a_linked_guardian_contact_ends_the_contact_reminder(app, client, gate_world, lincoln, clock):
+    from caseflow.escalations.services import record_emergency, update_emergency
+
+    g = gate_world
+    with app.app_context(), transaction():
+        response = record_emergency(
+            actor=_users(app, g.people.requester.id)[0],
+            student=_student(app, lincoln.student),
+            called_at=at("2026-12-04", "13:00"),
+            caller="Nurse",
+            what_happened="Seizure; 911.",
+            justification="A life in danger.",
+            now=at("2026-12-04", "13:30"),
+        )
+        response_id = response.id
+    clock.move_to(at("2026-12-04", "13:50"))
+    contact = g.contact(minutes_ago=0, purpose="emergency_notice").get_json()["id"]
+    with app.app_context(), transaction():
+        from caseflow.escalations.models import EmergencyResponse
+
+        update_emergency(
+            actor=_users(app, g.people.approver.id)[0],
+            response=db.session.get(EmergencyResponse, response_id),
+            guardian_contact_id=contact,
+            now=at("2026-12-04", "14:00"),
+        )
+    assert tick(app, at("2026-12-08", "16:01"))["reminder"] == 0
 
 
 def test_a_restorative_item_past_due(app, make, lincoln):

@@ -1,0 +1,2 @@
+"""Sign-in beyond the local password: the district's OpenID Connect provider, TOTP multi-factor
+with recovery codes, password reset by e-mail, and the sign-in history."""
