@@ -1,5 +1,6 @@
 """Helpers for tests that talk to the app as a browser would."""
 
+import os
 import re
 from datetime import UTC, datetime
 
@@ -40,3 +41,15 @@ def sign_in(client, user, password: str | None = None):
         },
     )
     return response
+
+
+def outside_programs_env() -> dict:
+    """The environment for programs the tests start that are not Caseflow (Chromium, the test
+    OpenID Provider on Node.js): under CI's faketime pass they keep the machine's real clock,
+    since libfaketime's timed waits make them hang at random. Caseflow's own processes stay a
+    year ahead, which is what that pass checks."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.startswith("FAKETIME") or (k == "LD_PRELOAD" and "faketime" in v))
+    }

@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
+from tests.helpers import outside_programs_env
+
 PROVIDER_DIR = Path(__file__).resolve().parent / "provider"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -42,6 +44,7 @@ class OpenIdProvider:
         self.process = subprocess.Popen(
             [node, "server.js"],
             cwd=PROVIDER_DIR,
+            env=outside_programs_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
