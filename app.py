@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn app:app`, and FLASK_APP for the `flask` command."""
+"""WSGI entry point: `gunicorn -c gunicorn.conf.py app:app`, and FLASK_APP for the `flask` command."""
 
 import sys
 
@@ -9,4 +9,5 @@ try:
     app = create_app()
 except ConfigError as exc:
     sys.stderr.write(f"caseflow: cannot start: {exc}\n")
-    sys.exit(1)
+    # 4 is gunicorn's "app failed to load": its arbiter stops instead of respawning workers.
+    sys.exit(4)

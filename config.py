@@ -41,6 +41,21 @@ class Config:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'caseflow.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Refuse to start when the database cannot be reached (not in tests). gunicorn.conf.py
+    # checks once in the master, then turns this off for its workers.
+    if os.environ.get("CHECK_DATABASE_AT_START"):
+        CHECK_DATABASE_AT_START = _env_bool("CHECK_DATABASE_AT_START", True)
+    # PostgreSQL: how long to wait for a connection, for one statement and for a free connection
+    # in the pool, so that a database that is down or blackholed gives a 503 within seconds
+    # instead of a request hanging until gunicorn kills its worker (see caseflow.health).
+    DB_CONNECT_TIMEOUT_SECONDS = _env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
+    DB_STATEMENT_TIMEOUT_SECONDS = _env_int("DB_STATEMENT_TIMEOUT_SECONDS", 20)
+    DB_POOL_TIMEOUT_SECONDS = _env_int("DB_POOL_TIMEOUT_SECONDS", 5)
+    # Sent data not acknowledged within this long means the server is gone (a cut network).
+    DB_TCP_USER_TIMEOUT_SECONDS = _env_int("DB_TCP_USER_TIMEOUT_SECONDS", 10)
+    # `Retry-After` of a 503 during a database outage, and the readiness check's own timeout.
+    DB_RETRY_AFTER_SECONDS = _env_int("DB_RETRY_AFTER_SECONDS", 5)
+    READINESS_TIMEOUT_SECONDS = _env_int("READINESS_TIMEOUT_SECONDS", 2)
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
     # Sessions and cookies.
@@ -70,6 +85,15 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Caseflow <caseflow@localhost>")
     MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 20)
+    # Signed audit checkpoints (caseflow/audit/checkpoints.py). The private key lives on the
+    # scheduler's host only (a file readable by its user, or the variable's PEM text); the web
+    # hosts need at most the public key. The file is where each checkpoint is appended: put it
+    # on storage the database's administrators cannot write (another host, an append-only mount).
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+    AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE", "")
+    AUDIT_PUBLIC_KEY_FILE = os.environ.get("AUDIT_PUBLIC_KEY_FILE", "")
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
+    AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 60)
     # The time zone of the scheduler's daily jobs (digest, nightly audit verification).
     SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "America/Chicago")
     # The address staff follow from an e-mail back to Caseflow.

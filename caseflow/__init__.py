@@ -49,10 +49,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_session_cap(app)
 
     _register_models()
-    from caseflow import cli, errors, web
+    from caseflow import cli, errors, health, web
     from caseflow.api import init_api
 
     errors.register_error_handlers(app)
+    health.init_health(app)
     init_api(app)
     web.register_blueprints(app)
     cli.register_commands(app)
@@ -138,12 +139,34 @@ def _check_config(app: Flask) -> None:
         raise ConfigError("DATABASE_URL for PostgreSQL must start with postgresql+psycopg:// (psycopg 3)")
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if url.get_backend_name() == "postgresql":
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_engine_options(app.config)
     if env == "production":
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config.get("TRUSTED_PROXIES", 1)
         if hops:
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def postgres_engine_options(config) -> dict:
+    """Timeouts for PostgreSQL connections (libpq parameters and the pool's wait), from config."""
+    statement_ms = config["DB_STATEMENT_TIMEOUT_SECONDS"] * 1000
+    return {
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
+        "connect_args": {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}),
+            "connect_timeout": config["DB_CONNECT_TIMEOUT_SECONDS"],
+            "options": f"-c statement_timeout={statement_ms}",
+            "tcp_user_timeout": config["DB_TCP_USER_TIMEOUT_SECONDS"] * 1000,
+            # A reply that never comes (the server's host vanished) is noticed within ~25 s.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        },
+    }
 
 
 def _redact(uri: str) -> str:

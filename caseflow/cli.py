@@ -19,13 +19,79 @@ users_cli = AppGroup("users", help="Staff accounts.")
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Walk the audit chain; exit 1 and name the first broken event if it is broken."""
+@click.option(
+    "--checkpoints",
+    "checkpoints_file",
+    default=None,
+    help="A file of signed checkpoints (JSON lines): each must still match the chain.",
+)
+@click.option(
+    "--public-key", "public_key_file", default=None, help="PEM public key (default AUDIT_PUBLIC_KEY_FILE)."
+)
+def audit_verify(checkpoints_file, public_key_file):
+    """Walk the audit chain; exit 1 and name the first broken event if it is broken, or any
+    checkpoint of FILE the chain no longer matches (a chain rewritten and rehashed)."""
+    from caseflow.audit.checkpoints import CheckpointError, check_checkpoints, read_checkpoints, verifying_key
     from caseflow.audit.services import verify_chain
 
     report = verify_chain()
     click.echo(report.describe())
-    sys.exit(0 if report.ok else 1)
+    ok = report.ok
+    if checkpoints_file:
+        try:
+            checkpoints = read_checkpoints(checkpoints_file)
+            key = verifying_key(public_key_file)
+        except CheckpointError as exc:
+            raise click.ClickException(str(exc)) from None
+        if key is None:
+            raise click.ClickException("no public key: give --public-key or set AUDIT_PUBLIC_KEY_FILE")
+        if not checkpoints:
+            raise click.ClickException(f"{checkpoints_file} holds no checkpoint")
+        findings = check_checkpoints(checkpoints, key)
+        for finding in findings:
+            click.echo(finding.describe())
+        ok = ok and all(f.ok for f in findings)
+    sys.exit(0 if ok else 1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign the chain's head now and publish it (AUDIT_CHECKPOINT_FILE, the Audit page)."""
+    from caseflow.audit.checkpoints import CheckpointError, sign_head
+
+    try:
+        with transaction():
+            checkpoint = sign_head()
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from None
+    if checkpoint is None:
+        raise click.ClickException("the audit chain is empty: nothing to sign yet")
+    click.echo(checkpoint.to_line())
+
+
+@audit_cli.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def audit_new_key(path):
+    """Write a new Ed25519 signing key to PATH (readable by its owner only) and print its public key."""
+    import os
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+
+    from caseflow.audit.checkpoints import new_private_key_pem, public_key_pem
+
+    target = Path(path)
+    if target.exists():
+        raise click.ClickException(f"{path} exists; a signing key is never overwritten")
+    pem = new_private_key_pem()
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    public = serialization.load_pem_private_key(pem, password=None).public_key()
+    click.echo(
+        f"Signing key written to {path}. Its public key (give it to the auditors, AUDIT_PUBLIC_KEY_FILE):"
+    )
+    click.echo(public_key_pem(public).decode().strip())
 
 
 @setup_cli.command("district")

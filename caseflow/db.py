@@ -94,3 +94,41 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+# SQLSTATEs after which the whole transaction may simply be run again.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+UNIQUE_VIOLATION = "23505"
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (PostgreSQL), or None."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock or a serialization failure: nothing was written, running again may succeed."""
+    return sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
+def lock_rows(model, ids) -> list:
+    """Load the rows of `model` with these ids and lock them until the transaction ends
+    (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer at a time anyway).
+
+    Locked in id order, so that two transactions locking overlapping sets never deadlock.
+    """
+    from caseflow.extensions import db
+
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(model)
+            .where(model.id.in_(ids))
+            .order_by(model.id)
+            .with_for_update()
+            # What another transaction committed while this one waited for the lock.
+            .execution_options(populate_existing=True)
+        )
+    )

@@ -2,6 +2,7 @@
 
 JSON errors have one shape everywhere:
     {"error": {"code": "validation_error", "message": "...", "fields": {"field": ["..."]}}}
+A field inside a list is named by its path: "behaviors.0", "students.1.student_id".
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -62,6 +64,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 FRIENDLY_MESSAGES = {
@@ -95,10 +98,35 @@ def _flatten_webargs(messages) -> dict[str, list[str]]:
     return messages
 
 
+def flat_fields(fields, prefix: str = "") -> dict[str, list[str]]:
+    """The documented shape {field: [messages]}: a field inside a list or an object is named by
+    its path ("behaviors.0", "students.1.role"), never nested."""
+    if not isinstance(fields, dict):
+        return {prefix.rstrip(".") or "_schema": [str(m) for m in _as_list(fields)]}
+    out: dict[str, list[str]] = {}
+    for key, value in fields.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            for inner, messages in flat_fields(value, f"{name}.").items():
+                out.setdefault(inner, []).extend(messages)
+            continue
+        for item in _as_list(value):
+            if isinstance(item, dict):
+                for inner, messages in flat_fields(item, f"{name}.").items():
+                    out.setdefault(inner, []).extend(messages)
+            else:
+                out.setdefault(name, []).append(str(item))
+    return out
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def json_error(status: int, message: str, fields=None, code: str | None = None, headers=None):
     body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
     if fields:
-        body["error"]["fields"] = fields
+        body["error"]["fields"] = flat_fields(fields)
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -218,6 +246,21 @@ def handle_data_error(error: DataError):
     )
 
 
+def handle_database_error(error: Exception):
+    """The database is unreachable (503, logged once per outage), or a deadlock (409, try
+    again); anything else is unexpected."""
+    from caseflow.db import is_retryable
+    from caseflow.extensions import db
+    from caseflow.health import is_outage, unavailable_response
+
+    if is_outage(error):
+        return unavailable_response(error)
+    if is_retryable(error):
+        db.session.rollback()
+        return error_response(409, "Someone changed this at the same moment. Try again.", code="conflict")
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, FRIENDLY_MESSAGES[500])
@@ -231,4 +274,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(sa_exc.DBAPIError, handle_database_error)
+    app.register_error_handler(sa_exc.TimeoutError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -43,10 +43,6 @@ def register_blueprints(app: Flask) -> None:
             roster_alert=stale_roster(current_user),
         )
 
-    @home.route("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
     for bp in (
         home,
         auth_bp,

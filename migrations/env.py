@@ -98,6 +98,10 @@ def run_migrations_online():
             # reference is checked afterwards.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()  # end SQLAlchemy's autobegun transaction before Alembic's own
+        elif connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the web requests' statement timeout is not for it.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # a session setting; Alembic then opens its own transaction
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from caseflow.api.fields import Id
+from caseflow.api.fields import Id, blanks_to_none
 from caseflow.auth.permissions import Role
 
 
@@ -28,11 +28,8 @@ class UserFormSchema(ma.Schema):
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
-        data = dict(data)
-        for name in ("languages", "password"):
-            if data.get(name) == "":
-                data[name] = None
-        if isinstance(data.get("languages"), str):
+        data = blanks_to_none(data, ("languages", "password"))
+        if isinstance(data, dict) and isinstance(data.get("languages"), str):
             data["languages"] = data["languages"].replace(" ", "").lower()
         return data
 

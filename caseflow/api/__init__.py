@@ -26,7 +26,10 @@ class ErrorBodySchema(ma.Schema):
     fields = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Per-field messages"},
+        metadata={
+            "description": "Per-field messages; a field inside a list or object is named by its path, "
+            "such as behaviors.0 or students.1.student_id"
+        },
     )
 
 

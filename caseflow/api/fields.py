@@ -4,6 +4,7 @@ the calendar's end)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import marshmallow as ma
@@ -60,3 +61,14 @@ class RowIdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def blanks_to_none(data, names) -> object:
+    """A form sends "" for an optional field left empty: read it as None. For `pre_load` hooks.
+
+    Anything but an object (a JSON array, a string) is returned as it came, for the schema to
+    refuse with its "Invalid input type." message (422), never a server error.
+    """
+    if not isinstance(data, Mapping):
+        return data
+    return {key: (None if key in names and value == "" else value) for key, value in data.items()}

@@ -35,3 +35,23 @@ class AuditEvent(db.Model):
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement "the chain `chain` ended at event `event_id` with hash `event_hash`".
+
+    Signed with an Ed25519 key the database never holds and published outside it (a file, the
+    auditors' e-mail, a download), so a chain rewritten and rehashed afterwards no longer ends
+    in a signed head. This table is only one more copy, for the audit page.
+    """
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (sa.Index("ix_audit_checkpoints_chain_event", "chain", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(sa.String(60))
+    event_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    event_hash: Mapped[str] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[str] = mapped_column(sa.String(128))

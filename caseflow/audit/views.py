@@ -12,7 +12,30 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.route("")
 @permission_required(Permission.AUDIT_READ)
 def chain():
-    return render_template("audit/chain.html", report=verify_chain())
+    from caseflow.audit.checkpoints import recent_checkpoints
+
+    return render_template("audit/chain.html", report=verify_chain(), checkpoints=recent_checkpoints())
+
+
+@bp.route("/checkpoints.jsonl")
+@permission_required(Permission.AUDIT_READ)
+def checkpoints_download():
+    """Every signed checkpoint, to keep outside Caseflow and check with `flask audit verify
+    --checkpoints FILE`. The download is itself audited."""
+    from flask import Response
+    from flask_login import current_user
+
+    from caseflow.audit.checkpoints import stored_checkpoint_lines
+    from caseflow.audit.services import record
+    from caseflow.db import transaction
+
+    with transaction():
+        record(current_user, "audit.checkpoints_downloaded", entity_type="AuditCheckpoint")
+    return Response(
+        stored_checkpoint_lines(),
+        mimetype="application/jsonl",
+        headers={"Content-Disposition": "attachment; filename=caseflow-audit-checkpoints.jsonl"},
+    )
 
 
 ACCESS_ACTIONS = ("note.read",)  # reads of confidential records

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from caseflow.api.fields import PAGE, Id
+from caseflow.api.fields import PAGE, Id, blanks_to_none
 from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, CASE_STATUSES
 
 
@@ -50,14 +50,6 @@ class AssignmentSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
-def _blank_none(data, names):
-    data = dict(data)
-    for name in names:
-        if data.get(name) == "":
-            data[name] = None
-    return data
-
-
 class PlanInputSchema(ma.Schema):
     type_code = ma.fields.String(required=True)
     tier = ma.fields.Integer(required=True)
@@ -79,7 +71,7 @@ class PlanInputSchema(ma.Schema):
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
-        return _blank_none(data, ("end_date",))
+        return blanks_to_none(data, ("end_date",))
 
 
 class CheckInInputSchema(ma.Schema):

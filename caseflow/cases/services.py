@@ -15,9 +15,10 @@ from caseflow.auth.permissions import Permission
 from caseflow.cases.assignment import KIND_LABELS, choose_assignee
 from caseflow.cases.models import CASE_KINDS, CASE_OUTCOMES, Case, CaseIncident
 from caseflow.cases.policy import can_assign_case, can_read_case
-from caseflow.db import now_utc
+from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.people.models import Student
 
 # status -> {target status: what the move is called}
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -152,6 +153,12 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
     return case
 
 
+def _open_case_id(student_id: int, kind: str) -> int | None:
+    return db.session.scalar(
+        sa.select(Case.id).where(Case.student_id == student_id, Case.kind == kind, Case.status != "closed")
+    )
+
+
 def can_work_case(user, case: Case) -> bool:
     """The owner (with `case.work`) or an administrator of the school (`case.assign`)."""
     if not can_read_case(user, case):
@@ -231,6 +238,13 @@ def move_case(
         raise Conflict(reason)
     if to == "closed" and (unfinished := unfinished_work(case)):
         raise Conflict(unfinished)
+    if before_closed := case.status == "closed":
+        lock_rows(Student, [case.student_id])
+        if other := _open_case_id(case.student_id, case.kind):
+            raise Conflict(
+                f"The student has another open {KIND_LABELS[case.kind]} case (#{other}); "
+                "work on that one instead of reopening this."
+            )
     fields = {}
     if to == "closed":
         if outcome not in CASE_OUTCOMES:
@@ -243,7 +257,7 @@ def move_case(
     case.status = to
     if to == "closed":
         case.outcome, case.close_note, case.closed_at = outcome, note.strip(), now
-    elif before == "closed":
+    elif before_closed:
         case.outcome = case.close_note = case.closed_at = None
     db.session.flush()
     refresh_incident_status([link.incident_id for link in case.incidents])
@@ -352,9 +366,8 @@ def open_referral(
         fields["reason"] = ["Say why the case is opened (who asked, what for)."]
     if fields:
         raise ValidationFailed("Some fields are not valid.", fields=fields)
-    existing = db.session.scalar(
-        sa.select(Case.id).where(Case.student_id == student.id, Case.kind == kind, Case.status != "closed")
-    )
+    lock_rows(Student, [student.id])  # a report routed at this moment waits, then joins this case
+    existing = _open_case_id(student.id, kind)
     if existing:
         raise Conflict(f"{student.display_name} already has an open {KIND_LABELS[kind]} case (#{existing}).")
     case = _open_case(

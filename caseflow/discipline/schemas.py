@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from caseflow.api.fields import Day, Id
+from caseflow.api.fields import Day, Id, blanks_to_none
 from caseflow.discipline.models import DISCIPLINE_ACTIONS
 
 
@@ -36,9 +36,7 @@ class RecordedActionInputSchema(ma.Schema):
     @ma.pre_load
     def blank_is_none(self, data, **kwargs):
         """A form sends "" for an optional field left empty."""
-        if isinstance(data, dict):
-            data = {k: (None if k in ("length_days", "note") and v == "" else v) for k, v in data.items()}
-        return data
+        return blanks_to_none(data, ("length_days", "note"))
 
 
 class RecordedActionSchema(ma.Schema):

@@ -17,7 +17,7 @@ from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
 from caseflow.auth.permissions import Permission
 from caseflow.cases.services import open_cases_for_decisions
-from caseflow.db import now_utc
+from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import (
@@ -99,8 +99,10 @@ def _check_context(actor, data: dict, now: datetime) -> tuple[School, list[Stude
     if problem := occurred_at_problem(data["occurred_at"], now):
         fields["occurred_at"] = [problem]
 
-    ids = [s["student_id"] for s in data["students"]]
-    found = {s.id: s for s in db.session.scalars(sa.select(Student).where(Student.id.in_(ids)))}
+    # The students' rows stay locked until the incident commits: two reports of one fight
+    # naming the same student are triaged one after the other, so the second sees the first's
+    # case (and counts its incident) instead of opening a second case.
+    found = {s.id: s for s in lock_rows(Student, [s["student_id"] for s in data["students"]])}
     student_errors = {}
     for index, involvement in enumerate(data["students"]):
         student = found.get(involvement["student_id"])

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from caseflow.api.fields import PAGE, Id
+from caseflow.api.fields import PAGE, Id, blanks_to_none
 from caseflow.people.codes import GRADES, GUARDIAN_RELATIONSHIPS, LEGAL_RESTRICTIONS, RACE_ETHNICITY, SEX
 
 
@@ -44,13 +44,6 @@ class StudentSchema(StudentSummarySchema):
     guardians = ma.fields.List(ma.fields.Nested(GuardianLinkSchema), attribute="guardian_links")
 
 
-def _blank_to_none(data: dict, names) -> dict:
-    for name in names:
-        if data.get(name) == "":
-            data[name] = None
-    return data
-
-
 class StudentUpdateSchema(ma.Schema):
     """What may be changed on a student record, with a message per field."""
 
@@ -70,8 +63,8 @@ class StudentUpdateSchema(ma.Schema):
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
-        return _blank_to_none(
-            dict(data), ("middle_name", "preferred_name", "birth_date", "grade", "race_ethnicity", "sex")
+        return blanks_to_none(
+            data, ("middle_name", "preferred_name", "birth_date", "grade", "race_ethnicity", "sex")
         )
 
 
@@ -103,7 +96,7 @@ class GuardianInputSchema(ma.Schema):
 
     @ma.pre_load
     def blanks(self, data, **kwargs):
-        return _blank_to_none(dict(data), ("phone", "email", "preferred_language", "restriction_note"))
+        return blanks_to_none(data, ("phone", "email", "preferred_language", "restriction_note"))
 
     @staticmethod
     def split(values: dict) -> tuple[dict, dict]:

@@ -19,9 +19,12 @@ def run():
     """Run the scheduler in the foreground until stopped (SIGTERM / Ctrl-C)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from caseflow.scheduling.jobs import JOBS, run_job
+    from caseflow.scheduling.jobs import JOBS, run_job, sweep_interrupted_runs
 
     app = current_app._get_current_object()
+    ended = sweep_interrupted_runs()
+    if ended:
+        click.echo(f"caseflow scheduler: {ended} run(s) left running by a stopped process marked failed")
     tz = app.config.get("SCHEDULER_TIMEZONE", "America/Chicago")
     scheduler = BlockingScheduler(
         timezone=tz, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}

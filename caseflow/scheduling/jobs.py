@@ -52,6 +52,22 @@ def verify_audit(*, now: datetime | None = None) -> dict:
     return {"ok": False, "broken_event_id": report.broken_event_id}
 
 
+def checkpoint_audit(*, now: datetime | None = None) -> dict:
+    """At an interval: sign the audit chain's head and publish it (see audit/checkpoints.py)."""
+    from caseflow.audit.checkpoints import CheckpointError, sign_head, signing_key
+
+    try:
+        if signing_key() is None:
+            return {"skipped": "no audit signing key (AUDIT_SIGNING_KEY_FILE)"}
+    except CheckpointError as exc:
+        raise RuntimeError(str(exc)) from None
+    checkpoint = sign_head(now=now)
+    db.session.commit()
+    if checkpoint is None:
+        return {"skipped": "the audit chain is empty"}
+    return {"event_id": checkpoint.event_id, "key_id": checkpoint.key_id}
+
+
 def _alert_administrators(text: str, now: datetime) -> None:
     from caseflow.auth.models import User, UserRole
     from caseflow.auth.permissions import Role
@@ -148,6 +164,12 @@ JOBS = {
             "Verify the audit chain; alert administrators if broken",
         ),
         Job(
+            "audit-checkpoint",
+            checkpoint_audit,
+            lambda tz: IntervalTrigger(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"], timezone=tz),
+            "Sign the audit chain's head and publish it outside the database",
+        ),
+        Job(
             "digest",
             send_digests,
             lambda tz: CronTrigger(hour=6, minute=30, timezone=tz),
@@ -203,12 +225,43 @@ def job_lock(name: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+INTERRUPTED = (
+    "interrupted: the process running it ended before it finished (killed, or its host stopped); "
+    "found by {host} at {when:%Y-%m-%d %H:%M:%S} UTC"
+)
+
+
+def _end_interrupted_runs(name: str) -> int:
+    """Runs of `name` still marked running while this process holds the job's lock: whoever ran
+    them died with it (a PostgreSQL advisory lock or a file lock goes with its process), so
+    they end as failed instead of `running` forever. Call only under the job's lock."""
+    runs = db.session.scalars(sa.select(JobRun).where(JobRun.job == name, JobRun.outcome == "running")).all()
+    when = now_utc()
+    for run in runs:
+        run.outcome, run.finished_at = "failed", when
+        run.error = INTERRUPTED.format(host=socket.gethostname(), when=when)
+    db.session.commit()
+    return len(runs)
+
+
+def sweep_interrupted_runs() -> int:
+    """At the scheduler's start: end every run a killed job left `running` (jobs that another
+    live process is running now keep theirs). Returns how many were ended."""
+    ended = 0
+    for name in JOBS:
+        with job_lock(name) as held:
+            if held:
+                ended += _end_interrupted_runs(name)
+    return ended
+
+
 def run_job(name: str, *, now: datetime | None = None) -> JobRun | None:
     """Run one job under its lock and record the run. None when another process holds the lock."""
     job = JOBS[name]
     with job_lock(job.lock or name) as held:
         if not held:
             return None
+        _end_interrupted_runs(name)
         run = JobRun(job=name, started_at=now_utc(), outcome="running", host=socket.gethostname())
         db.session.add(run)
         db.session.commit()

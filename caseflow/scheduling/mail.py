@@ -1,7 +1,12 @@
 """E-mail through an outbox: `enqueue()` writes the message in the caller's transaction;
-`deliver_outbox()` (the mail job) sends what is due over SMTP, marks each sent, and leaves a
-failed one for a later attempt with a growing delay. A message is never lost, and a message
-already marked sent is never sent again."""
+`deliver_outbox()` (the mail job) sends what is due over SMTP and leaves a failed one for a
+later attempt with a growing delay. A message is never lost, and a message already marked sent
+is never sent again.
+
+Each message is marked sent in its own commit as soon as the SMTP server accepts it, so a
+crash in the middle of a batch re-sends at most the one message in flight; that copy carries
+the same Message-ID as the first (one per outbox row, for all its tries), so the receiving
+side can recognise and drop it."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import smtplib
 import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,6 +42,7 @@ def enqueue(
         return existing
     message = OutboxMessage(
         dedupe_key=dedupe_key[:200],
+        message_id=make_msgid(idstring="outbox", domain=_sender_domain()),
         to_address=to,
         subject=subject[:300],
         body=body,
@@ -68,14 +74,37 @@ def _email(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    # A stable id: a receiving server can drop a copy it has already seen.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="caseflow")
+    # The same id on every try: a receiving server can drop a copy it has already seen.
+    email["Message-ID"] = message.message_id
     email.set_content(message.body)
     return email
 
 
+def _sender_domain() -> str:
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    return address.rpartition("@")[2] or "caseflow"
+
+
+def _take(message_ids: list[int], now: datetime) -> list[OutboxMessage]:
+    """Lock these messages if they are still due and no other sender holds them."""
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # two senders never take the same message
+    return list(db.session.scalars(stmt))
+
+
 def deliver_outbox(*, now: datetime | None = None, limit: int = 100) -> dict:
-    """Send the messages that are due. Returns counts of sent and failed messages."""
+    """Send the messages that are due, each marked sent (committed) as the server accepts it.
+    Returns counts of sent and failed messages."""
     now = now or now_utc()
     sent = failed = 0
     if not mail_enabled():
@@ -84,27 +113,30 @@ def deliver_outbox(*, now: datetime | None = None, limit: int = 100) -> dict:
 
     # Nothing more goes to someone whose account was deactivated (a member of staff who left).
     left = sa.exists().where(User.email == OutboxMessage.to_address, User.active.is_(False))
-    stmt = (
-        sa.select(OutboxMessage)
+    due = db.session.scalars(
+        sa.select(OutboxMessage.id)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, ~left)
         .order_by(OutboxMessage.id)
         .limit(limit)
-    )
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)  # two senders never take the same message
-    batch = db.session.scalars(stmt).all()
-    if not batch:
-        db.session.rollback()
+    ).all()
+    db.session.rollback()
+    if not due:
         return {"sent": 0, "failed": 0}
     try:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as exc:
+        batch = _take(due, now)
         for message in batch:
             _failed(message, exc, now)
         db.session.commit()
         return {"sent": 0, "failed": len(batch)}
     try:
-        for message in batch:
+        for message_id in due:
+            taken = _take([message_id], now)
+            if not taken:  # sent or taken by another sender meanwhile
+                db.session.rollback()
+                continue
+            message = taken[0]
             try:
                 smtp.send_message(_email(message))
             except (OSError, smtplib.SMTPException) as exc:
@@ -114,9 +146,9 @@ def deliver_outbox(*, now: datetime | None = None, limit: int = 100) -> dict:
                 message.sent_at, message.last_error = now, None
                 message.attempts += 1
                 sent += 1
-            db.session.flush()
+            db.session.commit()  # this message's fate, before the next one is handed over
     finally:
-        db.session.commit()
+        db.session.rollback()
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):

@@ -37,6 +37,8 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # The Message-ID of every try: a receiver that got a copy before a crash can drop the next.
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)

@@ -137,3 +137,29 @@ def test_lifecycle_table_and_incident_status(app, client, make, lincoln, payload
                 note="Calmer; check-ins ended.",
             )
         assert db.session.get(Incident, incident_id).status == "case_open"  # the psychologist's is open
+
+
+def test_a_closed_case_is_not_reopened_beside_a_newer_open_one(
+    app, client, make, lincoln, payload, api_token
+):
+    owner = make.user("counselor", schools=[lincoln.school])
+    headers = api_token(lincoln.teacher)
+    _log(client, headers, payload, behaviors=["self_harm"])
+    with app.app_context():
+        actor = db.session.get(User, owner.id)
+        first = db.session.scalar(sa.select(Case).where(Case.kind == "counselor"))
+        with transaction():
+            move_case(actor=actor, case=first, to="active", version=first.version)
+        with transaction():
+            move_case(
+                actor=actor, case=first, to="closed", version=first.version, outcome="improved", note="ok"
+            )
+        first_id, version = first.id, first.version
+    _log(client, headers, payload, behaviors=["self_harm"])  # opens a second counselor case
+    response = client.post(
+        f"/api/v1/cases/{first_id}/transitions",
+        json={"to": "active", "version": version},
+        headers=api_token(owner),
+    )
+    assert response.status_code == 409, response.get_json()
+    assert "another open counselor case" in response.get_json()["error"]["message"]

@@ -81,11 +81,11 @@ INVALID = [
     ("time two years ago", _set("occurred_at", (now_utc() - timedelta(days=800)).isoformat()), "occurred_at"),
     ("threat flag not boolean", _set("threat_made", "maybe"), "threat_made"),
     ("unknown location", _set("location", "The Moon"), "location"),
-    ("unknown behavior", _set("behaviors", ["flying"]), "behaviors"),
+    ("unknown behavior", _set("behaviors", ["flying"]), "behaviors.0"),
     ("unknown weapon", _set("weapon", "Lightsaber"), "weapon"),
     ("unknown injury", _set("injury", "bad"), "injury"),
-    ("unknown action", _set("immediate_actions", ["zap"]), "immediate_actions"),
-    ("unknown role", _set("students", [{"student_id": 1, "role": "villain"}]), "students"),
+    ("unknown action", _set("immediate_actions", ["zap"]), "immediate_actions.0"),
+    ("unknown role", _set("students", [{"student_id": 1, "role": "villain"}]), "students.0.role"),
     ("unknown field", _set("mood", "grumpy"), "mood"),
     ("oversize description", _set("description", "x" * 5001), "description"),
     ("threat without words", _set("threat_made", True), "threat_words"),
@@ -107,6 +107,8 @@ def test_invalid_field_gets_its_error_and_stores_nothing(
     error = response.get_json()["error"]
     assert error["code"] == "validation_error"
     assert field in error["fields"], error
+    # The documented shape: every field names a list of messages, a field inside a list by its path.
+    assert all(isinstance(m, list) and all(isinstance(t, str) for t in m) for m in error["fields"].values())
     assert count_incidents(app) == 0
 
 
@@ -121,7 +123,7 @@ def test_student_of_another_school(app, client, lincoln, payload, api_token):
     assert response.status_code == 422
     assert (
         "not a student of Lincoln Middle"
-        in response.get_json()["error"]["fields"]["students"]["1"]["student_id"][0]
+        in response.get_json()["error"]["fields"]["students.1.student_id"][0]
     )
     assert count_incidents(app) == 0
 

@@ -88,7 +88,11 @@ def test_counselor_overrides_with_a_reason_through_the_api(app, client, make, li
     bad = client.post(
         url, json={"tier": 5, "routes": ["police"], "priority": "now", "reason": "x"}, headers=counselor
     )
-    assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"tier", "routes", "priority"}
+    assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {
+        "tier",
+        "routes.0",
+        "priority",
+    }
     ok = client.post(
         url,
         json={
