@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -146,6 +147,7 @@ def incidents_for_contact(student_id: int, limit: int = 20) -> list[Incident]:
         .where(IncidentStudent.student_id == student_id)
         .order_by(Incident.occurred_at.desc(), Incident.id.desc())
         .limit(limit)
+        .options(selectinload(Incident.behaviors))
     ).all()
 
 
