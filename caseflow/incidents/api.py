@@ -107,8 +107,9 @@ class IncidentCollection(MethodView):
         tz = ZoneInfo(current_user.district.time_zone)
         page = services.list_incidents(current_user, tz=tz, **args)
         items = IncidentSchema(many=True).dump(page.items)
+        summaries = services.status_summaries(page.items, current_user)
         for item, incident in zip(items, page.items, strict=True):
-            item["status_summary"] = services.status_summary(incident)
+            item["status_summary"] = summaries[incident.id]
         return {
             "items": items,
             "page": page.page,

@@ -60,9 +60,45 @@ def occurred_at_problem(occurred: datetime, now: datetime) -> str | None:
     return None
 
 
-def status_summary(incident: Incident) -> str:
+IN_CLASS_ONLY = "Yours to follow up in class: triage asked nobody else to act."
+IN_CLASS_ONLY_OTHERS = "The reporting teacher follows it up in class: triage asked nobody else to act."
+ALSO_IN_CLASS = " It is also yours to follow up in class."
+
+
+def status_summary(incident: Incident, viewer=None) -> str:
     """What happened next, in words a reporter may read (never confidential details)."""
-    return STATUS_SUMMARIES[incident.status]
+    return status_summaries([incident], viewer)[incident.id]
+
+
+def status_summaries(incidents: list[Incident], viewer=None) -> dict[int, str]:
+    """What happened next for each incident, in one query whatever their number. A routed
+    incident says what is true of its routes: one whose only route is the teacher's own
+    follow-up was sent to nobody; which support roles were asked stays unsaid (the reporter
+    reads this)."""
+    from caseflow.triage.models import TriageDecision
+
+    routed = [i.id for i in incidents if i.status == "routed"]
+    routes: dict[int, set[str]] = {i: set() for i in routed}
+    if routed:
+        rows = db.session.execute(
+            sa.select(TriageDecision.incident_id, TriageDecision.routes).where(
+                TriageDecision.incident_id.in_(routed), TriageDecision.is_current
+            )
+        )
+        for incident_id, chosen in rows:
+            routes[incident_id].update(chosen or ())
+    out = {}
+    for incident in incidents:
+        text = STATUS_SUMMARIES[incident.status]
+        chosen = routes.get(incident.id)
+        if chosen and "teacher_follow_up" in chosen:
+            reporter = viewer is not None and viewer.id == incident.reported_by_id
+            if chosen == {"teacher_follow_up"}:
+                text = IN_CLASS_ONLY if reporter else IN_CLASS_ONLY_OTHERS
+            elif reporter:
+                text += ALSO_IN_CLASS
+        out[incident.id] = text
+    return out
 
 
 def _incident_loader():

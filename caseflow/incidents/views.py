@@ -214,7 +214,7 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipl
         incident=incident,
         taxonomy=get_taxonomy(),
         tz=ZoneInfo(incident.school.time_zone),
-        summary=services.status_summary(incident),
+        summary=services.status_summary(incident, current_user),
         can_edit=can_edit_incident(current_user, incident),
         can_add=can_add_addendum(current_user, incident),
         decisions=decisions,
@@ -308,7 +308,7 @@ def _list(template: str, *, mine: bool):
         taxonomy=get_taxonomy(),
         schools=schools_served(current_user),
         statuses=INCIDENT_STATUSES,
-        summary=services.status_summary,
+        summaries=services.status_summaries(page.items, current_user),
         tz=ZoneInfo,
     )
 

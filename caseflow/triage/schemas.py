@@ -57,9 +57,11 @@ class IncidentDetailSchema(IncidentSchema):
     decisions = ma.fields.Method("_decisions")
 
     def _summary(self, incident):
+        from flask_login import current_user
+
         from caseflow.incidents.services import status_summary
 
-        return status_summary(incident)
+        return status_summary(incident, current_user)
 
     def _decisions(self, incident):
         from flask_login import current_user

@@ -58,7 +58,50 @@ def test_reporter_does_not_see_decisions(client, lincoln, payload, api_token):
     headers = api_token(lincoln.teacher)
     incident_id = _log(client, headers, payload)
     body = client.get(f"/api/v1/incidents/{incident_id}", headers=headers).get_json()
-    assert body["decisions"] is None and body["status_summary"].startswith("Sent to the student-support team")
+    assert body["decisions"] is None and body["status_summary"].startswith("Yours to follow up in class")
+
+
+def test_the_reporter_is_told_what_is_true_of_every_route(app, client, make, lincoln, payload, api_token):
+    """Only the teacher's follow-up: sent to nobody; support routes: sent to the team (which
+    roles stays unsaid); both: the team, and the teacher's follow-up too. Other readers are
+    told who follows up in class. The list says the same, in one query for the page."""
+    make.user("counselor", schools=[lincoln.school])
+    headers = api_token(lincoln.teacher)
+    minor = _log(client, headers, payload)
+    support = _log(client, headers, payload, behaviors=["self_harm"])
+    with app.app_context():
+        routes = db.session.scalar(
+            sa.select(TriageDecision.routes).where(TriageDecision.incident_id == support)
+        )
+    assert "teacher_follow_up" not in routes and routes
+
+    def summary(incident_id, who=headers):
+        return client.get(f"/api/v1/incidents/{incident_id}", headers=who).get_json()["status_summary"]
+
+    assert summary(minor) == "Yours to follow up in class: triage asked nobody else to act."
+    assert summary(support) == "Sent to the student-support team; nobody has started on it yet."
+    admin = api_token(make.user("administrator", schools=[lincoln.school]))
+    assert summary(minor, admin).startswith("The reporting teacher follows it up in class")
+    listed = {
+        i["id"]: i["status_summary"]
+        for i in client.get("/api/v1/incidents", headers=headers).get_json()["items"]
+    }
+    assert listed == {minor: summary(minor), support: summary(support)}
+    teacher = app.test_client()
+    sign_in(teacher, lincoln.teacher)
+    mine = teacher.get("/incidents/mine").get_data(as_text=True)
+    assert "Yours to follow up in class" in mine and "Sent to the student-support team" in mine
+    with app.app_context():
+        db.session.execute(
+            sa.update(TriageDecision)
+            .where(TriageDecision.incident_id == support)
+            .values(routes=[*routes, "teacher_follow_up"])
+        )
+        db.session.commit()
+    assert summary(support) == (
+        "Sent to the student-support team; nobody has started on it yet."
+        " It is also yours to follow up in class."
+    )
 
 
 def test_a_decision_never_lowers_a_tier(app, client, lincoln, payload, api_token):
