@@ -56,7 +56,8 @@ def _worker_database(url: str) -> str:
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            found = sa.text("SELECT 1 FROM pg_database WHERE datname = :n")
+            exists = conn.execute(found, {"n": name}).scalar()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     finally:

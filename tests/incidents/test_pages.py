@@ -53,9 +53,7 @@ def test_teacher_logs_a_minor_incident_and_finds_it_in_my_incidents(app, client,
     response = client.post("/incidents/new", data=minor_incident(lincoln, tokens))
     assert response.status_code == 302
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert (
-        "Incident logged" in detail and "Ana Reyes" in detail and "Yours to follow up in class" in detail
-    )
+    assert "Incident logged" in detail and "Ana Reyes" in detail and "Yours to follow up in class" in detail
     mine = client.get("/incidents/mine").get_data(as_text=True)
     assert "Disruption" in mine and "Ana Reyes" in mine and "Routed" in mine
 
