@@ -122,3 +122,17 @@ def test_the_emergency_forms(app, client, gate_world, lincoln):
         assert response.reviewed_at is None
     page = client.get(f"/escalations/emergency/{response.id}")
     assert b"Flagged for an administrator" in page.data
+
+
+def test_the_requester_is_offered_withdraw_only_and_the_approver_approve_or_deny(app, client, gate_world):
+    g = gate_world
+    escalation_id = g.request(g.firearm_incident(), ["firearm"]).get_json()["id"]
+    _login(app, client, g.people.requester)
+    own = client.get(f"/escalations/{escalation_id}").get_data(as_text=True)
+    assert 'data-testid="own-request"' in own and 'data-testid="approve"' not in own
+    assert 'value="withdrawn"' in own and 'value="denied"' not in own
+    other = app.test_client()
+    _login(app, other, g.people.approver)
+    page = other.get(f"/escalations/{escalation_id}").get_data(as_text=True)
+    assert 'data-testid="approve"' in page and 'value="denied"' in page and 'value="withdrawn"' not in page
+    assert 'data-testid="own-request"' not in page
