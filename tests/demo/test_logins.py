@@ -1,5 +1,7 @@
 """Every demo login signs in and lands on its dashboard (on the migrated test database)."""
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 from caseflow.auth.permissions import ROLE_LABELS, Role
@@ -20,3 +22,8 @@ def test_every_demo_login_works(app):
         assert response.status_code == 302, login.email
         page = client.get("/").get_data(as_text=True)
         assert ROLE_LABELS[Role(login.role)] in page, login.email
+    # Every login the README names is one the demo district has.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([\w.]+@demo\.caseflow\.example)`", section))
+    assert len(named) >= 5 and named <= {login.email for login in logins}
