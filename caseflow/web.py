@@ -77,13 +77,14 @@ def register_blueprints(app: Flask) -> None:
         }
 
 
-# (permission, endpoint, label): the navigation shows an entry only to users who hold it.
+# (permission, endpoint, label): the navigation shows an entry only to users who hold it
+# (a tuple: any one of them).
 NAVIGATION = (
     (None, "home.dashboard", "Home"),
     (Permission.INCIDENT_CREATE, "incidents.new", "Log incident"),
     (Permission.INCIDENT_READ_OWN, "incidents.mine", "My incidents"),
     (Permission.INCIDENT_READ_SCHOOL, "incidents.school_incidents", "Incidents"),
-    (Permission.CASE_WORK, "cases.caseload", "Caseload"),
+    ((Permission.CASE_WORK, Permission.CASE_ASSIGN), "cases.caseload", "Caseload"),
     (Permission.CASE_ASSIGN, "cases.school_cases", "Cases"),
     (Permission.STUDENT_READ, "people.students", "Students"),
     (Permission.AUDIT_READ, "escalations.index", "Escalations"),
@@ -119,5 +120,10 @@ def nav_items():
     return [
         (endpoint, label)
         for permission, endpoint, label in NAVIGATION
-        if permission is None or current_user.can(permission)
+        if permission is None
+        or (
+            any(current_user.can(p) for p in permission)
+            if isinstance(permission, tuple)
+            else current_user.can(permission)
+        )
     ]

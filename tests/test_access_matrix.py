@@ -73,7 +73,11 @@ PAGES = [
     ("/incidents/student-search?q=stu", INCIDENT_LOGGERS, False),
     ("/incidents", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
     ("/triage/simulate", {R.ADMINISTRATOR, R.DISTRICT_AUDITOR}, False),
-    ("/cases", {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM}, False),
+    (
+        "/cases",
+        {R.COUNSELOR, R.SOCIAL_WORKER, R.PSYCHOLOGIST, R.RESTORATIVE_ADVISER, R.THREAT_TEAM, R.ADMINISTRATOR},
+        False,
+    ),
     ("/cases/school", {R.ADMINISTRATOR}, False),
     ("/cases/queue", {R.ADMINISTRATOR}, False),
     ("/cases/staff", {R.ADMINISTRATOR}, False),

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from caseflow.auth.decorators import permission_required
+from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.cases import notes as notes_service
 from caseflow.cases import plans, services
@@ -73,8 +73,10 @@ def _list(stmt: sa.Select, title: str, view: str):
 
 
 @bp.route("")
-@permission_required(Permission.CASE_WORK)
+@any_permission_required(Permission.CASE_WORK, Permission.CASE_ASSIGN)
 def caseload():
+    """The cases assigned to the signed-in person: caseworkers', and administrators' own
+    (an administrator route, or a case an administrator took)."""
     return _list(
         visible_cases(current_user).where(Case.assignee_id == current_user.id), "My caseload", "mine"
     )

@@ -279,3 +279,18 @@ def test_student_timeline_queries_for_10_and_500_cases(app, client, make, lincol
     at_10 = queries()
     add_closed_cases(490)
     assert queries() == at_10
+
+
+def test_an_administrator_who_owns_cases_has_a_caseload(app, client, make, lincoln, payload, api_token):
+    make.user("counselor", schools=[lincoln.school])
+    _log(client, api_token(lincoln.teacher), payload, behaviors=["self_harm"])
+    case_id = _case_id(app)
+    admin = make.user("administrator", schools=[lincoln.school])
+    with app.app_context():
+        db.session.get(Case, case_id).assignee_id = admin.id
+        db.session.commit()
+    sign_in(client, admin)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/cases"' in home  # the navigation offers the caseload
+    page = client.get("/cases")
+    assert page.status_code == 200 and f"/cases/{case_id}" in page.get_data(as_text=True)
