@@ -99,6 +99,29 @@ def search_students(
     return StudentPage(list(items), total, page, per_page)
 
 
+PICK_LIMIT = 5
+
+
+def pick_student(user, text: str) -> Student:
+    """The one student `user` may read whom `text` names, as a person would type it on a form:
+    the visible student number (exactly), or a name. Raises ValidationFailed with a message that
+    helps choose: none found, or the students it could mean with their numbers."""
+    text = " ".join(text.split())
+    by_number = db.session.scalars(
+        visible_students(user).where(sa.func.lower(Student.local_id) == text.lower()).limit(2)
+    ).all()
+    if len(by_number) == 1:
+        return by_number[0]
+    found = search_students(user, q=text, per_page=PICK_LIMIT)
+    if found.total == 1:
+        return found.items[0]
+    if found.total == 0:
+        raise ValidationFailed(f"No student you may see matches “{text}”: type a name or a student number.")
+    listed = "; ".join(f"{s.display_name} ({s.local_id}, {s.school.name})" for s in found.items)
+    more = f" and {found.total - len(found.items)} more" if found.total > len(found.items) else ""
+    raise ValidationFailed(f"Several students match “{text}”: {listed}{more}. Type the student number.")
+
+
 def update_student(*, actor, student: Student, values: dict) -> Student:
     """Change a student's record. `values` holds already-validated fields (see schemas)."""
     if not can_manage_student(actor, student):

@@ -18,6 +18,12 @@ class PartyInput(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf(tuple(PARTY_ROLES)))
     name = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     student_id = Id(load_default=None, allow_none=True)
+    student = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "A student by name or student number, instead of student_id"},
+    )
 
 
 class PreMeetingInput(ma.Schema):

@@ -107,10 +107,20 @@ def _in_state(process: RestorativeProcess, *states: str, doing: str) -> None:
 
 
 def add_party(
-    *, actor, target: tuple, role: str, name: str, student_id: int | None = None, now: datetime | None = None
+    *,
+    actor,
+    target: tuple,
+    role: str,
+    name: str,
+    student_id: int | None = None,
+    student: str | None = None,
+    now: datetime | None = None,
 ):
-    """Name a party before the conference."""
+    """Name a party before the conference. A student party is given by id (the API) or by
+    name or student number as a person types it (`student`, resolved among the students the
+    actor may read)."""
     from caseflow.people.models import Student
+    from caseflow.people.services import pick_student
 
     process, case = target
     now = now or now_utc()
@@ -119,12 +129,17 @@ def add_party(
     fields = {}
     if role not in PARTY_ROLES:
         fields["role"] = ["Choose harmed, responsible or supporter."]
+    if not student_id and _text(student):
+        try:
+            student_id = pick_student(actor, student).id
+        except ValidationFailed as refused:
+            fields["student"] = [refused.message]
     if student_id:
-        student = db.session.get(Student, student_id)
-        if student is None or student.district_id != case.district_id:
+        linked = db.session.get(Student, student_id)
+        if linked is None or linked.district_id != case.district_id:
             fields["student_id"] = ["Choose a student of the district."]
         elif not _text(name):
-            name = student.display_name
+            name = linked.display_name
     if not _text(name):
         fields["name"] = ["Write the person's name."]
     if fields:

@@ -48,6 +48,12 @@ class ResponseInput(ma.Schema):
 class VictimInput(ma.Schema):
     description = ma.fields.String(required=True, validate=validate.Length(max=300))
     victim_student_id = Id(load_default=None, allow_none=True)
+    victim_student = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "A student by name or student number, instead of victim_student_id"},
+    )
 
 
 class WarningInput(ma.Schema):

@@ -296,19 +296,30 @@ def add_victim(
     target: tuple,
     description: str,
     victim_student_id: int | None = None,
+    victim_student: str | None = None,
     now: datetime | None = None,
 ):
-    """Step 3: name an intended victim (a student of the district, or someone described)."""
+    """Step 3: name an intended victim (a student of the district, or someone described). A
+    student is given by id (the API) or by name or student number as a person types it
+    (`victim_student`, resolved among the students the actor may read)."""
     from caseflow.people.models import Student
+    from caseflow.people.services import pick_student
 
     assessment, case = target
     now = now or now_utc()
     _require(actor, assessment, case, now)
     fields = {}
+    if not victim_student_id and _text(victim_student):
+        try:
+            victim_student_id = pick_student(actor, victim_student).id
+        except ValidationFailed as refused:
+            fields["victim_student"] = [refused.message]
     if victim_student_id:
         victim = db.session.get(Student, victim_student_id)
         if victim is None or victim.district_id != case.district_id or victim.id == case.student_id:
-            fields["victim_student_id"] = ["Choose another student of the district."]
+            fields["victim_student" if _text(victim_student) else "victim_student_id"] = [
+                "Choose another student of the district (not the student assessed)."
+            ]
     if not _text(description):
         fields["description"] = ["Say who the intended victim is."]
     if fields:

@@ -1,0 +1,97 @@
+"""Students are named on the threat-assessment and restorative forms as a person knows them:
+by name or visible student number, never by Caseflow's internal id."""
+
+import sqlalchemy as sa
+
+from caseflow.extensions import db
+from caseflow.restorative.models import RestorativeParty
+from caseflow.threats.models import ThreatVictim
+from tests.helpers import csrf_token, sign_in
+from tests.threats.conftest import account, full_team, step
+
+
+def _victims(app):
+    with app.app_context():
+        return db.session.scalars(sa.select(ThreatVictim.victim_student_id).order_by(ThreatVictim.id)).all()
+
+
+def _post(client, case_id, name, **form):
+    token = csrf_token(client, f"/cases/{case_id}/threat")
+    return client.post(f"/cases/{case_id}/threat/{name}", data={"csrf_token": token, **form})
+
+
+def test_a_victim_is_picked_by_name_or_student_number(app, client, make, threat, lincoln):
+    t = threat()
+    account(client, t)
+    full_team(client, t)
+    step(client, t, "classification", threat_type="substantive", reason="A weapon and a target named.")
+    step(client, t, "response", severity="serious", protective_actions="Schedules separated.")
+    make.student(lincoln.school, first_name="Bea", last_name="Colfax", local_id="L-2002")
+    with app.app_context():
+        from caseflow.people.models import Student
+
+        ben_number = db.session.get(Student, lincoln.classmate).local_id
+    sign_in(client, t.people.assessor)
+    page = client.get(f"/cases/{t.case_id}/threat").get_data(as_text=True)
+    assert 'name="victim_student"' in page and 'name="victim_student_id"' not in page
+
+    # Two students start with "Col": the form comes back with both, their numbers, and the text.
+    ambiguous = _post(client, t.case_id, "victims", description="Ben", victim_student="col")
+    body = ambiguous.get_data(as_text=True)
+    assert ambiguous.status_code == 422
+    assert "Several students match" in body and "Ben Cole" in body and "L-2002" in body
+    assert 'value="col"' in body and 'aria-invalid="true"' in body
+    nobody = _post(client, t.case_id, "victims", description="Ben", victim_student="Zed Nobody")
+    assert nobody.status_code == 422 and "No student you may see matches" in nobody.get_data(as_text=True)
+    # The student of another school the assessor does not serve is not found either.
+    outsider = _post(client, t.case_id, "victims", description="Cy", victim_student="Stone")
+    assert outsider.status_code == 422
+    herself = _post(client, t.case_id, "victims", description="Ana", victim_student="Ana Reyes")
+    assert herself.status_code == 422 and "not the student assessed" in herself.get_data(as_text=True)
+    assert _victims(app) == []
+
+    assert (
+        _post(client, t.case_id, "victims", description="Ben", victim_student="Ben Cole").status_code == 302
+    )
+    assert (
+        _post(client, t.case_id, "victims", description="Ben", victim_student=ben_number).status_code == 302
+    )
+    # The API takes the same words, or the id.
+    by_name = step(client, t, "victims", description="Bea", victim_student="bea colfax")
+    assert by_name.status_code == 200, by_name.get_json()
+    refused = step(client, t, "victims", description="?", victim_student="col")
+    assert refused.status_code == 422 and "victim_student" in refused.get_json()["error"]["fields"]
+    with app.app_context():
+        from caseflow.people.models import Student
+
+        bea = db.session.scalar(sa.select(Student.id).where(Student.local_id == "L-2002"))
+    assert _victims(app) == [lincoln.classmate, lincoln.classmate, bea]
+
+
+def test_a_restorative_party_is_picked_by_name(app, client, make, lincoln, payload, api_token):
+    from tests.restorative.test_process import _case
+
+    adviser, _principal, case_id, incident_id = _case(app, client, make, lincoln, payload, api_token)
+    h = api_token(adviser)
+    url = f"/api/v1/cases/{case_id}/restorative"
+    assert (
+        client.post(url, json={"harm": "Ben was hurt.", "incident_id": incident_id}, headers=h).status_code
+        == 201
+    )
+    sign_in(client, adviser)
+    token = csrf_token(client, f"/cases/{case_id}/restorative")
+    page = client.get(f"/cases/{case_id}/restorative").get_data(as_text=True)
+    assert 'name="student"' in page and 'name="student_id"' not in page
+    added = client.post(
+        f"/cases/{case_id}/restorative/parties",
+        data={"csrf_token": token, "role": "harmed", "name": "", "student": "Cole"},
+    )
+    assert added.status_code == 302
+    unknown = client.post(
+        f"/cases/{case_id}/restorative/parties",
+        data={"csrf_token": token, "role": "supporter", "name": "", "student": "Nobody Here"},
+    )
+    assert unknown.status_code == 422 and "No student you may see matches" in unknown.get_data(as_text=True)
+    with app.app_context():
+        parties = db.session.execute(sa.select(RestorativeParty.name, RestorativeParty.student_id)).all()
+    assert parties == [("Ben Cole", lincoln.classmate)]
