@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
@@ -34,6 +35,7 @@ def render_assessment(target, *, errors=None, raw=None, status: int = 200):
         sa.select(User)
         .where(User.active, User.district_id == case.district_id, User.serving(case.school_id))
         .order_by(User.full_name)
+        .options(selectinload(User.role_rows))
     ).all()
     victim_ids = [v.victim_student_id for v in assessment.victims if v.victim_student_id]
     victim_guardians = {}
