@@ -3,8 +3,9 @@
 A handgun is found in Ana's backpack (logged through the API). The principal asks for law
 enforcement from the incident page: the live checklist turns the criterion green as soon as
 "Possession of a firearm" is ticked, but shows no guardian reached. Sent, the request waits;
-the principal's own approval is refused with the reasons. The principal records a call that
-reached Ana's mother; the assistant principal signs in, sees the checklist complete, approves.
+the principal is offered no approval of their own request, and the assistant principal's
+approval is refused with the reasons. The principal records a call that reached Ana's mother;
+the assistant principal signs in again, sees the checklist complete, approves.
 """
 
 from __future__ import annotations
@@ -70,14 +71,23 @@ def test_a_request_is_blocked_then_approved_by_a_second_administrator(live_serve
 
     expect(page.get_by_test_id("escalation-status")).to_have_text("Waiting for approval")
     escalation_url = page.url
+    # The requester is not offered an approval of their own request, only a withdrawal.
+    expect(page.get_by_test_id("own-request")).to_contain_text("another administrator must approve")
+    expect(page.get_by_test_id("approve")).to_have_count(0)
+    sign_out(page, live_server)
+
+    # The assistant principal tries to approve before any guardian is reached: refused, with why.
+    sign_in(page, live_server, world.assistant)
+    page.goto(escalation_url)
     page.get_by_test_id("approve").click()
     refusal = page.get_by_test_id("errors-approval")
     expect(refusal).to_contain_text("The gate refused the approval")
-    expect(refusal).to_contain_text("cannot approve their own request")
     expect(refusal).to_contain_text("A guardian was reached about this incident")
     expect(page.get_by_test_id("escalation-status")).to_have_text("Waiting for approval")
     expect(page.get_by_test_id("refusals")).to_contain_text("approval")
+    sign_out(page, live_server)
 
+    sign_in(page, live_server, world.principal)
     # The principal calls Ana's mother and reaches her.
     page.goto(f"{live_server}/students/{world.student}")
     contacts = page.get_by_test_id("guardian-contacts")
