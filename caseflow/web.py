@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
     ):
         app.register_blueprint(bp)
+    app.add_template_filter(local_time, "local")
 
     @app.context_processor
     def template_helpers():
@@ -75,6 +76,20 @@ def register_blueprints(app: Flask) -> None:
             "now_utc": now_utc,
             "unread_notifications": _unread,
         }
+
+
+def local_time(at, zone=None, fmt: str = "%d %b %Y %H:%M %Z") -> str:
+    """`{{ when|local }}`: a stored moment in the time people at the school read, with its zone
+    abbreviation: in `zone` (a school's time zone name or a ZoneInfo) or, without one, in the
+    signed-in person's district's. Empty for no moment."""
+    from zoneinfo import ZoneInfo
+
+    if at is None:
+        return ""
+    if zone is None:
+        zone = current_user.district.time_zone if current_user.is_authenticated else "UTC"
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    return at.astimezone(tz).strftime(fmt)
 
 
 # (permission, endpoint, label): the navigation shows an entry only to users who hold it

@@ -7,6 +7,7 @@ reason a person understands (409). Saves carry the version read; a stale one is 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -296,7 +297,10 @@ def stale(case: Case) -> Conflict:
     """A 409 that says what changed since the person opened the case; nothing was saved."""
     last = case_history(case)[-1] if case.id else None
     owner = case.assignee.full_name if case.assignee else "nobody"
-    change = f" {last['who']}: {last['what']} at {last['at'].strftime('%H:%M UTC on %d %b')}." if last else ""
+    when = (
+        last["at"].astimezone(ZoneInfo(case.school.time_zone)).strftime("%H:%M %Z on %d %b") if last else ""
+    )
+    change = f" {last['who']}: {last['what']} at {when}." if last else ""
     return Conflict(
         f"Someone changed this case since you opened it.{change} It is now {case.status}, "
         f"Tier {case.tier}, owner {owner}. Nothing you sent was saved: review it and try again."

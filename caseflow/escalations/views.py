@@ -53,7 +53,10 @@ def index():
             .options(selectinload(Escalation.student), selectinload(Escalation.school))
         ).all()
         return render_template(
-            "escalations/referred.html", referred=referred, criteria=police_criteria().items
+            "escalations/referred.html",
+            referred=referred,
+            criteria=police_criteria().items,
+            outcomes=OUTCOMES,
         )
     status = request.args.get("status", "")
     stmt = sa.select(Escalation).where(in_served_schools(current_user, Escalation))
@@ -73,7 +76,7 @@ def index():
         .where(in_served_schools(current_user, EmergencyResponse))
         .order_by(EmergencyResponse.called_at.desc())
         .limit(50)
-        .options(selectinload(EmergencyResponse.student))
+        .options(selectinload(EmergencyResponse.student), selectinload(EmergencyResponse.school))
     ).all()
     return render_template(
         "escalations/index.html",
@@ -82,6 +85,8 @@ def index():
         statuses=ESCALATION_STATUSES,
         status=status,
         now=now_utc(),
+        criteria=police_criteria().items,
+        outcomes=OUTCOMES,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -47,7 +48,8 @@ def stale_roster(user) -> str | None:
     if last is None:
         return "No roster sync has succeeded yet."
     if now_utc() - last.finished_at > STALE_AFTER:
-        return f"The last successful roster sync finished on {last.finished_at:%d %b %Y at %H:%M} UTC."
+        when = last.finished_at.astimezone(ZoneInfo(user.district.time_zone))
+        return f"The last successful roster sync finished on {when:%d %b %Y at %H:%M %Z}."
     return None
 
 

@@ -1,6 +1,8 @@
 """The escalation pages' forms: reviews, deny and withdraw, referral and outcome, emergency
 responses. Each goes through the same services (and so the same gate) as the API."""
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from caseflow.escalations.models import EmergencyResponse, Escalation
@@ -136,3 +138,15 @@ def test_the_requester_is_offered_withdraw_only_and_the_approver_approve_or_deny
     page = other.get(f"/escalations/{escalation_id}").get_data(as_text=True)
     assert 'data-testid="approve"' in page and 'value="denied"' in page and 'value="withdrawn"' not in page
     assert 'data-testid="own-request"' not in page
+
+
+def test_the_escalation_list_speaks_words_and_school_time(app, client, gate_world):
+    g = gate_world
+    escalation_id = g.request(g.firearm_incident(), ["firearm"]).get_json()["id"]
+    _login(app, client, g.people.approver)
+    with app.app_context():
+        e = db.session.get(Escalation, escalation_id)
+        local = e.requested_at.astimezone(ZoneInfo(e.school.time_zone))
+    page = client.get("/escalations").get_data(as_text=True)
+    assert local.strftime("%d %b %Y %H:%M %Z") in page and "UTC" not in page
+    assert "Possession of a firearm" in page and "<td>firearm</td>" not in page
