@@ -21,7 +21,11 @@ MAX_STUDENTS = 30
 def _known(kind: str, label: str):
     def check(value):
         if value not in getattr(get_taxonomy(), kind):
-            raise ma.ValidationError(f"Unknown {label} code {value!r}.")
+            if not str(value).strip():
+                raise ma.ValidationError(f"Choose the {label} from the list.")
+            raise ma.ValidationError(
+                f"“{value}” is not a {label} the district uses: choose one from the list."
+            )
 
     return check
 

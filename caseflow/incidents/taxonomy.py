@@ -66,6 +66,10 @@ class TaxonomyError(Exception):
         super().__init__("\n".join([header, *self.errors]))
 
 
+# Offered first on the incident form, apart from other behaviors: a crisis, not misconduct.
+SAFETY_FIRST = ("self_harm", "threat")
+
+
 @dataclass(frozen=True)
 class Behavior:
     code: str
@@ -113,8 +117,17 @@ class Taxonomy:
     def minor_behaviors(self) -> tuple[Behavior, ...]:
         return tuple(b for b in self.behaviors.values() if b.level == "minor")
 
+    def safety_behaviors(self) -> tuple[Behavior, ...]:
+        """The behaviors the form offers first, on their own: a student in danger of hurting
+        themselves or someone else (SAFETY_FIRST, where the district's taxonomy has them)."""
+        return tuple(self.behaviors[c] for c in SAFETY_FIRST if c in self.behaviors)
+
     def major_behaviors(self) -> tuple[Behavior, ...]:
         return tuple(b for b in self.behaviors.values() if b.level == "major")
+
+    def other_major_behaviors(self) -> tuple[Behavior, ...]:
+        """Office-managed behaviors but the safety ones (which the form offers first)."""
+        return tuple(b for b in self.major_behaviors() if b.code not in SAFETY_FIRST)
 
 
 # --------------------------------------------------------------------------- validation schemas

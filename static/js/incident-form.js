@@ -37,6 +37,7 @@
     clinician.name = "clinician_" + student.id;
     selected.appendChild(row);
     input.value = "";
+    lastQuery = "";  // the same name again (a sibling, a twin) is searched again
     results.innerHTML = "";
     input.focus();
   }
@@ -50,8 +51,15 @@
       results.appendChild(none);
       return;
     }
-    students.forEach(function (student) {
-      if (alreadySelected(student.id)) return;
+    var fresh = students.filter(function (student) { return !alreadySelected(student.id); });
+    if (!fresh.length) {
+      var added = document.createElement("li");
+      added.className = "muted";
+      added.textContent = "Every student who matches is already added.";
+      results.appendChild(added);
+      return;
+    }
+    fresh.forEach(function (student) {
       var item = document.createElement("li");
       var button = document.createElement("button");
       button.type = "button";
@@ -94,6 +102,9 @@
       form.dataset.submitted = "1";
     }
   });
+  // A form sent back with errors: the summary takes the focus, so it is read out first.
+  var summary = form.querySelector("[data-testid=form-errors]");
+  if (summary) summary.focus();
   // Letters typed before this script ran (a slow phone, a fast typist) are searched now.
   if (input.value.trim()) search();
   form.dataset.ready = "1";

@@ -97,6 +97,9 @@ def test_teacher_logs_minor_incident_on_phone_and_finds_it_in_my_incidents(
     page.get_by_test_id("submit-incident").click()
     expect(page).to_have_url(f"{live_server}/incidents/new")
     expect(page.get_by_test_id("form-errors")).to_contain_text("Nothing was saved.")
+    expect(page.get_by_test_id("form-errors")).to_be_focused()  # read out first
+    expect(page.locator("#description")).to_have_attribute("aria-describedby", "description-error")
+    expect(page.locator("#description-error")).to_contain_text("Describe what happened")
     expect(description_field(page)).to_have_class(re.compile(r"\bhas-error\b"))
     expect(description_field(page).locator(".field-error")).to_have_text(
         re.compile(r"^Describe what happened")
@@ -205,3 +208,25 @@ def test_double_tap_and_resent_form_store_one_incident(live_server, new_context,
     expect(page.get_by_text("1 incident", exact=True)).to_be_visible()
     expect(page.get_by_test_id("my-incident")).to_have_count(1)
     expect(page.get_by_test_id("my-incident")).to_contain_text("Ana Reyes")
+
+
+def test_siblings_are_found_one_after_the_other_and_safety_comes_first(
+    live_server, new_context, make, lincoln
+):
+    """The same surname searched again after adding one sibling offers the other (the finder
+    forgets its last query when a student is added); self-harm and a threat to others are the
+    first choices, apart from the office-managed behaviors."""
+    make.student(lincoln.school, first_name="Luis", last_name="Reyes")
+    page = new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server, lincoln.teacher)
+    main_nav(page).get_by_role("link", name="Log incident", exact=True).click()
+    add_student(page, "Reyes", "Ana Reyes")
+    add_student(page, "Reyes", "Luis Reyes")
+    page.locator("#student_q").press_sequentially("Reyes")
+    expect(page.locator("#student-results")).to_have_text("Every student who matches is already added.")
+    safety = page.get_by_test_id("safety-behaviors")
+    expect(safety).to_be_visible()
+    expect(safety).to_contain_text("Self-harm")
+    expect(safety).to_contain_text("Threat to harm others")
+    safety.get_by_role("checkbox", name=re.compile("Self-harm")).check()
+    expect(page.locator("details").filter(has_text="Office-managed")).not_to_contain_text("Self-harm")

@@ -314,3 +314,12 @@ def test_clinician_flag_is_kept_per_student(app, client, lincoln, payload, api_t
             db.session.execute(sa.select(IncidentStudent.student_id, IncidentStudent.with_clinician)).all()
         )
     assert flags == {lincoln.student: True, lincoln.classmate: False}
+
+
+def test_an_unknown_or_blank_code_is_refused_in_words(client, lincoln, payload, api_token):
+    headers = api_token(lincoln.teacher)
+    blank = post(client, headers, payload(location="")).get_json()["error"]["fields"]["location"]
+    assert blank == ["Choose the location from the list."]
+    moon = post(client, headers, payload(location="The Moon")).get_json()["error"]["fields"]["location"]
+    assert moon == ["“The Moon” is not a location the district uses: choose one from the list."]
+    assert "code" not in " ".join(blank + moon)
