@@ -15,6 +15,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.cases import notes as notes_service
 from caseflow.cases import plans, services
 from caseflow.cases.assignment import KIND_LABELS, eligible_workers
+from caseflow.cases.incidents_seen import incidents_behind
 from caseflow.cases.interventions import intervention_types
 from caseflow.cases.models import (
     CASE_KINDS,
@@ -119,6 +120,7 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         "cases/detail.html",
         case=case,
         links=links,
+        behind=incidents_behind(case.id),
         moves=services.TRANSITIONS[case.status],
         move_labels=MOVE_LABELS,
         outcomes=CASE_OUTCOMES,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
+from caseflow.cases.incidents_seen import incidents_behind
 from caseflow.cases.policy import can_read_case
 from caseflow.contacts.models import CONTACT_METHODS
 from caseflow.db import now_utc
@@ -48,6 +49,7 @@ def render_assessment(target, *, errors=None, raw=None, status: int = 200):
         "threats/assessment.html",
         a=assessment,
         case=case,
+        behind=incidents_behind(case.id),
         tz=tz,
         now=now_utc(),
         next_week=now_utc().astimezone(tz).date() + timedelta(days=7),

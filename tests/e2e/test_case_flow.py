@@ -148,7 +148,9 @@ def test_repeated_incident_opens_case_that_counselor_plans_and_monitors(
     expect(facts).to_contain_text("Tier 2, soon")
     expect(facts).to_contain_text("by triage")
     # The incident the teacher just logged is behind the case.
-    expect(page.get_by_role("link", name=f"Incident #{incident_id}", exact=True)).to_be_visible()
+    behind = page.get_by_test_id("case-incident")
+    expect(behind.locator(f'a[href="/incidents/{incident_id}"]')).to_be_visible()
+    expect(behind).to_contain_text("Why this case:")
     expect(plan_article(page)).to_have_count(0)
     expect(page.get_by_test_id("plans")).to_contain_text("No plan yet.")
 

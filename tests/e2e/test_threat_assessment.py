@@ -79,13 +79,15 @@ def test_a_threat_goes_from_the_incident_to_a_safety_plan(live_server, new_conte
     expect(page.get_by_test_id("team").locator("li")).to_have_count(2)
 
     step1 = page.get_by_test_id("step1")
+    # The words the teacher reported are there before the team records any account.
+    expect(step1.get_by_test_id("reported-words").locator("blockquote")).to_have_text(WORDS)
     step1.locator("summary").click()
     step1.get_by_label("Whose account").select_option("student")
     step1.get_by_label("Given by").fill("Ana Reyes")
     step1.get_by_label("Exact words and behavior").fill(WORDS)
     step1.get_by_label("Context").fill("Argument with Ben over a group project; she was crying.")
     step1.get_by_role("button", name="Record the account").click()
-    expect(page.get_by_test_id("step1").locator("blockquote")).to_have_text(WORDS)
+    expect(page.get_by_test_id("step1").locator("article.statement blockquote")).to_have_text([WORDS, WORDS])
 
     page.get_by_label("Classification", exact=True).select_option("substantive")
     page.get_by_label("Why the team decided this").fill("She did not retract it; a time was named.")

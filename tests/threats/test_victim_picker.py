@@ -95,3 +95,63 @@ def test_a_restorative_party_is_picked_by_name(app, client, make, lincoln, paylo
     with app.app_context():
         parties = db.session.execute(sa.select(RestorativeParty.name, RestorativeParty.student_id)).all()
     assert parties == [("Ben Cole", lincoln.classmate)]
+
+
+def test_the_case_and_threat_pages_say_what_happened(app, client, threat, count_queries):
+    """Everyone on the case reads what happened: the behaviors, the reporter's description,
+    the exact words of the threat, and why triage opened the case; step 1 shows the words the
+    reporter recorded instead of "no account"."""
+    t = threat()
+    for user in (t.people.assessor, t.people.psychologist, t.people.principal):
+        reader = app.test_client()
+        sign_in(reader, user)
+        case_page = reader.get(f"/cases/{t.case_id}").get_data(as_text=True)
+        assert "Threat to harm others" in case_page and "angry after a fight with Ben" in case_page
+        assert "bring my dad&#39;s gun and shoot Ben." in case_page
+        assert "Routed to the threat-assessment team because" in case_page
+        threat_page = reader.get(f"/cases/{t.case_id}/threat")
+        assert threat_page.status_code == 200
+        body = threat_page.get_data(as_text=True)
+        assert 'data-testid="reported-words"' in body and "No account recorded yet" not in body
+    with count_queries() as few:
+        reader.get(f"/cases/{t.case_id}")
+    for _ in range(3):  # more incidents behind the case do not mean more queries
+        step(client, t, "statements", source="student", speaker="Ana", exact_words="w", context="c")
+    with app.app_context():
+        from caseflow.cases.models import CaseIncident
+        from caseflow.db import now_utc
+
+        for incident_id in _more_incidents(app, t):
+            db.session.add(CaseIncident(case_id=t.case_id, incident_id=incident_id, added_at=now_utc()))
+        db.session.commit()
+    with count_queries() as more:
+        assert (
+            reader.get(f"/cases/{t.case_id}").get_data(as_text=True).count('data-testid="case-incident"') == 4
+        )
+    assert more.n == few.n
+
+
+def _more_incidents(app, t):
+    from caseflow.incidents.models import Incident
+
+    with app.app_context():
+        first = db.session.get(Incident, t.incident_id)
+        copies = []
+        for n in range(3):
+            copy = Incident(
+                district_id=first.district_id,
+                school_id=first.school_id,
+                occurred_at=first.occurred_at,
+                location_code=first.location_code,
+                description=f"Another report {n}.",
+                injury=first.injury,
+                threat_made=False,
+                reported_by_id=first.reported_by_id,
+                reported_at=first.reported_at,
+                status="routed",
+                taxonomy_version=first.taxonomy_version,
+            )
+            db.session.add(copy)
+            copies.append(copy)
+        db.session.commit()
+        return [c.id for c in copies]
