@@ -85,9 +85,11 @@ def _register_models() -> None:
     import caseflow.scheduling.models  # noqa: F401
     import caseflow.threats.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401
+    from caseflow.people.names import keep_search_keys_filled
     from caseflow.roster.history import install
 
     install()  # enrolment and program history, whatever changes a student
+    keep_search_keys_filled()  # the name search keys, whatever writes a student or an account
 
 
 def _load_workflows() -> None:

@@ -17,6 +17,7 @@ from caseflow.extensions import db
 from caseflow.forms import load_form
 from caseflow.identity import mfa
 from caseflow.people.models import School
+from caseflow.people.names import name_matches
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,7 +42,9 @@ def users():
     role = request.args.get("role", "")
     stmt = sa.select(User).where(User.district_id == current_user.district_id).order_by(User.full_name)
     if q:
-        stmt = stmt.where(sa.or_(sa.func.lower(User.full_name).contains(q), User.email.contains(q)))
+        stmt = stmt.where(
+            sa.or_(sa.and_(*name_matches(User.search_name, q, anywhere=True)), User.email.contains(q))
+        )
     if role in set(Role):
         stmt = stmt.where(User.role_rows.any(role=role))
     return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q, role=role)
