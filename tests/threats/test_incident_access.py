@@ -38,3 +38,22 @@ def test_the_case_owner_and_the_team_open_the_incident(app, client, make, lincol
     # Another member of the same role and school, not on this case, does not.
     stranger = make.user("threat_team", schools=[lincoln.school])
     assert _opens(app, client, stranger, api_token(stranger), t.incident_id) == (404, 404)
+
+
+def test_the_restorative_adviser_owning_the_case_opens_the_fight(
+    app, client, make, lincoln, payload, api_token
+):
+    adviser = make.user("restorative_adviser", schools=[lincoln.school])
+    social_worker = make.user("social_worker", schools=[lincoln.school])
+    body = payload(behaviors=["fighting"], description="Pushed and punched a classmate in the hallway.")
+    logged = client.post("/api/v1/incidents", json=body, headers=api_token(lincoln.teacher))
+    assert logged.status_code == 201, logged.get_json()
+    incident_id = logged.get_json()["id"]
+    with app.app_context():
+        owner = db.session.scalar(sa.select(Case.assignee_id).where(Case.kind == "restorative_adviser"))
+    assert owner == adviser.id
+    page = app.test_client()
+    sign_in(page, adviser)
+    assert page.get(f"/incidents/{incident_id}").status_code == 200
+    assert client.get(f"/api/v1/incidents/{incident_id}", headers=api_token(adviser)).status_code == 200
+    assert client.get(f"/api/v1/incidents/{incident_id}", headers=api_token(social_worker)).status_code == 404
