@@ -1,6 +1,9 @@
 """A school resource officer sees the referral view only, through the pages and the API alike;
 the officer named in a referral is one of the student's school's officers."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.helpers import csrf_token, sign_in
@@ -102,4 +105,14 @@ def test_the_referral_names_an_officer_of_the_students_school(client, gate_world
     sign_in(client, g.people.approver)
     page = client.get(f"/escalations/{escalation_id}").get_data(as_text=True)
     assert f'value="{g.people.sro.id}"' in page and f'value="{elsewhere.id}"' not in page
+    this_minute = datetime.now(ZoneInfo("America/Chicago")).strftime("%Y-%m-%dT%H:%M")
+    form = {"agency": "Grand Bend PD", "officer": "Officer Diaz", "referred_at": this_minute}
+    token = csrf_token(client, f"/escalations/{escalation_id}")
+    refused = client.post(
+        f"/escalations/{escalation_id}/referral",
+        data={"csrf_token": token, **form, "officer_user_id": str(elsewhere.id)},
+    )
+    assert refused.status_code == 422
+    assert "Choose a school resource officer of Lincoln Middle" in refused.get_data(as_text=True)
+    assert 'value="Grand Bend PD"' in refused.get_data(as_text=True)  # what was typed is kept
     assert _refer(client, g, escalation_id, approved_at, g.people.sro.id).status_code == 200
