@@ -35,9 +35,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _check_config(app)
 
     from caseflow import security
+    from caseflow.auth.readonly import init_read_only_guard
     from caseflow.extensions import csrf, db, limiter, login_manager, migrate
 
-    security.init_security(app)  # first: its request checks run before the extensions' hooks
+    init_read_only_guard(app)  # first: a read-only person's write is refused before anything
+    security.init_security(app)  # its request checks run before the extensions' hooks
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -83,9 +85,11 @@ def _register_models() -> None:
     import caseflow.scheduling.models  # noqa: F401
     import caseflow.threats.models  # noqa: F401
     import caseflow.triage.models  # noqa: F401
+    from caseflow.people.names import keep_search_keys_filled
     from caseflow.roster.history import install
 
     install()  # enrolment and program history, whatever changes a student
+    keep_search_keys_filled()  # the name search keys, whatever writes a student or an account
 
 
 def _load_workflows() -> None:

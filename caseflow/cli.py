@@ -132,15 +132,37 @@ def setup_school(district_code: str, name: str, code: str, time_zone: str):
 @click.option("--role", "roles", multiple=True, required=True)
 @click.option("--school", "school_codes", multiple=True, help="School code; repeat for several")
 @click.option("--district-wide", is_flag=True)
+@click.option(
+    "--granted-by",
+    "grantor_email",
+    default=None,
+    help="The administrator granting a role that reads case data (required for one; audited).",
+)
 @click.password_option(confirmation_prompt=True)
-def users_create(district_code, email, full_name, roles, school_codes, district_wide, password):
-    """Create a staff account (the first system administrator, for example)."""
-    from caseflow.auth.services import create_user
+def users_create(
+    district_code, email, full_name, roles, school_codes, district_wide, grantor_email, password
+):
+    """Create a staff account (the first system administrator, for example). A role that reads
+    case data is granted by a named administrator of the district (--granted-by), audited."""
+    from caseflow.auth.models import User
+    from caseflow.auth.permissions import CASE_DATA_ROLES, Permission
+    from caseflow.auth.services import create_user, normalize_email
     from caseflow.people.models import District, School
 
     district = db.session.scalar(sa.select(District).where(District.code == district_code))
     if district is None:
         raise click.ClickException(f"No district with code {district_code!r}.")
+    grantor = None
+    if grantor_email is not None:
+        grantor = db.session.scalar(sa.select(User).where(User.email == normalize_email(grantor_email)))
+        if grantor is None or not grantor.active or grantor.district_id != district.id:
+            raise click.ClickException(f"No active account {grantor_email} in district {district_code}.")
+        if not grantor.can(Permission.USER_MANAGE):
+            raise click.ClickException(f"{grantor_email} does not manage accounts.")
+    if grantor is None and any(r in {role.value for role in CASE_DATA_ROLES} for r in roles):
+        raise click.ClickException(
+            "A role that reads case data is granted by an administrator: give --granted-by EMAIL."
+        )
     school_ids = db.session.scalars(
         sa.select(School.id).where(School.district_id == district.id, School.code.in_(school_codes))
     ).all()
@@ -148,7 +170,7 @@ def users_create(district_code, email, full_name, roles, school_codes, district_
         raise click.ClickException("Unknown school code.")
     _run(
         lambda: create_user(
-            actor=None,
+            actor=grantor,
             district_id=district.id,
             email=email,
             full_name=full_name,

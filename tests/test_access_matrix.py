@@ -4,9 +4,12 @@ The expected roles are written out here, independently of caseflow.auth.permissi
 change to the permission table that opens a page to a new role fails this test.
 """
 
+import re
+
 import pytest
 
 from caseflow.auth.permissions import Role
+from tests.helpers import csrf_token
 
 ALL = frozenset(Role)
 R = Role
@@ -206,3 +209,143 @@ def test_student_of_another_school_is_refused(client, make, login_as, api_token,
 def test_district_wide_staff_reach_every_school(client, make, login_as, world):
     login_as("district_auditor", district_wide=True)
     assert client.get(f"/students/{world['student']}").status_code == 200
+
+
+# Writes -----------------------------------------------------------------------------------
+#
+# Every POST, PUT, PATCH and DELETE the OpenAPI document publishes, with the roles whose
+# request passes the route's door. Each is sent with an empty body and ids of no record: a
+# role let in gets 404 (no such record) or 422 (the body is not valid), never a write; any
+# other role gets 403, read-only roles (auditor, officer) before any id or payload is looked at.
+
+CASE_WORKERS = CASE_READERS
+ADMIN = frozenset({R.ADMINISTRATOR})
+THREAT_STEPS = (
+    "start",
+    "team",
+    "statements",
+    "classification",
+    "response",
+    "victims",
+    "warning",
+    "safety-evaluation",
+    "mental-health-evaluation",
+    "safety-plan",
+    "plan-review",
+    "monitoring",
+    "close",
+)
+RESTORATIVE_STEPS = ("parties", "pre-meeting", "conference", "items", "follow-up", "close")
+WRITES = {
+    ("POST", "/api/v1/incidents"): INCIDENT_LOGGERS,
+    ("POST", "/api/v1/incidents/{incident_id}/decisions/{decision_id}/override"): {
+        R.COUNSELOR,
+        R.ADMINISTRATOR,
+    },
+    ("POST", "/api/v1/incidents/{incident_id}/discipline-actions"): ADMIN,
+    ("POST", "/api/v1/cases/{case_id}/transitions"): CASE_WORKERS,
+    ("POST", "/api/v1/cases/{case_id}/assignment"): ADMIN,
+    ("POST", "/api/v1/cases/{case_id}/notes"): CASE_WORKERS,
+    ("POST", "/api/v1/cases/{case_id}/plans"): CASE_WORKERS,
+    ("POST", "/api/v1/cases/{case_id}/plans/{plan_id}/check-ins"): CASE_WORKERS,
+    ("POST", "/api/v1/students/{student_id}/guardian-contacts"): CASE_WORKERS,
+    **{
+        ("POST", f"/api/v1/cases/{{case_id}}/threat-assessment/{step}"): CASE_WORKERS for step in THREAT_STEPS
+    },
+    ("POST", "/api/v1/cases/{case_id}/restorative"): CASE_WORKERS,
+    **{("POST", f"/api/v1/cases/{{case_id}}/restorative/{step}"): CASE_WORKERS for step in RESTORATIVE_STEPS},
+    ("POST", "/api/v1/escalations"): ADMIN,
+    ("POST", "/api/v1/escalations/preview"): ADMIN,
+    ("POST", "/api/v1/escalations/{escalation_id}/reviews"): CASE_WORKERS,
+    ("POST", "/api/v1/escalations/{escalation_id}/approval"): ADMIN,
+    ("POST", "/api/v1/escalations/{escalation_id}/close"): ADMIN,
+    ("POST", "/api/v1/escalations/{escalation_id}/referral"): ADMIN,
+    ("POST", "/api/v1/escalations/{escalation_id}/outcome"): ADMIN,
+    ("POST", "/api/v1/emergency-responses"): ADMIN,
+    ("POST", "/api/v1/emergency-responses/{response_id}"): ADMIN,
+}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+NO_RECORD = "987654"
+
+
+def _no_record(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", NO_RECORD, template)
+
+
+def test_every_write_of_the_api_document_is_in_the_matrix(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    published = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in WRITE_METHODS
+    }
+    assert published == set(WRITES)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_role_write_matrix(client, make, api_token, role):
+    """One role against every write of the API (one user, one token, every route)."""
+    school = make.school("Lincoln Middle")
+    headers = api_token(make.user(role.value, schools=[school]))
+    wrong = []
+    for (method, template), allowed in WRITES.items():
+        response = client.open(_no_record(template), method=method, json={}, headers=headers)
+        expected = {404, 422} if role in allowed else {403}
+        code = (response.get_json() or {}).get("error", {}).get("code")
+        if response.status_code not in expected or (role not in allowed and code != "forbidden"):
+            wrong.append((method, template, response.status_code, code))
+    assert wrong == []
+
+
+READ_ONLY = (R.DISTRICT_AUDITOR, R.SCHOOL_RESOURCE_OFFICER)
+
+
+def _page_writes(app):
+    """Every page route taking a write method, with ids of no record, except the person's own
+    account and the forms that store nothing (caseflow.auth.readonly)."""
+    from caseflow.auth.readonly import ALLOWED_ENDPOINTS
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        if not methods or rule.rule.startswith("/api/") or rule.endpoint in ALLOWED_ENDPOINTS:
+            continue
+        values = {}
+        for name, converter in rule._converters.items():
+            options = getattr(converter, "items", None) or ()
+            values[name] = next(iter(options), None) or (
+                "987654" if converter.regex.startswith(r"\d") else "x"
+            )
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        urls.extend((method, url) for method in sorted(methods))
+    return urls
+
+
+@pytest.mark.parametrize("role", READ_ONLY, ids=[r.value for r in READ_ONLY])
+def test_read_only_roles_write_nothing_through_the_pages(app, client, make, login_as, role):
+    """403 on every page write, before the CSRF token, the ids or the form are looked at."""
+    school = make.school("Lincoln Middle")
+    login_as(role.value, schools=[school], district_wide=role is R.DISTRICT_AUDITOR)
+    writes = _page_writes(app)
+    assert len(writes) > 30
+    wrong = [
+        (m, url, r.status_code)
+        for m, url in writes
+        if (r := client.open(url, method=m, data={})).status_code != 403
+    ]
+    assert wrong == []
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/account")}).status_code == 302
+
+
+@pytest.mark.parametrize("role", READ_ONLY, ids=[r.value for r in READ_ONLY])
+def test_read_only_roles_get_403_not_404_or_422_through_the_api(client, make, api_token, role):
+    headers = api_token(make.user(role.value, district_wide=True))
+    for body in ({}, {"student_id": "not an id", "criteria": 5}, None):
+        response = client.post(f"/api/v1/escalations/{NO_RECORD}/approval", json=body, headers=headers)
+        assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+    unknown = client.post("/api/v1/cases/abc/notes", json={}, headers=headers)
+    assert unknown.status_code == 403

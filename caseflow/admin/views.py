@@ -12,11 +12,12 @@ from caseflow.auth.decorators import permission_required
 from caseflow.auth.models import ApiToken, User
 from caseflow.auth.permissions import ROLE_LABELS, Permission, Role
 from caseflow.db import transaction
-from caseflow.errors import DomainError, NotFound
+from caseflow.errors import DomainError, Forbidden, NotFound
 from caseflow.extensions import db
 from caseflow.forms import load_form
 from caseflow.identity import mfa
 from caseflow.people.models import School
+from caseflow.people.names import name_matches
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,18 +42,21 @@ def users():
     role = request.args.get("role", "")
     stmt = sa.select(User).where(User.district_id == current_user.district_id).order_by(User.full_name)
     if q:
-        stmt = stmt.where(sa.or_(sa.func.lower(User.full_name).contains(q), User.email.contains(q)))
+        stmt = stmt.where(
+            sa.or_(sa.and_(*name_matches(User.search_name, q, anywhere=True)), User.email.contains(q))
+        )
     if role in set(Role):
         stmt = stmt.where(User.role_rows.any(role=role))
     return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q, role=role)
 
 
 def _user_form(user: User | None):
-    errors, raw = {}, None
+    errors, raw, status = {}, None, 200
     if request.method == "POST":
         values, errors, raw = load_form(
             UserFormSchema(), checkboxes=("district_wide",), multi=("roles", "school_ids")
         )
+        status = 422 if errors else 200
         if values is not None:
             try:
                 with transaction():
@@ -65,12 +69,13 @@ def _user_form(user: User | None):
                         saved = services.update_user(actor=current_user, user=user, **values)
             except DomainError as exc:
                 errors = exc.fields or {"_schema": [exc.message]}
+                status = 403 if isinstance(exc, Forbidden) else 422
             else:
                 flash(f"Account for {saved.full_name} saved.", "info")
                 return redirect(url_for("admin.user", user_id=saved.id))
     return render_template(
         "admin/user_form.html", user=user, raw=raw, errors=errors, schools=_schools(), role_labels=ROLE_LABELS
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -144,22 +149,24 @@ def reset_password(user_id: int):
 @bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
 @permission_required(Permission.USER_MANAGE)
 def tokens(user_id: int):
+    """A person's tokens, to revoke. Only their owner creates one (on this page for oneself)."""
     target = _user_in_my_district(user_id)
-    errors, raw, secret = {}, None, None
+    errors, raw, secret, status = {}, None, None, 200
     if request.method == "POST":
         values, errors, raw = load_form(AdminTokenSchema())
+        status = 422 if errors else 200
         if values is not None:
             try:
                 with transaction():
                     _, secret = services.create_token(actor=current_user, user=target, **values)
             except DomainError as exc:
-                errors = exc.fields or {"_schema": [exc.message]}
+                errors, status = exc.fields or {"_schema": [exc.message]}, exc.status
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == target.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
         "admin/tokens.html", user=target, tokens=rows, errors=errors, raw=raw, new_secret=secret
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])

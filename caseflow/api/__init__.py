@@ -65,9 +65,11 @@ api = Api(
 
 def authenticate_api_request():
     """Before every /api/ request: the bearer token, and nothing else, decides who is calling."""
-    if not request.path.startswith("/api/"):
+    if not request.path.startswith("/api/") or g.get("api_caller_known"):
         return None
     from caseflow.extensions import login_manager
+
+    g.api_caller_known = True  # once per request (the read-only guard may ask first)
 
     g._login_user = login_manager.anonymous_user()
     header = request.headers.get("Authorization", "")

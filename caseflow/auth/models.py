@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(sa.String(60))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     full_name: Mapped[str] = mapped_column(sa.String(200))
+    # The name folded for search, written on each insert and update (caseflow.people.names).
+    search_name: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # District-level staff (district administrators, auditors, system administrators)

@@ -107,6 +107,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Permissions that read case data: cases and notes, a school's incidents, escalations, the audit
+# trail and reports. A role holding one is a case-data role: a system administrator never grants
+# one to themselves (another administrator does, and the grant is audited).
+CASE_DATA_PERMISSIONS = frozenset(
+    {
+        P.CASE_READ,
+        P.NOTE_CLINICAL,
+        P.INCIDENT_READ_SCHOOL,
+        P.ESCALATION_READ_REFERRED,
+        P.AUDIT_READ,
+        P.REPORT_READ,
+    }
+)
+CASE_DATA_ROLES = frozenset(
+    role for role, granted in ROLE_PERMISSIONS.items() if granted & CASE_DATA_PERMISSIONS
+)
+
+
 def permissions_for(roles) -> frozenset[Permission]:
     """The union of the permissions of `roles`."""
     granted: set[Permission] = set()

@@ -16,9 +16,9 @@ from flask import current_app
 from caseflow.audit.services import diff, record, snapshot
 from caseflow.auth.models import ApiToken, User, UserRole
 from caseflow.auth.passwords import hash_password, password_problems, verify_password
-from caseflow.auth.permissions import Role
+from caseflow.auth.permissions import CASE_DATA_ROLES, Role
 from caseflow.db import now_utc
-from caseflow.errors import Conflict, ValidationFailed
+from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import School
 
@@ -57,6 +57,25 @@ def _check_roles(roles) -> list[Role]:
     if not parsed:
         raise ValidationFailed("Choose at least one role.", fields={"roles": ["Choose at least one role."]})
     return parsed
+
+
+def _grant_case_data_roles(actor, user: User, granted) -> None:
+    """Refuse a case-data role a person would give themselves; audit every other grant of one
+    (who granted which role to whom)."""
+    roles = sorted(r.value for r in granted if Role(r) in CASE_DATA_ROLES)
+    if not roles:
+        return
+    if actor is None:  # the command line's first accounts and imports: user.created lists the roles
+        return
+    if actor.id == user.id:
+        message = "A role that reads case data is granted to you by another administrator."
+        raise Forbidden(message, fields={"roles": [message]})
+    record(
+        actor,
+        "user.case_data_role_granted",
+        user,
+        changes={"roles": roles, "granted_by": actor.email},
+    )
 
 
 def create_user(
@@ -102,6 +121,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record(actor, "user.created", user, changes=_user_state(user))
+    _grant_case_data_roles(actor, user, parsed_roles)
     return user
 
 
@@ -121,6 +141,7 @@ def update_user(
     parsed_roles = _check_roles(roles)
     schools = _load_schools(user.district_id, school_ids)
     before = _user_state(user)
+    _grant_case_data_roles(actor, user, {r for r in parsed_roles if r not in user.roles})
     user.full_name = full_name.strip()
     user.district_wide = district_wide
     user.languages = languages or None
@@ -275,8 +296,13 @@ def _token_digest(token: str) -> str:
 def create_token(
     *, actor, user: User, name: str, days: int | None = None, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token for `user`; returns the row and the secret, which is never stored."""
+    """Create a token for `user`, by `user` themselves (nobody mints a token for someone else,
+    an administrator neither); returns the row and the secret, which is never stored."""
     now = now or now_utc()
+    if actor is None or actor.id != user.id:
+        raise Forbidden(
+            "A token is created by its owner, on their Account page; an administrator may revoke it."
+        )
     cfg = current_app.config
     days = cfg["API_TOKEN_DEFAULT_DAYS"] if days is None else days
     fields = {}

@@ -35,8 +35,9 @@ emergency_blp = Blueprint(
 )
 blueprints = (escalations_blp, emergency_blp)
 READERS = (Permission.ESCALATION_REQUEST, Permission.AUDIT_READ)
-# Everyone who may read some escalation: the service decides which (services.can_read).
-INVOLVED = (*READERS, Permission.CASE_READ, Permission.ESCALATION_READ_REFERRED)
+# Everyone who may read some whole escalation: the service decides which (services.can_read).
+# A school resource officer is not among them: /referred is their one window.
+INVOLVED = (*READERS, Permission.CASE_READ)
 
 
 def _student_and_incident(student_id: int, incident_id: int):
@@ -120,6 +121,15 @@ class Referred(MethodView):
             .where(Escalation.status == "approved", Escalation.referred_officer_id == current_user.id)
             .order_by(Escalation.referred_at.desc())
         ).all()
+
+
+@escalations_blp.route("/referred/<int:escalation_id>")
+class ReferredItem(MethodView):
+    @permission_required(Permission.ESCALATION_READ_REFERRED)
+    @escalations_blp.response(200, s.ReferralViewSchema)
+    def get(self, escalation_id: int):
+        """For a school resource officer: one approved referral made to them, as in the list."""
+        return services.get_referral_for(current_user, escalation_id)
 
 
 @escalations_blp.route("/<int:escalation_id>")

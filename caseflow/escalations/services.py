@@ -47,15 +47,34 @@ def _jsonable(facts: dict) -> dict:
     return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in facts.items()}
 
 
+def officer_only(user) -> bool:
+    """A school resource officer (and nothing more that reads escalations): they see the
+    referral view of the approved referrals made to them, never the escalation itself."""
+    return user.can(Permission.ESCALATION_READ_REFERRED) and not (
+        user.can(Permission.ESCALATION_REQUEST)
+        or user.can(Permission.AUDIT_READ)
+        or user.can(Permission.CASE_READ)
+    )
+
+
+def is_referred_to(user, escalation: Escalation) -> bool:
+    return (
+        user.is_authenticated
+        and user.district_id == escalation.district_id
+        and user.can(Permission.ESCALATION_READ_REFERRED)
+        and escalation.status == "approved"
+        and escalation.referred_officer_id == user.id
+    )
+
+
 def can_read(user, escalation: Escalation) -> bool:
-    """Administrators and auditors of the school; a school resource officer only the approved
-    referrals made to them."""
+    """The whole escalation (justification, checklist, reviews, refusals): administrators and
+    auditors of the school, and the clinician or case manager whose review a waiting request
+    needs. Never a school resource officer: they read the referral view (get_referral_for)."""
     if not user.is_authenticated or user.district_id != escalation.district_id:
         return False
-    if user.can(Permission.ESCALATION_READ_REFERRED) and not (
-        user.can(Permission.ESCALATION_REQUEST) or user.can(Permission.AUDIT_READ)
-    ):
-        return escalation.status == "approved" and escalation.referred_officer_id == user.id
+    if officer_only(user):
+        return False
     if not user.serves_school(escalation.school_id):
         return False
     if user.can(Permission.ESCALATION_REQUEST) or user.can(Permission.AUDIT_READ):
@@ -80,7 +99,20 @@ def needs_review_from(user, escalation: Escalation) -> bool:
     )
 
 
+def get_referral_for(user, escalation_id: int) -> Escalation:
+    """The escalation behind a referral view: for the officer it was referred to (approved and
+    referred only), or anyone who reads the whole escalation. Raises NotFound otherwise."""
+    escalation = db.session.get(Escalation, escalation_id)
+    if escalation is None or not (is_referred_to(user, escalation) or can_read(user, escalation)):
+        raise NotFound("No such referral.")
+    return escalation
+
+
 def get_for(user, escalation_id: int, *, lock: bool = False) -> Escalation:
+    """The whole escalation for a reader of it (can_read). A school resource officer is refused
+    (Forbidden: they have the referral view only); anyone else who may not read it gets NotFound."""
+    if officer_only(user):
+        raise Forbidden("A school resource officer sees the referral made to them, not the escalation.")
     stmt = sa.select(Escalation).where(Escalation.id == escalation_id)
     if lock:  # two administrators approving at once: the second waits, then sees the first's work
         stmt = stmt.with_for_update()
@@ -356,6 +388,24 @@ def close(*, actor, escalation: Escalation, to: str, note: str, now: datetime | 
     return escalation
 
 
+def school_officers(school) -> list[User]:
+    """The active school resource officers who serve `school` (the referral's picker, and the
+    only officers a referral may name)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.active,
+                User.district_id == school.district_id,
+                User.serving(school.id),
+                UserRole.role == Role.SCHOOL_RESOURCE_OFFICER.value,
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
 def record_referral(
     *,
     actor,
@@ -383,16 +433,10 @@ def record_referral(
     approved_minute = escalation.approved_at.replace(second=0, microsecond=0)
     if referred_at is None or referred_at > now + CLOCK_SKEW or referred_at < approved_minute:
         fields["referred_at"] = ["Give when it was referred: after the approval, not in the future."]
-    if officer_user_id:
-        sro = db.session.get(User, officer_user_id)
-        if (
-            sro is None
-            or not sro.has_role(Role.SCHOOL_RESOURCE_OFFICER)
-            or sro.district_id != escalation.district_id
-        ):
-            fields["officer_user_id"] = [
-                "Choose a school resource officer of the district, or leave it empty."
-            ]
+    if officer_user_id and officer_user_id not in {u.id for u in school_officers(escalation.school)}:
+        fields["officer_user_id"] = [
+            f"Choose a school resource officer of {escalation.school.name}, or leave it empty."
+        ]
     if fields:
         raise ValidationFailed("Some fields are not valid.", fields=fields)
     escalation.referral_agency, escalation.referral_officer = _text(agency), _text(officer)

@@ -12,8 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from caseflow.auth.decorators import any_permission_required, permission_required
-from caseflow.auth.models import User, UserRole
-from caseflow.auth.permissions import Permission, Role
+from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.escalations import schemas as s
@@ -33,7 +32,9 @@ from caseflow.steps import form_payload
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 READERS = (Permission.ESCALATION_REQUEST, Permission.AUDIT_READ)
-INVOLVED = (*READERS, Permission.CASE_READ, Permission.ESCALATION_READ_REFERRED)
+# Who may read (some) whole escalations: the service decides which (services.can_read). A
+# school resource officer is not one of them: they see the referral view only.
+INVOLVED = (*READERS, Permission.CASE_READ)
 
 
 def _errors(exc: DomainError) -> dict:
@@ -162,16 +163,7 @@ def _render_detail(escalation: Escalation, *, errors=None, raw=None, status=200)
     from caseflow.audit.models import AuditEvent
 
     tz = ZoneInfo(escalation.school.time_zone)
-    officers = db.session.scalars(
-        sa.select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.active,
-            User.district_id == escalation.district_id,
-            UserRole.role == Role.SCHOOL_RESOURCE_OFFICER.value,
-        )
-        .order_by(User.full_name)
-    ).all()
+    officers = services.school_officers(escalation.school)
     timeline = db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.entity_type == "Escalation", AuditEvent.entity_id == str(escalation.id))
@@ -196,18 +188,14 @@ def _render_detail(escalation: Escalation, *, errors=None, raw=None, status=200)
 
 
 @bp.route("/<int:escalation_id>")
-@any_permission_required(*INVOLVED)
+@any_permission_required(*INVOLVED, Permission.ESCALATION_READ_REFERRED)
 def detail(escalation_id: int):
-    escalation = services.get_for(current_user, escalation_id)
-    if not (
-        current_user.can(Permission.ESCALATION_REQUEST)
-        or current_user.can(Permission.AUDIT_READ)
-        or current_user.can(Permission.CASE_READ)
-    ):
+    if services.officer_only(current_user):
+        escalation = services.get_referral_for(current_user, escalation_id)
         return render_template(
             "escalations/referred.html", referred=[escalation], criteria=police_criteria().items
         )
-    return _render_detail(escalation)
+    return _render_detail(services.get_for(current_user, escalation_id))
 
 
 ACTIONS = {

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from caseflow.audit.chain import json_safe
 from caseflow.audit.services import record as audit
 from caseflow.auth.models import User, UserRole
+from caseflow.auth.permissions import CASE_DATA_ROLES, Role
 from caseflow.db import now_utc
 from caseflow.extensions import db
 from caseflow.imports.models import ImportRun
@@ -214,6 +215,8 @@ class _Writer:
                 )
                 continue
             schools = [self.school_by_code[c] for c in record.school_codes if c in self.school_by_code]
+            held = {row.role for row in user.role_rows} if user is not None else set()
+            roles = self._grantable_roles(record, held)
             if user is None:
                 user = User(
                     district_id=district.id,
@@ -223,7 +226,7 @@ class _Writer:
                     password_hash=None,  # no usable password: set through a reset
                     district_wide=record.district_wide,
                 )
-                user.role_rows = [UserRole(role=r) for r in record.roles]
+                user.role_rows = [UserRole(role=r) for r in roles]
                 user.schools = schools
                 db.session.add(user)
                 self.user_by_external[record.external_id] = user
@@ -234,7 +237,7 @@ class _Writer:
                 "staff", record.external_id, user, {"full_name": record.full_name, "email": record.email}
             )
             # Roles and schools from the source are added, never taken away.
-            new_roles = [r for r in record.roles if r not in {row.role for row in user.role_rows}]
+            new_roles = [r for r in roles if r not in held]
             new_schools = [s for s in schools if s not in user.schools]
             if new_roles or new_schools or (record.district_wide and not user.district_wide):
                 user.role_rows += [UserRole(role=r) for r in new_roles]
@@ -248,6 +251,19 @@ class _Writer:
                     self.report.count("staff", "updated")
                     self.updated.setdefault("staff", {})[record.external_id] = extra
         db.session.flush()
+
+    def _grantable_roles(self, record, held: set[str]) -> list[str]:
+        """The roles of a staff record an import may grant: never a role that reads case data to
+        a system administrator (who runs the roster source); another administrator grants it."""
+        if Role.SYSTEM_ADMINISTRATOR.value not in held | set(record.roles):
+            return list(record.roles)
+        withheld = [r for r in record.roles if Role(r) in CASE_DATA_ROLES and r not in held]
+        if withheld:
+            self.report.notes.append(
+                f"Staff {record.external_id}: {', '.join(withheld)} not granted to a system administrator "
+                "by an import; another administrator grants a role that reads case data."
+            )
+        return [r for r in record.roles if r not in withheld]
 
     def students(self) -> None:
         district = self.district

@@ -1,9 +1,11 @@
 """Who may log, read, correct and annotate incidents.
 
 - Anyone with `incident.create` logs incidents for the schools they serve.
-- The reporter reads what they logged ("My incidents"); `incident.read_school` (administrators,
-  district auditors) and `decision.override` (counselors, who review triage) read every
-  incident of the schools they serve, with its triage decisions.
+- The reporter reads what they logged ("My incidents"); the people working a case opened for
+  an incident (its owner, its threat-assessment team) read that incident, without its
+  triage decisions; `incident.read_school` (administrators, district auditors) and
+  `decision.override` (counselors, who review triage) read every incident of the schools they
+  serve, with its triage decisions.
 - Only the reporter edits, and only until someone starts working on the incident (a case is
   opened for it); each edit is triaged again. After that a correction is an addendum, by the
   reporter or a school administrator, never a silent edit.
@@ -38,10 +40,48 @@ def _reads_school(user, incident: Incident) -> bool:
     )
 
 
+def worked_by(user):
+    """SQL condition on Incident: an incident behind a case `user` works, as the case's owner
+    or a member of its threat-assessment team."""
+    from caseflow.cases.models import Case, CaseIncident
+    from caseflow.threats.models import ThreatAssessment, ThreatTeamMember
+
+    on_team = (
+        sa.select(ThreatTeamMember.id)
+        .join(ThreatAssessment, ThreatAssessment.id == ThreatTeamMember.assessment_id)
+        .where(ThreatAssessment.case_id == Case.id, ThreatTeamMember.user_id == user.id)
+        .exists()
+    )
+    cases = (
+        sa.select(CaseIncident.incident_id)
+        .join(Case, Case.id == CaseIncident.case_id)
+        .where(Case.district_id == user.district_id, sa.or_(Case.assignee_id == user.id, on_team))
+    )
+    return Incident.id.in_(cases)
+
+
+def _works_a_case_behind(user, incident: Incident) -> bool:
+    from caseflow.extensions import db
+
+    if not user.can(Permission.CASE_READ) or user.district_id != incident.district_id:
+        return False
+    return (
+        db.session.scalar(sa.select(sa.literal(True)).where(Incident.id == incident.id, worked_by(user)))
+        or False
+    )
+
+
 def can_read_incident(user, incident: Incident) -> bool:
+    """The reporter; administrators, auditors and counselors of the school; and the people who
+    work a case opened for it (its owner, its threat-assessment team), who see the incident
+    without its triage decisions (can_see_decisions)."""
     if not user.is_authenticated:
         return False
-    return incident.reported_by_id == user.id or _reads_school(user, incident)
+    return (
+        incident.reported_by_id == user.id
+        or _reads_school(user, incident)
+        or _works_a_case_behind(user, incident)
+    )
 
 
 def can_edit_incident(user, incident: Incident) -> bool:
@@ -63,6 +103,8 @@ def visible_incidents(user) -> sa.Select:
     if not user.is_authenticated:
         return stmt.where(sa.false())
     mine = Incident.reported_by_id == user.id
+    if user.can(Permission.CASE_READ):
+        mine = sa.or_(mine, worked_by(user))
     if can_see_decisions(user):
         return stmt.where(sa.or_(mine, in_served_schools(user, Incident)))
     return stmt.where(mine)

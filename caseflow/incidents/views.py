@@ -26,6 +26,7 @@ from caseflow.incidents.policy import can_add_addendum, can_edit_incident, can_s
 from caseflow.incidents.schemas import AddendumInputSchema, IncidentInputSchema, IncidentQuerySchema
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import School, Student
+from caseflow.people.names import name_matches
 from caseflow.people.policy import schools_served, scope_students
 from caseflow.triage.facts import ROUTES
 from caseflow.triage.schemas import OverrideInputSchema
@@ -44,14 +45,8 @@ def search_students(q: str, school_id: int | None) -> list[Student]:
     if school_id:
         stmt = stmt.where(Student.school_id == school_id)
     for term in terms:
-        like = f"{term.lower()}%"
         stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(Student.first_name).like(like),
-                sa.func.lower(Student.last_name).like(like),
-                sa.func.lower(Student.preferred_name).like(like),
-                sa.func.lower(Student.local_id) == term.lower(),
-            )
+            sa.or_(*name_matches(Student.search_name, term), sa.func.lower(Student.local_id) == term.lower())
         )
     stmt = stmt.order_by(Student.last_name, Student.first_name).limit(SEARCH_LIMIT)
     return list(db.session.scalars(stmt))

@@ -66,6 +66,8 @@ class Student(db.Model):
     middle_name: Mapped[str | None] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
     preferred_name: Mapped[str | None] = mapped_column(sa.String(100))
+    # Every name folded for search, written on each insert and update (caseflow.people.names).
+    search_name: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
     grade: Mapped[str | None] = mapped_column(enum_column_type(GRADES, "grade"))
     # None means unknown: a demographic that no source recorded is never guessed.

@@ -14,6 +14,7 @@ from caseflow.db import now_utc
 from caseflow.errors import Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import Guardian, Student, StudentGuardian
+from caseflow.people.names import name_matches
 from caseflow.people.policy import can_manage_student, can_read_student, visible_students
 
 STUDENT_FIELDS = (
@@ -80,12 +81,9 @@ def search_students(
     if tier:
         stmt = stmt.where(Student.mtss_tier == tier)
     for term in q.split()[:4]:
-        like = f"%{term.lower()}%"
         stmt = stmt.where(
             sa.or_(
-                sa.func.lower(Student.first_name).like(like),
-                sa.func.lower(Student.last_name).like(like),
-                sa.func.lower(Student.preferred_name).like(like),
+                *name_matches(Student.search_name, term, anywhere=True),
                 sa.func.lower(Student.local_id) == term.lower(),
             )
         )

@@ -122,15 +122,16 @@ def test_reset_password_unlocks_and_signs_out(app, client, make, login_as):
     )
 
 
-def test_admin_issues_and_revokes_a_token_for_a_user(app, client, make, login_as):
+def test_admin_revokes_a_token_but_never_mints_one_for_someone_else(app, client, make, login_as, api_token):
     target = make.user("teacher")
+    headers = api_token(target)  # the owner made it
     login_as("system_administrator", district_wide=True)
-    page = post_form(client, f"/admin/users/{target.id}/tokens", {"name": "SIS sync", "days": "30"})
-    secret = page.get_data(as_text=True).split('data-testid="new-token">')[1].split("<")[0]
-    headers = {"Authorization": f"Bearer {secret}"}
-    assert client.get("/api/v1/me", headers=headers).get_json()["email"] == target.email
+    page = client.get(f"/admin/users/{target.id}/tokens").get_data(as_text=True)
+    assert "Create token" not in page
+    refused = post_form(client, f"/admin/users/{target.id}/tokens", {"name": "SIS sync", "days": "30"})
+    assert refused.status_code == 403 and 'data-testid="new-token"' not in refused.get_data(as_text=True)
     with app.app_context():
-        token_id = db.session.scalar(sa.select(ApiToken.id))
+        [token_id] = db.session.scalars(sa.select(ApiToken.id)).all()  # nothing minted
     assert post_form(client, f"/admin/users/{target.id}/tokens/{token_id}/revoke", {}).status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
@@ -140,3 +141,58 @@ def test_user_of_another_district_is_not_found(client, make, login_as):
     stranger = make.user("teacher", district_id=other_district)
     login_as("system_administrator", district_wide=True)
     assert client.get(f"/admin/users/{stranger.id}").status_code == 404
+
+
+def _roles_form(user, roles, schools=()):
+    return {
+        "email": user.email,
+        "full_name": "Sam Admin",
+        "roles": roles,
+        "school_ids": [str(s) for s in schools],
+    }
+
+
+def test_a_system_administrator_never_grants_themselves_a_role_that_reads_case_data(
+    app, client, make, login_as
+):
+    from caseflow.audit.models import AuditEvent
+
+    school = make.school()
+    me = make.user("system_administrator", district_wide=True, email="sam.admin@school.example")
+    sign_in(client, me)
+    for role in ("counselor", "administrator", "district_auditor", "school_resource_officer"):
+        refused = post_form(
+            client, f"/admin/users/{me.id}", _roles_form(me, ["system_administrator", role], [school])
+        )
+        assert refused.status_code == 403
+        assert "granted to you by another administrator" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, me.id).roles == {"system_administrator"}
+    # A role that reads no case data is theirs to take; another administrator grants the rest.
+    assert (
+        post_form(
+            client, f"/admin/users/{me.id}", _roles_form(me, ["system_administrator", "teacher"])
+        ).status_code
+        == 302
+    )
+    colleague = make.user("system_administrator", district_wide=True)
+    other = app.test_client()
+    sign_in(other, colleague)
+    granted = post_form(
+        other, f"/admin/users/{me.id}", _roles_form(me, ["system_administrator", "counselor"], [school])
+    )
+    assert granted.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, me.id).roles == {"system_administrator", "counselor"}
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "user.case_data_role_granted")
+        )
+        assert event.actor_id == colleague.id and event.entity_id == str(me.id)
+        assert event.changes == {"roles": ["counselor"], "granted_by": colleague.email}
+
+
+def test_no_api_route_mints_a_token_or_grants_a_role(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        if path.startswith(("/api/v1/me", "/api/v1/users")):
+            assert set(operations) <= {"get", "parameters"}, path

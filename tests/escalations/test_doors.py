@@ -127,7 +127,7 @@ def test_who_may_request_and_see(app, client, gate_world, make, lincoln, api_tok
     assert g.request(gun, ["firearm"], headers=g.h.other).status_code == 403  # another school
     escalation_id = g.request(gun, ["firearm"]).get_json()["id"]
     assert client.get(f"/api/v1/escalations/{escalation_id}", headers=g.h.auditor).status_code == 200
-    assert client.get(f"/api/v1/escalations/{escalation_id}", headers=g.h.sro).status_code == 404
+    assert client.get(f"/api/v1/escalations/{escalation_id}", headers=g.h.sro).status_code == 403
     assert client.get(f"/api/v1/escalations/{escalation_id}", headers=g.h.teacher).status_code == 403
     assert client.get("/api/v1/escalations", headers=g.h.sro).status_code == 403
     assert g.approve(escalation_id, headers=g.h.auditor).status_code == 403

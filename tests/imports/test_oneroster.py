@@ -175,3 +175,24 @@ def test_the_command(app, tmp_path):
     assert "demographics.csv, line 2: birthDate '2017-02-30' is not a date (YYYY-MM-DD)" in refused.output
     partial = runner.invoke(args=["import", "oneroster", str(folder), "--accept-partial"])
     assert partial.exit_code == 0, partial.output
+
+
+def test_an_import_never_grants_a_system_administrator_a_role_that_reads_case_data(db_session):
+    from caseflow.auth.models import UserRole
+
+    assert run_oneroster_import(ROSTER).committed
+    moss = db_session.scalar(sa.select(User).where(User.email == "jmoss@mvsd.example.org"))
+    assert moss.roles == {"administrator"}
+    moss.role_rows = [UserRole(role="system_administrator")]  # now runs the system, and the roster
+    db_session.commit()
+    again = run_oneroster_import(ROSTER)
+    assert again.committed
+    assert any("administrator not granted to a system administrator" in n for n in again.notes)
+    db_session.expire_all()
+    assert db_session.get(User, moss.id).roles == {"system_administrator"}
+
+
+def test_imported_names_are_searchable(db_session):
+    assert run_oneroster_import(ROSTER).committed
+    ava = db_session.scalar(sa.select(Student).where(Student.local_id == "S-1001"))
+    assert ava.search_name.split() == ["ava", "marie", "lindqvist", "lindqvistava", "avalindqvist"]
