@@ -1,6 +1,6 @@
 """The disparity monitor: for each race/ethnicity group, the risk of each outcome in a school
 year and its risk ratio against all other students (caseflow.reports.disparity), per school
-and for the district, with alerts when a ratio reaches the district's threshold.
+and for the district, with alerts when a ratio is over the district's threshold.
 
 Outcomes (students, not events): referred to law enforcement (approved and referred
 escalations, emergency police responses); suspended (an in-school or out-of-school suspension
@@ -213,12 +213,12 @@ def monitor_for(user, schools: list[School], start_year: int) -> list[AreaMonito
 
 
 def alerts(monitors: list[AreaMonitor]) -> list[Alert]:
-    """Every ratio at or above the district's threshold."""
+    """Every ratio strictly over the district's threshold (a ratio equal to it raises none)."""
     threshold = settings().alert_ratio
     out = []
     for area in monitors:
         for outcome, rows in area.outcomes.items():
             for row in rows:
-                if row.ratio.value is not None and row.ratio.value >= threshold:
+                if row.ratio.over(threshold):
                     out.append(Alert(area.name, outcome, row.label, row.ratio.value, row.ratio.method))
     return out

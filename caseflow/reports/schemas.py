@@ -77,6 +77,7 @@ class RatioRowSchema(ma.Schema):
     comparison_risk = ma.fields.Float(allow_none=True)
     ratio = ma.fields.Float(allow_none=True)
     method = ma.fields.String(metadata={"description": "RR, ARR, or why no ratio was calculated"})
+    alert = ma.fields.Boolean(metadata={"description": "the ratio is strictly over alert_ratio"})
 
 
 class AreaSchema(ma.Schema):
