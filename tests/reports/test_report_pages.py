@@ -14,7 +14,7 @@ from tests.helpers import sign_in
 
 def _csv(response) -> list[dict]:
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_an_arrest_is_counted_on_the_civil_rights_report_and_its_csv(
@@ -212,7 +212,7 @@ def test_the_civil_rights_csv_from_the_command_line_matches_the_page(
     target = tmp_path / "crdc.csv"
     result = app.test_cli_runner().invoke(args=["export", "civil-rights", "--exact", "--output", str(target)])
     assert result.exit_code == 0, result.output
-    from_cli = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    from_cli = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     sign_in(client, gate_world.people.auditor)
     from_page = _csv(client.get("/reports/civil-rights.csv?exact=1"))
     assert from_cli == from_page
