@@ -26,7 +26,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from caseflow.escalations.models import EmergencyResponse, Escalation
-from caseflow.incidents.models import IncidentStudent
+from caseflow.incidents.models import Incident, IncidentStudent
 
 RESPONSIBLE = "responsible"
 
@@ -88,4 +88,21 @@ def events(start: datetime, end: datetime, school_ids: list[int] | None = None) 
         EmergencyResponse.called_at < end,
         counts_student(EmergencyResponse),
     )
-    return sa.union_all(escalations, emergencies).subquery()
+    historical = (
+        sa.select(
+            Incident.school_id,
+            IncidentStudent.student_id,
+            Incident.id,
+            sa.false(),
+            Incident.occurred_at,
+        )
+        .join(IncidentStudent, IncidentStudent.incident_id == Incident.id)
+        .where(
+            *where_school(Incident.school_id),
+            Incident.reported_to_law_enforcement.is_(True),
+            IncidentStudent.role == RESPONSIBLE,
+            Incident.occurred_at >= start,
+            Incident.occurred_at < end,
+        )
+    )
+    return sa.union_all(escalations, emergencies, historical).subquery()

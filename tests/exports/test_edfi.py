@@ -19,7 +19,15 @@ def _incident(**overrides):
         behavior_codes=["defiance", "fighting", "disruption"],
         action_codes=["redirected", "sent_to_office", "parent_called"],
         reported_by=SimpleNamespace(full_name="Dana Whitfield"),
-        students=[SimpleNamespace(role=r, student=SimpleNamespace(local_id=sid)) for sid, r in students],
+        students=[
+            SimpleNamespace(role=r, student=SimpleNamespace(local_id=sid), edfi_behaviors=None)
+            for sid, r in students
+        ],
+        external_id=None,
+        reported_to_law_enforcement=False,
+        law_enforcement_case_number=None,
+        reporter_name=None,
+        edfi_behaviors=None,
         description="Ana hit Ben",
         threat_words=None,
     )
