@@ -1,9 +1,10 @@
 """A property test of the civil-rights counts: whatever incidents (with random students in random
-roles), escalations (referred or not, approved or not), emergency police responses (about an
-incident or not) and outcomes happen, the counts of caseflow.reports.civil_rights equal a
-direct computation over the students reported for their own conduct only: the student named
-responsible on the incident the event is about (or the student of a police response that
-names no incident). A student harmed, a witness or another party is never counted."""
+roles), escalations (referred or not), emergency police responses (about an incident or not),
+outcomes, and imported incidents whose source says they were reported to law enforcement
+happen, the counts of caseflow.reports.civil_rights equal a direct computation over the
+students reported for their own conduct only: the student named responsible on the incident
+the event is about (or the student of a police response that names no incident). A student
+harmed, a witness or another party is never counted."""
 
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ police = st.fixed_dictionaries(
     }
 )
 participant = st.tuples(st.sampled_from(ROLES), st.lists(police, max_size=2))
-incident = st.dictionaries(st.integers(0, len(POOL) - 1), participant, min_size=1, max_size=4)
+incident = st.tuples(
+    st.dictionaries(st.integers(0, len(POOL) - 1), participant, min_size=1, max_size=4),
+    # An imported incident whose source says it was reported to law enforcement: a historical
+    # referral of its responsible students (no arrest known, no escalation behind it).
+    st.booleans(),
+)
 world = st.fixed_dictionaries(
     {
         "incidents": st.lists(incident, max_size=5),
@@ -106,7 +112,7 @@ def test_the_counts_equal_a_count_of_the_responsible_students(app, make, lincoln
             referred: list[tuple[int, bool]] = []
             arrested: list[tuple[int, bool]] = []
             try:
-                for n, parts in enumerate(data["incidents"]):
+                for n, (parts, source_reported) in enumerate(data["incidents"]):
                     at = base + timedelta(hours=n)
                     incident = Incident(
                         district_id=district_id,
@@ -120,6 +126,7 @@ def test_the_counts_equal_a_count_of_the_responsible_students(app, make, lincoln
                         reported_at=at,
                         updated_at=at,
                         taxonomy_version="test",
+                        reported_to_law_enforcement=source_reported,
                     )
                     incident.behaviors = [IncidentBehavior(behavior_code="firearm_possession", position=0)]
                     incident.students = [
@@ -130,6 +137,8 @@ def test_the_counts_equal_a_count_of_the_responsible_students(app, make, lincoln
                     for i, (role, calls) in parts.items():
                         sid = ids[i]
                         own = role == "responsible"
+                        if source_reported:
+                            referred.append((sid, own))
                         escalated = False
                         for call in calls:
                             arrest = call["outcome"] == "arrest"
