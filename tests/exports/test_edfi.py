@@ -183,3 +183,39 @@ def test_descriptor_values_are_edfi_code_values():
     assert edfi.REPORTER_DESCRIPTION in code_values("ReporterDescriptionDescriptor")
     categories = {b.edfi_category for b in get_taxonomy().behaviors.values()}
     assert categories <= code_values("BehaviorDescriptor")
+
+
+def test_an_imported_incident_goes_out_as_its_source_gave_it():
+    students = [("605266", "responsible"), ("605275", "witness")]
+    incident = _incident(
+        students=students,
+        external_id="255901001-17",
+        behavior_codes=["other_major", "theft"],
+        reported_to_law_enforcement=True,
+        law_enforcement_case_number="201101041500",
+        reporter_name="Woods, Mark",
+        edfi_behaviors=[{"behavior": "State Offense", "detailed": None}],
+    )
+    incident.students[0].edfi_behaviors = [{"behavior": "State Offense", "detailed": "Robbery"}]
+    resource = edfi.discipline_incident(incident, _context())
+    assert resource["incidentIdentifier"] == "17"  # the source's, not Caseflow's 42
+    assert resource["schoolReference"] == {"schoolId": 255901001}
+    assert resource["behaviors"] == [
+        {"behaviorDescriptor": "uri://ed-fi.org/BehaviorDescriptor#State Offense"}
+    ]
+    assert resource["reportedToLawEnforcement"] is True and resource["caseNumber"] == "201101041500"
+    assert resource["reporterName"] == "Woods, Mark"
+    [behavior] = edfi.behavior_associations(incident, _context())
+    assert (behavior["studentReference"]["studentUniqueId"], behavior["behaviorDescriptor"]) == (
+        "605266",
+        "uri://ed-fi.org/BehaviorDescriptor#State Offense",
+    )
+    assert behavior["behaviorDetailedDescription"] == "Robbery"
+    assert behavior["disciplineIncidentReference"] == {"incidentIdentifier": "17", "schoolId": 255901001}
+    action = _action(student="605266")
+    [out] = edfi.discipline_actions(incident, _context(actions={42: [action]}))
+    [ref] = out["studentDisciplineIncidentBehaviorAssociations"]
+    assert ref["studentDisciplineIncidentBehaviorAssociationReference"]["behaviorDescriptor"].endswith(
+        "#State Offense"
+    )
+    assert ref["studentDisciplineIncidentBehaviorAssociationReference"]["incidentIdentifier"] == "17"
