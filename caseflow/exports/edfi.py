@@ -116,11 +116,13 @@ class ExportContext:
 
 def incident_identifier(incident) -> str:
     """The source's IncidentIdentifier for an incident imported from Ed-Fi (its external id is
-    "<SchoolId>-<IncidentIdentifier>"); Caseflow's own id otherwise."""
+    "<SchoolId>-<IncidentIdentifier>"); CF-<id> for one of Caseflow's own, as its disciplinary
+    actions are named, so that it never takes the identifier of an imported incident of the
+    same school (Ed-Fi's key is the identifier and the school)."""
     prefix = f"{incident.school.code}-"
     if incident.external_id and incident.external_id.startswith(prefix):
         return incident.external_id[len(prefix) :]
-    return str(incident.id)
+    return f"CF-{incident.id}"
 
 
 def _behavior(category: str, detailed: str | None) -> dict:

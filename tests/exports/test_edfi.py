@@ -42,7 +42,7 @@ def _context(**overrides):
 def test_discipline_incident_uses_edfi_names_and_descriptor_uris():
     resource = edfi.discipline_incident(_incident(), _context())
     assert resource == {
-        "incidentIdentifier": "42",
+        "incidentIdentifier": "CF-42",
         "schoolReference": {"schoolId": 255901001},
         "incidentDate": "2026-03-02",
         "incidentTime": "09:05:30",
@@ -100,7 +100,10 @@ def test_perpetrators_get_behavior_associations_per_category_others_non_offender
         ("S1", "uri://ed-fi.org/BehaviorDescriptor#School Code of Conduct"),
         ("S1", "uri://ed-fi.org/BehaviorDescriptor#School Violation"),
     ]
-    assert behavior[0]["disciplineIncidentReference"] == {"incidentIdentifier": "42", "schoolId": 255901001}
+    assert behavior[0]["disciplineIncidentReference"] == {
+        "incidentIdentifier": "CF-42",
+        "schoolId": 255901001,
+    }
     assert behavior[0]["disciplineIncidentParticipationCodes"] == [
         {
             "disciplineIncidentParticipationCodeDescriptor": (
@@ -151,7 +154,7 @@ def test_discipline_actions_are_the_recorded_ones():
                 {
                     "studentDisciplineIncidentBehaviorAssociationReference": {
                         "behaviorDescriptor": f"uri://ed-fi.org/BehaviorDescriptor#{category}",
-                        "incidentIdentifier": "42",
+                        "incidentIdentifier": "CF-42",
                         "schoolId": 255901001,
                         "studentUniqueId": "S1",
                     }
@@ -198,7 +201,7 @@ def test_an_imported_incident_goes_out_as_its_source_gave_it():
     )
     incident.students[0].edfi_behaviors = [{"behavior": "State Offense", "detailed": "Robbery"}]
     resource = edfi.discipline_incident(incident, _context())
-    assert resource["incidentIdentifier"] == "17"  # the source's, not Caseflow's 42
+    assert resource["incidentIdentifier"] == "17"  # the source's, not Caseflow's CF-42
     assert resource["schoolReference"] == {"schoolId": 255901001}
     assert resource["behaviors"] == [
         {"behaviorDescriptor": "uri://ed-fi.org/BehaviorDescriptor#State Offense"}

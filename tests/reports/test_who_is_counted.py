@@ -177,7 +177,8 @@ def test_the_edfi_export_reports_law_enforcement_only_for_a_responsible_students
     w = police_world
     document = client.get("/api/v1/exports/edfi/discipline", headers=w.g.h.auditor).get_json()
     flags = {
-        int(i["incidentIdentifier"]): i["reportedToLawEnforcement"] for i in document["disciplineIncidents"]
+        int(i["incidentIdentifier"].removeprefix("CF-")): i["reportedToLawEnforcement"]
+        for i in document["disciplineIncidents"]
     }
     assert flags[w.shared] is False  # only Ana (harmed) and Wen (a witness) brought the police
     assert flags[w.bens_own] is True
@@ -185,7 +186,8 @@ def test_the_edfi_export_reports_law_enforcement_only_for_a_responsible_students
     assert result.exit_code == 0, result.output
     from_cli = json.loads(result.stdout)
     assert {
-        int(i["incidentIdentifier"]): i["reportedToLawEnforcement"] for i in from_cli["disciplineIncidents"]
+        int(i["incidentIdentifier"].removeprefix("CF-")): i["reportedToLawEnforcement"]
+        for i in from_cli["disciplineIncidents"]
     } == flags
 
 
