@@ -59,10 +59,11 @@ class AuditRow:
     student_local_id: str
     student_name: str
     # The student's part on the incident (responsible, harmed, witness, other; None when the
-    # row names no incident), and whether they count as referred: only then is their group
+    # row names no incident), and whether they are the one reported for their own conduct, who
+    # alone counts as referred once police are involved: only then is their group
     # data (race/ethnicity, sex, IDEA, Section 504, English learner) given, otherwise None.
     role: str | None
-    counted: bool
+    own_conduct: bool
     race: str | None
     sex: str | None
     idea: bool | None
@@ -330,7 +331,7 @@ def _row(kind, item, *, contact, role, **values) -> AuditRow:
     their own conduct (caseflow.reports.referrals): a row about a student harmed or a witness
     names their part, and nobody tallying the audit by group counts them as referred."""
     s = item.student
-    counted = referrals.counts_role(kind, role)
+    own_conduct = referrals.counts_role(kind, role)
     return AuditRow(
         kind=kind,
         id=item.id,
@@ -339,12 +340,12 @@ def _row(kind, item, *, contact, role, **values) -> AuditRow:
         student_local_id=s.local_id,
         student_name=s.display_name,
         role=role,
-        counted=counted,
-        race=s.race_ethnicity if counted else None,
-        sex=s.sex if counted else None,
-        idea=s.idea_eligible if counted else None,
-        section_504=s.section_504 if counted else None,
-        english_learner=s.english_learner if counted else None,
+        own_conduct=own_conduct,
+        race=s.race_ethnicity if own_conduct else None,
+        sex=s.sex if own_conduct else None,
+        idea=s.idea_eligible if own_conduct else None,
+        section_504=s.section_504 if own_conduct else None,
+        english_learner=s.english_learner if own_conduct else None,
         contact_at=contact.contacted_at if contact else None,
         contact_method=contact.method if contact else None,
         contact_reached=contact.reached if contact else None,
@@ -373,7 +374,7 @@ CSV_COLUMNS = (
     "school",
     "student_local_id",
     "student_role",
-    "counted_as_referred",
+    "reported_for_own_conduct",
     "race_ethnicity",
     "sex",
     "idea",
@@ -421,7 +422,7 @@ def csv_text(rows: list[AuditRow]) -> str:
                     r.school,
                     r.student_local_id,
                     r.role or "",
-                    "yes" if r.counted else "no",
+                    "yes" if r.own_conduct else "no",
                     r.race or "",
                     r.sex or "",
                     _yes_no(r.idea),

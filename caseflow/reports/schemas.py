@@ -106,8 +106,8 @@ class AuditRowSchema(ma.Schema):
     role = ma.fields.String(
         allow_none=True, metadata={"description": "the student's part on the incident; null: no incident"}
     )
-    counted = ma.fields.Boolean(
-        metadata={"description": "counted as referred (reported for their own conduct); else no group data"}
+    own_conduct = ma.fields.Boolean(
+        metadata={"description": "the student reported for their own conduct; else no group data"}
     )
     race = ma.fields.String(allow_none=True)
     sex = ma.fields.String(allow_none=True)

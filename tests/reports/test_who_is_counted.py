@@ -196,7 +196,7 @@ def test_the_escalation_audit_gives_group_data_only_for_the_responsible_student(
     body = client.get("/api/v1/reports/escalations", headers=w.g.h.auditor).get_json()
     by_student = {(r["kind"], r["student_id"]): r for r in body["rows"]}
     ana = by_student[("escalation", w.ana)]
-    assert (ana["role"], ana["counted"], ana["race"], ana["sex"], ana["idea"]) == (
+    assert (ana["role"], ana["own_conduct"], ana["race"], ana["sex"], ana["idea"]) == (
         "harmed",
         False,
         None,
@@ -204,18 +204,18 @@ def test_the_escalation_audit_gives_group_data_only_for_the_responsible_student(
         None,
     )
     wen = by_student[("emergency", w.wen)]
-    assert (wen["role"], wen["counted"], wen["race"]) == ("witness", False, None)
+    assert (wen["role"], wen["own_conduct"], wen["race"]) == ("witness", False, None)
     ben = by_student[("emergency", w.ben)]
-    assert (ben["role"], ben["counted"], ben["race"], ben["sex"]) == ("responsible", True, "BL", "M")
+    assert (ben["role"], ben["own_conduct"], ben["race"], ben["sex"]) == ("responsible", True, "BL", "M")
 
     sign_in(client, w.g.people.auditor)
     rows = _rows(client.get("/reports/escalations.csv").get_data())
     by_local = {(r["kind"], r["student_role"]): r for r in rows}
-    assert by_local[("escalation", "harmed")]["counted_as_referred"] == "no"
+    assert by_local[("escalation", "harmed")]["reported_for_own_conduct"] == "no"
     assert by_local[("escalation", "harmed")]["race_ethnicity"] == ""
     assert by_local[("escalation", "harmed")]["idea"] == ""
     assert by_local[("emergency", "witness")]["race_ethnicity"] == ""
-    assert by_local[("emergency", "responsible")]["counted_as_referred"] == "yes"
+    assert by_local[("emergency", "responsible")]["reported_for_own_conduct"] == "yes"
     assert by_local[("emergency", "responsible")]["race_ethnicity"] == "BL"
 
     page = client.get("/reports/escalations").get_data(as_text=True)
