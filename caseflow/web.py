@@ -114,7 +114,7 @@ NAVIGATION = (
 
 
 def _disparity_alerts() -> list:
-    """For those who read reports: the risk ratios of this school year at or above the
+    """For those who read reports: the risk ratios of this school year over the
     district's threshold, in the schools they serve (a fixed number of queries)."""
     if not current_user.can(Permission.REPORT_READ):
         return []

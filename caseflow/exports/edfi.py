@@ -9,6 +9,9 @@ What an incident becomes:
 - one `DisciplineIncident`: identifier, school, local date and time, location, the behaviors
   by Ed-Fi category (our behavior labels as the detailed description), the weapon, the
   reporter (a staff member) and whether the incident was reported to law enforcement;
+- an incident imported from Ed-Fi goes out as it came in: under its source IncidentIdentifier,
+  with the source's behaviors (category and detailed description, the incident's and each
+  student's), ReportedToLawEnforcement and CaseNumber, and the reporter's name;
 - per student in the Perpetrator role, one `StudentDisciplineIncidentBehaviorAssociation` per
   behavior category; other students get a `StudentDisciplineIncidentNonOffenderAssociation`
   (Victim, Witness, Reporter: the `edfi` value of the role in workflows/codes.yaml);
@@ -112,7 +115,39 @@ class ExportContext:
 
 
 def incident_identifier(incident) -> str:
-    return str(incident.id)
+    """The source's IncidentIdentifier for an incident imported from Ed-Fi (its external id is
+    "<SchoolId>-<IncidentIdentifier>"); CF-<id> for one of Caseflow's own, as its disciplinary
+    actions are named, so that it never takes the identifier of an imported incident of the
+    same school (Ed-Fi's key is the identifier and the school)."""
+    prefix = f"{incident.school.code}-"
+    if incident.external_id and incident.external_id.startswith(prefix):
+        return incident.external_id[len(prefix) :]
+    return f"CF-{incident.id}"
+
+
+def _behavior(category: str, detailed: str | None) -> dict:
+    out = {"behaviorDescriptor": descriptor("Behavior", category)}
+    if detailed:
+        out["behaviorDetailedDescription"] = detailed
+    return out
+
+
+def incident_behaviors(incident, taxonomy: Taxonomy) -> list[tuple[str, str | None]]:
+    """(Ed-Fi category, detailed description) of the incident: as its source gave them for an
+    imported incident, else our behaviors by category with their labels."""
+    if incident.edfi_behaviors is not None:
+        return [(b["behavior"], b.get("detailed")) for b in incident.edfi_behaviors]
+    return [
+        (category, _detailed_description(labels))
+        for category, labels in behavior_categories(incident, taxonomy).items()
+    ]
+
+
+def student_behaviors(incident, participant, taxonomy: Taxonomy) -> list[tuple[str, str | None]]:
+    """A perpetrator's behaviors: as the source gave them to this student, else the incident's."""
+    if participant.edfi_behaviors:
+        return [(b["behavior"], b.get("detailed")) for b in participant.edfi_behaviors]
+    return incident_behaviors(incident, taxonomy)
 
 
 def _school_reference(incident) -> dict:
@@ -159,17 +194,16 @@ def discipline_incident(incident, context: ExportContext) -> dict:
             "IncidentLocation", incident.location_code, EDFI_INCIDENT_LOCATIONS, context
         ),
         "reporterDescriptionDescriptor": descriptor("ReporterDescription", REPORTER_DESCRIPTION),
-        "reporterName": incident.reported_by.full_name[:MAX_REPORTER_NAME],
-        "reportedToLawEnforcement": incident.id in context.reported_to_law_enforcement,
-        "behaviors": [
-            {
-                "behaviorDescriptor": descriptor("Behavior", category),
-                "behaviorDetailedDescription": _detailed_description(labels),
-            }
-            for category, labels in behavior_categories(incident, context.taxonomy).items()
-        ],
+        "reporterName": (incident.reporter_name or incident.reported_by.full_name)[:MAX_REPORTER_NAME],
+        # A fact the source of an imported incident recorded, or a referral of a responsible
+        # student made through Caseflow.
+        "reportedToLawEnforcement": incident.reported_to_law_enforcement
+        or incident.id in context.reported_to_law_enforcement,
+        "behaviors": [_behavior(c, d) for c, d in incident_behaviors(incident, context.taxonomy)],
         "weapons": [],
     }
+    if incident.law_enforcement_case_number:
+        resource["caseNumber"] = incident.law_enforcement_case_number
     if incident.weapon_code:
         resource["weapons"].append(
             {"weaponDescriptor": _code_descriptor("Weapon", incident.weapon_code, EDFI_WEAPONS, context)}
@@ -198,18 +232,16 @@ def _perpetrators(incident, taxonomy: Taxonomy):
 
 
 def behavior_associations(incident, context: ExportContext) -> list[dict]:
-    """`StudentDisciplineIncidentBehaviorAssociation`s: each perpetrator, per behavior category."""
-    categories = behavior_categories(incident, context.taxonomy)
+    """`StudentDisciplineIncidentBehaviorAssociation`s: each perpetrator, per behavior (category)."""
     return [
         {
             "studentReference": {"studentUniqueId": participant.student.local_id},
             "disciplineIncidentReference": _incident_reference(incident),
-            "behaviorDescriptor": descriptor("Behavior", category),
-            "behaviorDetailedDescription": _detailed_description(labels),
+            **_behavior(category, detailed),
             "disciplineIncidentParticipationCodes": _participation(participant.role, context.taxonomy),
         }
         for participant in _perpetrators(incident, context.taxonomy)
-        for category, labels in categories.items()
+        for category, detailed in student_behaviors(incident, participant, context.taxonomy)
     ]
 
 
@@ -233,8 +265,12 @@ def _days(value) -> float | None:
 def discipline_actions(incident, context: ExportContext) -> list[dict]:
     """`DisciplineAction`s: each action recorded for a student of the incident, linked to that
     student's behavior associations when the student was a perpetrator."""
-    categories = behavior_categories(incident, context.taxonomy)
-    perpetrators = {p.student.local_id for p in _perpetrators(incident, context.taxonomy)}
+    perpetrators = {
+        p.student.local_id: list(
+            dict.fromkeys(c for c, _ in student_behaviors(incident, p, context.taxonomy))
+        )
+        for p in _perpetrators(incident, context.taxonomy)
+    }
     out = []
     for action in context.actions.get(incident.id, []):
         unique_id = action.student.local_id
@@ -259,7 +295,7 @@ def discipline_actions(incident, context: ExportContext) -> list[dict]:
                         "studentUniqueId": unique_id,
                     }
                 }
-                for category in (categories if unique_id in perpetrators else ())
+                for category in perpetrators.get(unique_id, ())
             ],
         }
         out.append({k: v for k, v in item.items() if v is not None})

@@ -56,7 +56,12 @@ class ParticipationCodeSchema(ma.Schema):
 
 
 class DisciplineIncidentSchema(ma.Schema):
-    incidentIdentifier = ma.fields.String(required=True, metadata={"description": "Caseflow's incident id"})
+    incidentIdentifier = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "The source's IncidentIdentifier for an imported incident, else Caseflow's id"
+        },
+    )
     schoolReference = ma.fields.Nested(SchoolReferenceSchema, required=True)
     incidentDate = ma.fields.String(required=True, metadata={"description": "YYYY-MM-DD, school's time"})
     incidentTime = ma.fields.String(metadata={"description": "HH:MM:SS, school's time"})
@@ -64,6 +69,9 @@ class DisciplineIncidentSchema(ma.Schema):
     reporterDescriptionDescriptor = _descriptor()
     reporterName = ma.fields.String()
     reportedToLawEnforcement = ma.fields.Boolean()
+    caseNumber = ma.fields.String(
+        metadata={"description": "Law enforcement's case number, when the source gave one"}
+    )
     behaviors = ma.fields.List(ma.fields.Nested(BehaviorSchema))
     weapons = ma.fields.List(ma.fields.Nested(WeaponSchema))
 

@@ -27,6 +27,7 @@ from caseflow.incidents.models import Incident, IncidentStudent
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.people.models import District, School
 from caseflow.people.policy import in_served_schools
+from caseflow.reports import referrals
 
 AUDIT_ACTION = "export.edfi_discipline"
 
@@ -69,13 +70,21 @@ def _select_incidents(scope, filters: ExportFilters, tz: ZoneInfo) -> sa.Select:
 
 
 def reported_to_law_enforcement(incidents: sa.Select) -> frozenset[int]:
-    """Ids among `incidents` reported to law enforcement: an approved escalation that was
-    referred, or a police response called directly (the same facts the CRDC counts use)."""
+    """Ids among `incidents` reported to law enforcement: a student responsible on it was
+    referred (an approved escalation that was referred) or the police were called about them,
+    the same events the CRDC counts use (caseflow.reports.referrals). A referral about a
+    student harmed or a witness does not set it: Ed-Fi's flag is read as the referral of the
+    incident's perpetrators."""
     ids = incidents.with_only_columns(Incident.id).order_by(None).scalar_subquery()
     referred = sa.select(Escalation.incident_id).where(
-        Escalation.referred_at.is_not(None), Escalation.incident_id.in_(ids)
+        Escalation.status == "approved",
+        Escalation.referred_at.is_not(None),
+        Escalation.incident_id.in_(ids),
+        referrals.counts_student(Escalation),
     )
-    called = sa.select(EmergencyResponse.incident_id).where(EmergencyResponse.incident_id.in_(ids))
+    called = sa.select(EmergencyResponse.incident_id).where(
+        EmergencyResponse.incident_id.in_(ids), referrals.counts_student(EmergencyResponse)
+    )
     return frozenset(db.session.scalars(sa.union(referred, called)))
 
 

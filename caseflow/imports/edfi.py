@@ -64,6 +64,9 @@ PROGRAM_FLAGS = {
 PROGRAM_KEYS = {"idea_eligible": "idea", "section_504": "section_504", "english_learner": "english_learner"}
 NOT_KEPT: dict[str, str] = {}
 MAX_NAME = 100
+MAX_REPORTER_NAME = 75  # Ed-Fi's ReporterName
+MAX_CASE_NUMBER = 20  # Ed-Fi's CaseNumber
+MAX_DESCRIPTION = 1024  # Ed-Fi's BehaviorDetailedDescription
 
 
 class _Bad(Exception):
@@ -145,6 +148,11 @@ def _descriptor(value: str | None) -> str | None:
     if value is None:
         return None
     return value.rsplit("#", 1)[-1].strip() or None
+
+
+def _edfi_behavior(category: str, detailed: str | None) -> dict:
+    """A behavior as the source gave it, kept to be exported again."""
+    return {"behavior": category, "detailed": detailed[:MAX_DESCRIPTION] if detailed else None}
 
 
 def _student_id(el: Element) -> str:
@@ -625,14 +633,23 @@ class EdfiReader:
                 if occurred_on is None:
                     raise _Bad("IncidentDate is missing")
                 location = _descriptor(_text(item.el, "IncidentLocation")) or "Unknown"
-                behaviors, details = [], []
+                behaviors, details, edfi_behaviors = [], [], []
                 for behavior in _children(item.el, "Behavior"):
                     edfi = _descriptor(_text(behavior, "Behavior"))
                     detailed = _text(behavior, "BehaviorDetailedDescription")
                     if edfi:
-                        behaviors.append(self._behavior(edfi, detailed))
+                        code = self._behavior(edfi, detailed)
+                        if code not in behaviors:
+                            behaviors.append(code)
+                        edfi_behaviors.append(_edfi_behavior(edfi, detailed))
                     if detailed:
                         details.append(detailed)
+                reporter_name = _text(item.el, "ReporterName")
+                if reporter_name and len(reporter_name) > MAX_REPORTER_NAME:
+                    raise _Bad(f"ReporterName is longer than Ed-Fi's {MAX_REPORTER_NAME} characters")
+                case_number = _text(item.el, "CaseNumber")
+                if case_number and len(case_number) > MAX_CASE_NUMBER:
+                    raise _Bad(f"CaseNumber is longer than Ed-Fi's {MAX_CASE_NUMBER} characters")
                 record = IncidentRecord(
                     where,
                     key,
@@ -643,6 +660,9 @@ class EdfiReader:
                     behaviors,
                     description="",
                     reported_to_law_enforcement=bool(_bool(item.el, "ReportedToLawEnforcement")),
+                    case_number=case_number,
+                    reporter_name=reporter_name,
+                    edfi_behaviors=edfi_behaviors,
                 )
             except _Bad as exc:
                 self.report.reject("incidents", where, str(exc))
@@ -673,8 +693,17 @@ class EdfiReader:
             except _Bad as exc:
                 self.report.reject("incidents", where, str(exc))
                 continue
-            if key in incidents and staff_id not in incidents[key].record.staff_external_ids:
-                incidents[key].record.staff_external_ids.append(staff_id)
+            if key not in incidents:
+                continue
+            record = incidents[key].record
+            if staff_id not in record.staff_external_ids:
+                record.staff_external_ids.append(staff_id)
+            codes = {
+                (_descriptor(c.text) or "").casefold()
+                for c in _children(item.el, "DisciplineIncidentParticipationCode")
+            }
+            if "reporter" in codes and record.reporter_external_id is None:
+                record.reporter_external_id = staff_id
         for incident in incidents.values():
             record = incident.record
             if not record.behaviors and not incident.problems:
@@ -706,9 +735,13 @@ class EdfiReader:
                     role = self._role(next((c for c in codes if c), None), default_role)
                     edfi = _descriptor(_text(item.el, "Behavior"))
                     if edfi:
-                        code = self._behavior(edfi, _text(item.el, "BehaviorDetailedDescription"))
+                        detailed = _text(item.el, "BehaviorDetailedDescription")
+                        code = self._behavior(edfi, detailed)
                         if code not in incident.record.behaviors:
                             incident.record.behaviors.append(code)
+                        own = incident.record.student_behaviors.setdefault(student_id, [])
+                        if _edfi_behavior(edfi, detailed) not in own:
+                            own.append(_edfi_behavior(edfi, detailed))
                     weapon = _descriptor(_text(item.el, "Weapon"))
                     if weapon and incident.record.weapon_code is None:
                         incident.record.weapon_code = self._code(self.taxonomy.weapons, weapon, "Weapon")

@@ -99,6 +99,14 @@ class IncidentRecord:
     students: list[tuple[str, str]] = field(default_factory=list)
     staff_external_ids: list[str] = field(default_factory=list)
     reported_to_law_enforcement: bool = False
+    case_number: str | None = None
+    # The reporter as the source names them, and the staff member it links as Reporter.
+    reporter_name: str | None = None
+    reporter_external_id: str | None = None
+    # The source's Ed-Fi behaviors, of the incident and of each student (local id), as
+    # [{"behavior": category, "detailed": text or None}]: exported again as they came.
+    edfi_behaviors: list[dict] = field(default_factory=list)
+    student_behaviors: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass

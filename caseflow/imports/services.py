@@ -510,23 +510,36 @@ class _Writer:
             local = datetime.combine(
                 record.occurred_on, record.occurred_time or time(0), ZoneInfo(school.time_zone)
             )
+            # The staff member the source names as the reporter, when imported; otherwise the
+            # district's import account.
+            reported_by = self.user_by_external.get(record.reporter_external_id or "")
+            if reported_by is None:
+                if reporter is None:
+                    reporter = import_account(district)
+                reported_by = reporter
             state = {
                 "school_id": school.id,
                 "occurred_at": local,
                 "location_code": record.location_code,
                 "description": record.description,
                 "weapon_code": record.weapon_code,
+                "reported_by_id": reported_by.id,
+                # Facts of the source, kept and exported again; never an escalation.
+                "reported_to_law_enforcement": record.reported_to_law_enforcement,
+                "law_enforcement_case_number": record.case_number,
+                "reporter_name": record.reporter_name,
+                "edfi_behaviors": record.edfi_behaviors,
             }
-            students = [(self.student_by_local[sid], role) for sid, role in record.students]
+            students = [
+                (self.student_by_local[sid], role, record.student_behaviors.get(sid))
+                for sid, role in record.students
+            ]
             incident = existing.get(record.external_id)
             if incident is None:
-                if reporter is None:
-                    reporter = import_account(district)
                 incident = Incident(
                     district_id=district.id,
                     external_id=record.external_id,
                     status="resolved",  # history: never triaged
-                    reported_by_id=reporter.id,
                     reported_at=self.now,
                     updated_at=self.now,
                     taxonomy_version=taxonomy_version,
@@ -537,7 +550,10 @@ class _Writer:
                 incident.behaviors = [
                     IncidentBehavior(behavior_code=c, position=i) for i, c in enumerate(record.behaviors)
                 ]
-                incident.students = [IncidentStudent(student=s, role=role) for s, role in students]
+                incident.students = [
+                    IncidentStudent(student=s, role=role, edfi_behaviors=behaviors)
+                    for s, role, behaviors in students
+                ]
                 incident.staff = [IncidentStaff(user_id=u) for u in dict.fromkeys(staff_ids)]
                 db.session.add(incident)
                 existing[record.external_id] = incident
@@ -552,15 +568,19 @@ class _Writer:
                 incident.behaviors = [
                     IncidentBehavior(behavior_code=c, position=i) for i, c in enumerate(record.behaviors)
                 ]
-            old_students = sorted((s.student_id, s.role) for s in incident.students)
-            new_students = sorted((s.id, role) for s, role in students)
+            old_students = sorted((s.student_id, s.role, s.edfi_behaviors or []) for s in incident.students)
+            new_students = sorted((s.id, role, behaviors or []) for s, role, behaviors in students)
             if old_students != new_students:
-                extra["students"] = {"before": old_students, "after": new_students}
+                extra["students"] = {
+                    "before": [row[:2] for row in old_students],
+                    "after": [row[:2] for row in new_students],
+                }
                 by_id = {s.student_id: s for s in incident.students}
                 rows = []
-                for student, role in students:
+                for student, role, behaviors in students:
                     row = by_id.get(student.id) or IncidentStudent(student=student)
                     row.role = role
+                    row.edfi_behaviors = behaviors
                     rows.append(row)
                 incident.students = rows
             old_staff = sorted(s.user_id for s in incident.staff)

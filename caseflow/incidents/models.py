@@ -68,6 +68,16 @@ class Incident(db.Model):
     # Set only on incidents imported from another system (its id there): they are history,
     # never triaged into cases or notifications.
     external_id: Mapped[str | None] = mapped_column(sa.String(80))
+    # What the source of an imported incident records, kept as facts and exported as they came
+    # (caseflow.exports.edfi): whether it was reported to law enforcement (a historical
+    # referral of its responsible students in the civil-rights counts; importing it creates no
+    # escalation) and the case number; the reporter's name; its Ed-Fi behaviors
+    # ([{"behavior": "State Offense", "detailed": "Robbery" or None}], in the source's order).
+    # Caseflow's own incidents leave them empty: their referrals are escalations.
+    reported_to_law_enforcement: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    law_enforcement_case_number: Mapped[str | None] = mapped_column(sa.String(20))
+    reporter_name: Mapped[str | None] = mapped_column(sa.String(75))
+    edfi_behaviors: Mapped[list | None] = mapped_column(sa.JSON)
 
     school: Mapped[School] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
@@ -124,6 +134,9 @@ class IncidentStudent(db.Model):
     role: Mapped[str] = mapped_column(enum_column_type(STUDENT_ROLES, "role"))
     # Was a counselor, psychologist or social worker working with this student at the time?
     with_clinician: Mapped[bool] = mapped_column(default=False)
+    # An imported incident: the Ed-Fi behaviors the source gave this student (their
+    # StudentDisciplineIncidentBehaviorAssociations), as Incident.edfi_behaviors.
+    edfi_behaviors: Mapped[list | None] = mapped_column(sa.JSON)
 
     incident: Mapped[Incident] = relationship(back_populates="students")
     student: Mapped[Student] = relationship()

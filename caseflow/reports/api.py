@@ -126,6 +126,7 @@ class DisparityReport(MethodView):
                                 "comparison_risk": r.ratio.comparison_risk,
                                 "ratio": r.ratio.value,
                                 "method": r.ratio.method,
+                                "alert": r.ratio.over(cfg.alert_ratio),
                             }
                             for r in rows
                         ]

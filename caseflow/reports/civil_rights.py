@@ -1,9 +1,10 @@
 """The civil-rights report: referrals to law enforcement and school-related arrests per school
 and school year, counted by caseflow.reports.crdc, and its CSV in the collection's shape.
 
-A referral to law enforcement is an approved escalation that was referred, or an emergency
-police response; a school-related arrest is either one whose outcome is an arrest (every
-arrest is also a referral). Students in grades K-12 only, as the collection counts them.
+A referral to law enforcement counts the student reported for their own conduct, never a
+student harmed or a witness (caseflow.reports.referrals says which events count and whom); a
+school-related arrest is one whose outcome is an arrest (every arrest is also a referral).
+Students in grades K-12 only, as the collection counts them.
 Each event counts at the school where it happened. IDEA, Section 504 and English-learner
 status are the student's on the day of the event (caseflow.reports.population); race/ethnicity
 and sex are as recorded.
@@ -12,17 +13,15 @@ and sex are as recorded.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from caseflow.escalations.models import EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.people.models import District, School, Student
-from caseflow.reports import crdc
-from caseflow.reports.csvcells import safe
+from caseflow.reports import crdc, referrals
+from caseflow.reports.csvcells import safe, spreadsheet_file
 from caseflow.reports.periods import year_bounds
 from caseflow.reports.population import program_history
 from caseflow.reports.settings import settings
@@ -37,39 +36,14 @@ class SchoolCounts:
     arrests: crdc.Counts
 
 
-def _events(school_ids: list[int], start_year: int, tz: str) -> sa.Select:
-    start, end = year_bounds(start_year, tz)
-    escalations = sa.select(
-        Escalation.school_id.label("school_id"),
-        Escalation.student_id.label("student_id"),
-        (Escalation.outcome == "arrest").label("arrest"),
-        Escalation.referred_at.label("at"),
-    ).where(
-        Escalation.school_id.in_(school_ids),
-        Escalation.status == "approved",
-        Escalation.referred_at >= start,
-        Escalation.referred_at < end,
-    )
-    emergencies = sa.select(
-        EmergencyResponse.school_id.label("school_id"),
-        EmergencyResponse.student_id.label("student_id"),
-        (EmergencyResponse.outcome == "arrest").label("arrest"),
-        EmergencyResponse.called_at.label("at"),
-    ).where(
-        EmergencyResponse.school_id.in_(school_ids),
-        EmergencyResponse.called_at >= start,
-        EmergencyResponse.called_at < end,
-    )
-    return sa.union_all(escalations, emergencies).subquery()
-
-
 def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCounts]:
     """Two queries, whatever the number of schools and events: the events with the students'
     recorded race and sex, then the program history of those students."""
     if not schools:
         return []
     tz = schools[0].time_zone
-    events = _events([s.id for s in schools], start_year, tz)
+    start, end = year_bounds(start_year, tz)
+    events = referrals.events(start, end, [s.id for s in schools])
     rows = db.session.execute(
         sa.select(
             events.c.school_id,
@@ -77,7 +51,7 @@ def counts_by_school(schools: list[School], start_year: int) -> list[SchoolCount
             Student.race_ethnicity,
             Student.sex,
             events.c.at,
-            sa.func.coalesce(events.c.arrest, False),
+            events.c.arrest,
         )
         .join(Student, Student.id == events.c.student_id)
         .where(sa.or_(Student.grade.is_(None), Student.grade != "PK"))
@@ -145,7 +119,7 @@ def row_values(district: District, item: SchoolCounts, start_year: int, *, suppr
 
 
 def csv_text(district: District, items: list[SchoolCounts], start_year: int, *, suppressed: bool) -> str:
-    out = io.StringIO()
+    out = spreadsheet_file()
     writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\r\n")
     writer.writeheader()
     for item in items:

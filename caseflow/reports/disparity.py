@@ -37,6 +37,12 @@ class Ratio:
             return self.alternate_risk
         return self.comparison_events / self.comparison_n if self.comparison_n else None
 
+    def over(self, threshold: float) -> bool:
+        """Strictly over the threshold (§300.647(a)(7): disproportionality is significant
+        when the ratio EXCEEDS the threshold; a ratio equal to it is not). Compared after
+        rounding away the float noise of the division, so 0.5 / (10 / 60) is exactly 3."""
+        return self.value is not None and round(self.value, 9) > threshold
+
 
 def ratio(
     group_events: int,

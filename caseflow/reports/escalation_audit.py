@@ -13,7 +13,6 @@ then one per kind of detail, whatever the number of rows.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +27,8 @@ from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, 
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
 from caseflow.people.models import Student
-from caseflow.reports.csvcells import safe
+from caseflow.reports import referrals
+from caseflow.reports.csvcells import safe, spreadsheet_file
 
 KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
 FLAGS = {
@@ -58,11 +58,17 @@ class AuditRow:
     student_id: int
     student_local_id: str
     student_name: str
+    # The student's part on the incident (responsible, harmed, witness, other; None when the
+    # row names no incident), and whether they are the one reported for their own conduct, who
+    # alone counts as referred once police are involved: only then is their group
+    # data (race/ethnicity, sex, IDEA, Section 504, English learner) given, otherwise None.
+    role: str | None
+    own_conduct: bool
     race: str | None
     sex: str | None
-    idea: bool
-    section_504: bool
-    english_learner: bool
+    idea: bool | None
+    section_504: bool | None
+    english_learner: bool | None
     status: str
     at: datetime  # requested, or the call
     requested_by: str
@@ -82,7 +88,7 @@ class AuditRow:
 
     @property
     def iep_504(self) -> bool:
-        return self.idea or self.section_504
+        return bool(self.idea or self.section_504)
 
     @property
     def hours_to_approval(self) -> float | None:
@@ -131,7 +137,8 @@ def _select(kind: str, model, at, school_ids, filters: Filters, since, until) ->
         stmt = stmt.where(at < until)
     if filters.flag == "iep_504":
         stmt = stmt.join(Student, Student.id == model.student_id).where(
-            sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True))
+            sa.or_(Student.idea_eligible.is_(True), Student.section_504.is_(True)),
+            referrals.counts_student(model),
         )
     elif filters.flag == "clinician":
         stmt = stmt.where(_clinician_present(model))
@@ -243,18 +250,24 @@ def load_rows(keys) -> list[AuditRow]:
     pairs = {(e.incident_id, e.student_id) for e in escalations.values()}
     pairs |= {(e.incident_id, e.student_id) for e in emergencies.values() if e.incident_id}
     incident_ids = {incident_id for incident_id, _ in pairs}
-    with_clinician = (
-        set(
-            db.session.execute(
-                sa.select(IncidentStudent.incident_id, IncidentStudent.student_id).where(
-                    IncidentStudent.incident_id.in_(incident_ids), IncidentStudent.with_clinician.is_(True)
-                )
-            ).tuples()
-        )
-        & pairs
+    parts = (
+        {
+            (incident_id, student_id): (role, clinician)
+            for incident_id, student_id, role, clinician in db.session.execute(
+                sa.select(
+                    IncidentStudent.incident_id,
+                    IncidentStudent.student_id,
+                    IncidentStudent.role,
+                    IncidentStudent.with_clinician,
+                ).where(IncidentStudent.incident_id.in_(incident_ids))
+            )
+            if (incident_id, student_id) in pairs
+        }
         if pairs
-        else set()
+        else {}
     )
+    with_clinician = {pair for pair, (_, clinician) in parts.items() if clinician}
+    roles = {pair: role for pair, (role, _) in parts.items()}
     recorders = {}
     if emergencies:
         from caseflow.auth.models import User
@@ -271,6 +284,7 @@ def load_rows(keys) -> list[AuditRow]:
                 _row(
                     "escalation",
                     e,
+                    role=roles.get((e.incident_id, e.student_id)),
                     status=e.status,
                     at=e.requested_at,
                     requested_by=e.requested_by.full_name,
@@ -293,6 +307,7 @@ def load_rows(keys) -> list[AuditRow]:
                 _row(
                     "emergency",
                     e,
+                    role=roles.get((e.incident_id, e.student_id)) if e.incident_id else None,
                     status="emergency",
                     at=e.called_at,
                     requested_by=f"{e.caller} (recorded by {recorders.get(e.recorded_by_id, '?')})",
@@ -311,8 +326,12 @@ def load_rows(keys) -> list[AuditRow]:
     return rows
 
 
-def _row(kind, item, *, contact, **values) -> AuditRow:
+def _row(kind, item, *, contact, role, **values) -> AuditRow:
+    """One row. The student's group data is given only when the student is the one reported for
+    their own conduct (caseflow.reports.referrals): a row about a student harmed or a witness
+    names their part, and nobody tallying the audit by group counts them as referred."""
     s = item.student
+    own_conduct = referrals.counts_role(kind, role)
     return AuditRow(
         kind=kind,
         id=item.id,
@@ -320,11 +339,13 @@ def _row(kind, item, *, contact, **values) -> AuditRow:
         student_id=s.id,
         student_local_id=s.local_id,
         student_name=s.display_name,
-        race=s.race_ethnicity,
-        sex=s.sex,
-        idea=s.idea_eligible,
-        section_504=s.section_504,
-        english_learner=s.english_learner,
+        role=role,
+        own_conduct=own_conduct,
+        race=s.race_ethnicity if own_conduct else None,
+        sex=s.sex if own_conduct else None,
+        idea=s.idea_eligible if own_conduct else None,
+        section_504=s.section_504 if own_conduct else None,
+        english_learner=s.english_learner if own_conduct else None,
         contact_at=contact.contacted_at if contact else None,
         contact_method=contact.method if contact else None,
         contact_reached=contact.reached if contact else None,
@@ -352,6 +373,8 @@ CSV_COLUMNS = (
     "id",
     "school",
     "student_local_id",
+    "student_role",
+    "reported_for_own_conduct",
     "race_ethnicity",
     "sex",
     "idea",
@@ -376,13 +399,17 @@ CSV_COLUMNS = (
 )
 
 
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes") if value else ""
 
 
 def csv_text(rows: list[AuditRow]) -> str:
     """The CSV: one line per row; no names, the student's local id only."""
-    out = io.StringIO()
+    out = spreadsheet_file()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
@@ -394,11 +421,13 @@ def csv_text(rows: list[AuditRow]) -> str:
                     r.id,
                     r.school,
                     r.student_local_id,
+                    r.role or "",
+                    "yes" if r.own_conduct else "no",
                     r.race or "",
                     r.sex or "",
-                    "yes" if r.idea else "no",
-                    "yes" if r.section_504 else "no",
-                    "yes" if r.english_learner else "no",
+                    _yes_no(r.idea),
+                    _yes_no(r.section_504),
+                    _yes_no(r.english_learner),
                     r.status,
                     _iso(r.at),
                     r.requested_by,
@@ -406,7 +435,7 @@ def csv_text(rows: list[AuditRow]) -> str:
                     "; ".join(r.criteria_met),
                     _iso(r.contact_at),
                     r.contact_method or "",
-                    "" if r.contact_reached is None else ("yes" if r.contact_reached else "no"),
+                    _yes_no(r.contact_reached),
                     r.approver or "",
                     _iso(r.approved_at),
                     "" if r.hours_to_approval is None else r.hours_to_approval,

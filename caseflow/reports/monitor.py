@@ -1,9 +1,10 @@
 """The disparity monitor: for each race/ethnicity group, the risk of each outcome in a school
 year and its risk ratio against all other students (caseflow.reports.disparity), per school
-and for the district, with alerts when a ratio reaches the district's threshold.
+and for the district, with alerts when a ratio is over the district's threshold.
 
 Outcomes (students, not events): referred to law enforcement (approved and referred
-escalations, emergency police responses); suspended (an in-school or out-of-school suspension
+escalations, emergency police responses, counting only the student reported for their own
+conduct: caseflow.reports.referrals); suspended (an in-school or out-of-school suspension
 recorded); a threat assessment opened; in Tier 3 now. The population of a school is every
 student enrolled there on at least one day of the school year, whoever has left or moved since
 (caseflow.reports.population), each with the outcomes that happened at that school; students
@@ -23,10 +24,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from caseflow.discipline.models import SUSPENSIONS, DisciplineAction
-from caseflow.escalations.models import EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.people.codes import RACE_ETHNICITY
 from caseflow.people.models import School, Student
+from caseflow.reports import referrals
 from caseflow.reports.disparity import Ratio, ratio
 from caseflow.reports.periods import year_bounds, zone_of
 from caseflow.reports.population import enrolled_during
@@ -44,15 +45,9 @@ OUTCOME_LABELS = {
 def _outcome_events(outcome: str, start: datetime, end: datetime) -> sa.Select:
     """SELECT (school_id, student_id) of the outcome's events in [start, end), with the school
     where each happened."""
-    if outcome == "law_enforcement_referral":
-        return sa.union_all(
-            sa.select(Escalation.school_id, Escalation.student_id).where(
-                Escalation.status == "approved", Escalation.referred_at >= start, Escalation.referred_at < end
-            ),
-            sa.select(EmergencyResponse.school_id, EmergencyResponse.student_id).where(
-                EmergencyResponse.called_at >= start, EmergencyResponse.called_at < end
-            ),
-        )
+    if outcome == "law_enforcement_referral":  # the students reported for their own conduct
+        happened = referrals.events(start, end)
+        return sa.select(happened.c.school_id, happened.c.student_id)
     if outcome == "suspension":
         return sa.select(DisciplineAction.school_id, DisciplineAction.student_id).where(
             DisciplineAction.action_code.in_(SUSPENSIONS),
@@ -213,12 +208,12 @@ def monitor_for(user, schools: list[School], start_year: int) -> list[AreaMonito
 
 
 def alerts(monitors: list[AreaMonitor]) -> list[Alert]:
-    """Every ratio at or above the district's threshold."""
+    """Every ratio strictly over the district's threshold (a ratio equal to it raises none)."""
     threshold = settings().alert_ratio
     out = []
     for area in monitors:
         for outcome, rows in area.outcomes.items():
             for row in rows:
-                if row.ratio.value is not None and row.ratio.value >= threshold:
+                if row.ratio.over(threshold):
                     out.append(Alert(area.name, outcome, row.label, row.ratio.value, row.ratio.method))
     return out

@@ -77,6 +77,7 @@ class RatioRowSchema(ma.Schema):
     comparison_risk = ma.fields.Float(allow_none=True)
     ratio = ma.fields.Float(allow_none=True)
     method = ma.fields.String(metadata={"description": "RR, ARR, or why no ratio was calculated"})
+    alert = ma.fields.Boolean(metadata={"description": "the ratio is strictly over alert_ratio"})
 
 
 class AreaSchema(ma.Schema):
@@ -102,11 +103,17 @@ class AuditRowSchema(ma.Schema):
     school = ma.fields.String()
     student_id = ma.fields.Integer()
     student_local_id = ma.fields.String()
+    role = ma.fields.String(
+        allow_none=True, metadata={"description": "the student's part on the incident; null: no incident"}
+    )
+    own_conduct = ma.fields.Boolean(
+        metadata={"description": "the student reported for their own conduct; else no group data"}
+    )
     race = ma.fields.String(allow_none=True)
     sex = ma.fields.String(allow_none=True)
-    idea = ma.fields.Boolean()
-    section_504 = ma.fields.Boolean()
-    english_learner = ma.fields.Boolean()
+    idea = ma.fields.Boolean(allow_none=True)
+    section_504 = ma.fields.Boolean(allow_none=True)
+    english_learner = ma.fields.Boolean(allow_none=True)
     status = ma.fields.String()
     at = ma.fields.AwareDateTime()
     requested_by = ma.fields.String()

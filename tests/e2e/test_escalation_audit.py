@@ -70,7 +70,7 @@ def test_an_auditor_filters_the_audit_and_the_csv_matches_the_page(
         page.get_by_test_id("audit-csv").click()
     download = download_info.value
     assert download.suggested_filename == "escalation-audit.csv"
-    data = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    data = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert len(data) == 1
     row = data[0]
     assert row["id"] == shown["id"] == str(arrested)

@@ -52,7 +52,7 @@ def test_administrator_exports_incidents_of_their_school(app, client, make, linc
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     [incident] = body["disciplineIncidents"]
-    assert incident["incidentIdentifier"] == str(incident_id)
+    assert incident["incidentIdentifier"] == f"CF-{incident_id}"
     assert incident["schoolReference"] == {"schoolId": "LMS"}
     assert incident["incidentLocationDescriptor"] == "uri://ed-fi.org/IncidentLocationDescriptor#Classroom"
     assert {b["behaviorDescriptor"] for b in incident["behaviors"]} == {
@@ -142,7 +142,10 @@ def test_school_and_period_filters(app, client, make, lincoln, payload, api_toke
     def ids(query):
         response = client.get(f"{URL}?{query}", headers=admin)
         assert response.status_code == 200, response.get_json()
-        return [int(i["incidentIdentifier"]) for i in response.get_json()["disciplineIncidents"]]
+        return [
+            int(i["incidentIdentifier"].removeprefix("CF-"))
+            for i in response.get_json()["disciplineIncidents"]
+        ]
 
     assert len(ids("")) == 3
     assert ids(f"school_id={lincoln.school}") == [old, new]

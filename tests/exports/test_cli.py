@@ -22,7 +22,7 @@ def test_export_to_a_file(app, client, lincoln, payload, api_token, tmp_path):
     assert "1 disciplineIncidents" in result.output
     document = json.loads(out.read_text(encoding="utf-8"))
     [incident] = document["disciplineIncidents"]
-    assert incident["incidentIdentifier"] == str(incident_id)
+    assert incident["incidentIdentifier"] == f"CF-{incident_id}"
     assert incident["weapons"] == [{"weaponDescriptor": "uri://ed-fi.org/WeaponDescriptor#Knife"}]
     result = app.test_cli_runner().invoke(args=["export", "edfi-discipline", "--to", "2020-01-01"])
     assert result.exit_code == 0, result.output

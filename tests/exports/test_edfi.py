@@ -19,7 +19,15 @@ def _incident(**overrides):
         behavior_codes=["defiance", "fighting", "disruption"],
         action_codes=["redirected", "sent_to_office", "parent_called"],
         reported_by=SimpleNamespace(full_name="Dana Whitfield"),
-        students=[SimpleNamespace(role=r, student=SimpleNamespace(local_id=sid)) for sid, r in students],
+        students=[
+            SimpleNamespace(role=r, student=SimpleNamespace(local_id=sid), edfi_behaviors=None)
+            for sid, r in students
+        ],
+        external_id=None,
+        reported_to_law_enforcement=False,
+        law_enforcement_case_number=None,
+        reporter_name=None,
+        edfi_behaviors=None,
         description="Ana hit Ben",
         threat_words=None,
     )
@@ -34,7 +42,7 @@ def _context(**overrides):
 def test_discipline_incident_uses_edfi_names_and_descriptor_uris():
     resource = edfi.discipline_incident(_incident(), _context())
     assert resource == {
-        "incidentIdentifier": "42",
+        "incidentIdentifier": "CF-42",
         "schoolReference": {"schoolId": 255901001},
         "incidentDate": "2026-03-02",
         "incidentTime": "09:05:30",
@@ -92,7 +100,10 @@ def test_perpetrators_get_behavior_associations_per_category_others_non_offender
         ("S1", "uri://ed-fi.org/BehaviorDescriptor#School Code of Conduct"),
         ("S1", "uri://ed-fi.org/BehaviorDescriptor#School Violation"),
     ]
-    assert behavior[0]["disciplineIncidentReference"] == {"incidentIdentifier": "42", "schoolId": 255901001}
+    assert behavior[0]["disciplineIncidentReference"] == {
+        "incidentIdentifier": "CF-42",
+        "schoolId": 255901001,
+    }
     assert behavior[0]["disciplineIncidentParticipationCodes"] == [
         {
             "disciplineIncidentParticipationCodeDescriptor": (
@@ -143,7 +154,7 @@ def test_discipline_actions_are_the_recorded_ones():
                 {
                     "studentDisciplineIncidentBehaviorAssociationReference": {
                         "behaviorDescriptor": f"uri://ed-fi.org/BehaviorDescriptor#{category}",
-                        "incidentIdentifier": "42",
+                        "incidentIdentifier": "CF-42",
                         "schoolId": 255901001,
                         "studentUniqueId": "S1",
                     }
@@ -175,3 +186,39 @@ def test_descriptor_values_are_edfi_code_values():
     assert edfi.REPORTER_DESCRIPTION in code_values("ReporterDescriptionDescriptor")
     categories = {b.edfi_category for b in get_taxonomy().behaviors.values()}
     assert categories <= code_values("BehaviorDescriptor")
+
+
+def test_an_imported_incident_goes_out_as_its_source_gave_it():
+    students = [("605266", "responsible"), ("605275", "witness")]
+    incident = _incident(
+        students=students,
+        external_id="255901001-17",
+        behavior_codes=["other_major", "theft"],
+        reported_to_law_enforcement=True,
+        law_enforcement_case_number="201101041500",
+        reporter_name="Woods, Mark",
+        edfi_behaviors=[{"behavior": "State Offense", "detailed": None}],
+    )
+    incident.students[0].edfi_behaviors = [{"behavior": "State Offense", "detailed": "Robbery"}]
+    resource = edfi.discipline_incident(incident, _context())
+    assert resource["incidentIdentifier"] == "17"  # the source's, not Caseflow's CF-42
+    assert resource["schoolReference"] == {"schoolId": 255901001}
+    assert resource["behaviors"] == [
+        {"behaviorDescriptor": "uri://ed-fi.org/BehaviorDescriptor#State Offense"}
+    ]
+    assert resource["reportedToLawEnforcement"] is True and resource["caseNumber"] == "201101041500"
+    assert resource["reporterName"] == "Woods, Mark"
+    [behavior] = edfi.behavior_associations(incident, _context())
+    assert (behavior["studentReference"]["studentUniqueId"], behavior["behaviorDescriptor"]) == (
+        "605266",
+        "uri://ed-fi.org/BehaviorDescriptor#State Offense",
+    )
+    assert behavior["behaviorDetailedDescription"] == "Robbery"
+    assert behavior["disciplineIncidentReference"] == {"incidentIdentifier": "17", "schoolId": 255901001}
+    action = _action(student="605266")
+    [out] = edfi.discipline_actions(incident, _context(actions={42: [action]}))
+    [ref] = out["studentDisciplineIncidentBehaviorAssociations"]
+    assert ref["studentDisciplineIncidentBehaviorAssociationReference"]["behaviorDescriptor"].endswith(
+        "#State Offense"
+    )
+    assert ref["studentDisciplineIncidentBehaviorAssociationReference"]["incidentIdentifier"] == "17"

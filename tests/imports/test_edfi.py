@@ -23,9 +23,10 @@ from caseflow.incidents.models import Incident
 from caseflow.notifications.models import Notification
 from caseflow.people.models import Guardian, School, Student, StudentGuardian
 from caseflow.triage.models import TriageDecision
+from tests.exports.descriptors import sample_dir
 
 REPO = Path(__file__).resolve().parents[2]
-GRAND_BEND = REPO.parent / "shared" / "data" / "edfi-grand-bend"
+GRAND_BEND = sample_dir()  # beside the repository, or EDFI_SAMPLE_DIR
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POLICE = FIXTURES / "edfi_police"
 NS = "{http://ed-fi.org/5.2.0}"
@@ -132,6 +133,10 @@ def test_a_police_referral_in_the_files_creates_no_escalation(db_session):
         ("7002", "witness"),
     ]
     assert "reported to law enforcement (case number 2025-44871)" in incident.description
+    # Kept as a fact, exported again and counted as a historical referral of Rowan (7001),
+    # never as an escalation (caseflow.reports.referrals).
+    assert incident.reported_to_law_enforcement is True
+    assert incident.law_enforcement_case_number == "2025-44871"
     assert incident.reported_by.active is False and incident.reported_by.password_hash is None
     assert _count(Escalation) == 0
     assert _count(TriageDecision) == 0

@@ -14,7 +14,7 @@ from tests.helpers import sign_in
 
 def _csv(response) -> list[dict]:
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_an_arrest_is_counted_on_the_civil_rights_report_and_its_csv(
@@ -212,7 +212,7 @@ def test_the_civil_rights_csv_from_the_command_line_matches_the_page(
     target = tmp_path / "crdc.csv"
     result = app.test_cli_runner().invoke(args=["export", "civil-rights", "--exact", "--output", str(target)])
     assert result.exit_code == 0, result.output
-    from_cli = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    from_cli = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     sign_in(client, gate_world.people.auditor)
     from_page = _csv(client.get("/reports/civil-rights.csv?exact=1"))
     assert from_cli == from_page
@@ -278,3 +278,39 @@ def test_flag_filters_match_the_rows_flags_across_pages(client, gate_world, arre
     assert ("emergency", str(emergency.get_json()["id"])) in [
         (r["kind"], r["id"]) for r in _csv(client.get("/reports/escalations.csv?flag=after_the_fact"))
     ]
+
+
+def _boundary_school(lincoln, cohort, white: int):
+    """Lincoln: 30 Black students, 15 suspended (risk 0.5); `white` White students, 10
+    suspended, and the fixture's 2 students whose race is not recorded: 10 / (white + 2)."""
+    cohort(lincoln.school, "BL", 30, suspended=15)
+    cohort(lincoln.school, "WH", white, suspended=10)
+
+
+def test_a_ratio_equal_to_the_threshold_raises_no_alert(app, client, make, lincoln, cohort, api_token):
+    _boundary_school(lincoln, cohort, 58)  # 0.5 / (10 / 60) = 3.0, the threshold itself
+    admin = make.user("administrator", schools=[lincoln.school])
+    sign_in(client, admin)
+    page = client.get("/reports/disparity").get_data(as_text=True)
+    cell = page.split('data-ratio="suspension-BL">', 1)[1].split("</td>", 1)[0]
+    assert "3.00" in cell and "above the threshold" not in cell
+    assert 'data-testid="disparity-alerts"' not in page
+    assert 'data-testid="disparity-alert"' not in client.get("/").get_data(as_text=True)
+    body = app.test_client().get("/api/v1/reports/disparity", headers=api_token(admin)).get_json()
+    [row] = [r for r in body["areas"][0]["outcomes"]["suspension"] if r["race"] == "BL"]
+    assert row["ratio"] == 3.0 and row["alert"] is False
+
+
+def test_a_ratio_just_over_the_threshold_raises_the_alert(app, client, make, lincoln, cohort, api_token):
+    _boundary_school(lincoln, cohort, 59)  # 0.5 / (10 / 61) = 3.05
+    admin = make.user("administrator", schools=[lincoln.school])
+    sign_in(client, admin)
+    page = client.get("/reports/disparity").get_data(as_text=True)
+    cell = page.split('data-ratio="suspension-BL">', 1)[1].split("</td>", 1)[0]
+    assert "3.05" in cell and "above the threshold" in cell
+    assert 'data-testid="disparity-alerts"' in page
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="disparity-alert"' in home and "Black or African American: 3.05" in home
+    body = app.test_client().get("/api/v1/reports/disparity", headers=api_token(admin)).get_json()
+    [row] = [r for r in body["areas"][0]["outcomes"]["suspension"] if r["race"] == "BL"]
+    assert row["alert"] is True

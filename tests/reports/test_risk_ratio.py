@@ -39,3 +39,12 @@ def test_minimums_are_inclusive():
 def test_no_ratio_when_no_other_student_had_the_outcome():
     # min_cell 0 lets a comparison group with no events through: the ratio is undefined.
     assert ratio(10, 40, 0, 360, min_cell=0, min_n=30).method == "comparison_zero"
+
+
+def test_only_a_ratio_strictly_over_the_threshold_is_over_it():
+    exact = ratio(15, 30, 10, 60, min_cell=10, min_n=30)
+    assert exact.value == 3.0 and not exact.over(3.0)
+    noisy = ratio(26, 30, 13, 45, min_cell=10, min_n=30)  # exactly 3, but 3.0000000000000004 in floats
+    assert noisy.value > 3.0 and not noisy.over(3.0)
+    assert ratio(15, 30, 10, 61, min_cell=10, min_n=30).over(3.0)
+    assert not ratio(9, 30, 10, 61, min_cell=10, min_n=30).over(3.0)  # no ratio: never over
