@@ -2,7 +2,7 @@
 enforcement, the case number, the reporter's name, its Ed-Fi behaviors, and each student's)
 
 Revision ID: 0022edfi
-Revises: 0017faults
+Revises: 0021search
 Create Date: 2026-12-03 18:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0022edfi"
-down_revision = "0017faults"
+down_revision = "0021search"
 branch_labels = None
 depends_on = None
 
