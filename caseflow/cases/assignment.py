@@ -9,6 +9,10 @@ In order:
    repeatable.
 3. Nobody of the role serves the school: no assignee; the case waits in the administrators'
    queue with the reason.
+
+District-wide staff (a district office's administrators, a shared specialist marked district-
+wide) are not in any school's rotation: they take a school's case only when an administrator
+assigns it to them.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ def guardian_language(student: Student) -> str | None:
 
 def choose_assignee(kind: str, student: Student, school: School) -> Assignment:
     """Who should work a new case of `kind` for `student` (see the module's docstring)."""
-    workers = eligible_workers(kind, school)
+    workers = [w for w in eligible_workers(kind, school) if not w.district_wide]
     label = KIND_LABELS[kind]
     if not workers:
         return Assignment(

@@ -232,7 +232,7 @@ def move_case(
         raise Forbidden("Only the case's owner or an administrator may change it.")
     if version != case.version:
         raise stale(case)
-    allowed = TRANSITIONS[case.status]
+    allowed = moves_for(actor, case)
     if to not in allowed:
         article = "An" if case.status[0] in "aeiou" else "A"
         reason = REFUSALS.get((case.status, to)) or f"{article} {case.status} case cannot become {to}."
@@ -271,6 +271,16 @@ def move_case(
         changes={"status": {"before": before, "after": to}, "outcome": outcome, "note": note},
     )
     return case
+
+
+def moves_for(actor, case: Case) -> dict[str, str]:
+    """The moves open to `actor` from the case's status: the lifecycle table, and for an
+    administrator a queued case nobody can take (new, no owner) may be closed with its outcome
+    and a note (referred out, no longer needed...) instead of waiting for ever."""
+    moves = dict(TRANSITIONS[case.status])
+    if case.status == "new" and case.assignee_id is None and actor.can(Permission.CASE_ASSIGN):
+        moves["closed"] = "close"
+    return moves
 
 
 def unfinished_work(case: Case) -> str | None:
@@ -319,6 +329,7 @@ def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
             f"Tier {case.tier}, {case.priority}.",
             f"/cases/{case.id}",
             now=now,
+            priority=case.priority,
         )
 
 

@@ -121,7 +121,7 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
         case=case,
         links=links,
         behind=incidents_behind(case.id),
-        moves=services.TRANSITIONS[case.status],
+        moves=services.moves_for(current_user, case),
         move_labels=MOVE_LABELS,
         outcomes=CASE_OUTCOMES,
         kind_labels=KIND_LABELS,

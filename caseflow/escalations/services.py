@@ -262,6 +262,7 @@ def _tell_administrators(escalation: Escalation, actor, now: datetime) -> None:
             f"A police escalation for {escalation.student.display_name} waits for a second administrator.",
             f"/escalations/{escalation.id}",
             now=now,
+            priority="urgent",
         )
 
 
@@ -550,6 +551,7 @@ def record_emergency(
             f"Emergency police response for {student.display_name}: review needed.",
             f"/escalations/emergency/{response.id}",
             now=now,
+            priority="urgent",
         )
     return response
 

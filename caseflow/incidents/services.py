@@ -20,6 +20,7 @@ from caseflow.cases.services import open_cases_for_decisions
 from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.incidents.alerts import tell_the_building
 from caseflow.incidents.models import (
     Incident,
     IncidentAction,
@@ -269,6 +270,7 @@ def create_incident(
     db.session.flush()
     decisions = route_incident(incident, now=now, first_time=True, students=students)
     open_cases_for_decisions(incident, decisions, now=now)
+    tell_the_building(incident, now=now)
     record(
         actor,
         "incident.created",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
-from caseflow.notifications.models import Notification
+from caseflow.notifications.models import NOTIFICATION_PRIORITIES, Notification
 
 
 def notify(
@@ -18,6 +18,7 @@ def notify(
     *,
     now: datetime | None = None,
     email_subject: str = "Caseflow: something new for you",
+    priority: str = "routine",
 ) -> Notification | None:
     """Queue an in-app message for `user_id` (flushed by the caller's transaction) and, when
     e-mail is configured, an e-mail through the outbox in the same transaction. Nothing is
@@ -34,7 +35,11 @@ def notify(
         raise ValueError("notification links are paths inside Caseflow")
     if not db.session.scalar(sa.select(User.active).where(User.id == user_id)):
         return None
-    note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or now_utc())
+    if priority not in NOTIFICATION_PRIORITIES:
+        raise ValueError(f"unknown notification priority {priority!r}")
+    note = Notification(
+        user_id=user_id, text=text[:500], link=link, priority=priority, created_at=now or now_utc()
+    )
     db.session.add(note)
     if mail_enabled():
         db.session.flush()
@@ -60,14 +65,34 @@ def unread_count(user_id: int) -> int:
 
 
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    """The person's latest notifications: the unread first, urgent before soon before routine,
+    newest first within each; then those already read, newest first."""
+    rank = sa.case(
+        {p: i for i, p in enumerate(NOTIFICATION_PRIORITIES)}, value=Notification.priority, else_=9
+    )
     return list(
         db.session.scalars(
             sa.select(Notification)
             .where(Notification.user_id == user_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .order_by(
+                Notification.read_at.is_not(None),
+                rank,
+                Notification.created_at.desc(),
+                Notification.id.desc(),
+            )
             .limit(limit)
         )
     )
+
+
+def mark_read(user_id: int, notification_id: int, *, now: datetime | None = None) -> Notification | None:
+    """Mark one of the person's notifications read; None if it is not theirs."""
+    note = db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == user_id)
+    )
+    if note is not None and note.read_at is None:
+        note.read_at = now or now_utc()
+    return note
 
 
 def mark_all_read(user_id: int, *, now: datetime | None = None) -> int:

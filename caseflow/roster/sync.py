@@ -250,7 +250,14 @@ def alert_system_administrators(district_id: int, text: str, *, now: datetime) -
         .distinct()
     ).all()
     for user_id in people:
-        notify(user_id, text, "/admin/roster", now=now, email_subject="Caseflow: the roster sync stopped")
+        notify(
+            user_id,
+            text,
+            "/admin/roster",
+            now=now,
+            email_subject="Caseflow: the roster sync stopped",
+            priority="soon",
+        )
     return len(people)
 
 

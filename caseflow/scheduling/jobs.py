@@ -80,7 +80,14 @@ def _alert_administrators(text: str, now: datetime) -> None:
         .distinct()
     ).all()
     for user_id in people:
-        notify(user_id, text, "/audit", now=now, email_subject="Caseflow: the audit chain is broken")
+        notify(
+            user_id,
+            text,
+            "/audit",
+            now=now,
+            email_subject="Caseflow: the audit chain is broken",
+            priority="urgent",
+        )
     db.session.commit()
 
 

@@ -76,7 +76,14 @@ def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime)
         db.session.add(reminder)
         db.session.flush()  # the unique key decides, here, who sends it
         for user_id in recipients:
-            notify(user_id, text, item.link, now=now, email_subject=f"Caseflow: {words}")
+            notify(
+                user_id,
+                text,
+                item.link,
+                now=now,
+                email_subject=f"Caseflow: {words}",
+                priority="urgent" if stage == "escalation" else "soon",
+            )
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()

@@ -19,7 +19,49 @@ def test_new_case_notifies_its_owner_and_the_bell_counts_it(app, client, make, l
     assert 'data-testid="unread-count">1<' in home
     page = client.get("/notifications").get_data(as_text=True)
     assert "New case: counselor case for Ana Reyes, Tier 3, urgent." in page and "· new" in page
+    assert 'data-testid="unread-count">1<' in client.get("/").get_data(as_text=True)  # read one by one
+    with app.app_context():
+        note = db.session.scalar(sa.select(Notification).where(Notification.user_id == counselor.id))
+        assert note.priority == "urgent"
+    opened = post_form(client, f"/notifications/{note.id}/open", {}, token_from="/notifications")
+    assert opened.status_code == 302 and opened.headers["Location"] == note.link
     assert 'data-testid="unread-count"' not in client.get("/").get_data(as_text=True)  # read now
+
+
+def test_unread_and_urgent_first_and_only_ones_own(app, client, make):
+    from datetime import timedelta
+
+    from caseflow.db import now_utc, transaction
+    from caseflow.notifications.services import notify
+
+    me, other = make.user("counselor"), make.user("counselor")
+    start = now_utc()
+    with app.app_context(), transaction():
+        for minutes, priority, text in (
+            (0, "routine", "old routine"),
+            (1, "urgent", "old urgent"),
+            (2, "soon", "soon one"),
+            (3, "routine", "new routine"),
+            (4, "urgent", "new urgent"),
+        ):
+            notify(me.id, text, "/cases", now=start + timedelta(minutes=minutes), priority=priority)
+        theirs = notify(other.id, "not yours", "/cases", priority="urgent")
+        db.session.flush()
+        theirs = theirs.id
+    sign_in(client, me)
+    page = client.get("/notifications").get_data(as_text=True)
+    order = ["new urgent", "old urgent", "soon one", "new routine", "old routine"]
+    assert [page.index(t) for t in order] == sorted(page.index(t) for t in order)
+    assert (
+        post_form(client, f"/notifications/{theirs}/open", {}, token_from="/notifications").status_code == 404
+    )
+    with app.app_context():
+        first = db.session.scalar(sa.select(Notification.id).where(Notification.text == "new urgent"))
+    post_form(client, f"/notifications/{first}/open", {}, token_from="/notifications")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.index("old urgent") < page.index("old routine") < page.index("new urgent")  # read last
+    post_form(client, "/notifications/read", {}, token_from="/notifications")
+    assert 'data-testid="unread-count"' not in client.get("/").get_data(as_text=True)
 
 
 def test_reassignment_notifies_the_new_owner(app, client, make, lincoln, payload, api_token):
