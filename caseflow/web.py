@@ -35,12 +35,18 @@ def register_blueprints(app: Flask) -> None:
     @home.route("/")
     @login_required
     def dashboard():
+        from caseflow.cases.assignment import KIND_LABELS
+        from caseflow.cases.interventions import intervention_types
+        from caseflow.home import work_for
         from caseflow.roster.views import stale_roster
 
         return render_template(
             "home/dashboard.html",
             disparity_alerts=_disparity_alerts(),
             roster_alert=stale_roster(current_user),
+            work=work_for(current_user),
+            kind_labels=KIND_LABELS,
+            intervention_types=intervention_types(),
         )
 
     for bp in (

@@ -150,3 +150,18 @@ def test_the_escalation_list_speaks_words_and_school_time(app, client, gate_worl
     page = client.get("/escalations").get_data(as_text=True)
     assert local.strftime("%d %b %Y %H:%M %Z") in page and "UTC" not in page
     assert "Possession of a firearm" in page and "<td>firearm</td>" not in page
+
+
+def _home_of(app, user):
+    reader = app.test_client()
+    sign_in(reader, user)
+    return reader.get("/").get_data(as_text=True)
+
+
+def test_an_approval_waiting_leads_the_second_administrators_home(app, gate_world):
+    g = gate_world
+    escalation_id = g.request(g.firearm_incident(), ["firearm"]).get_json()["id"]
+    page = _home_of(app, g.people.approver)
+    assert 'data-testid="work-approvals"' in page and f"/escalations/{escalation_id}" in page
+    own = _home_of(app, g.people.requester)
+    assert f"/escalations/{escalation_id}" not in own  # nobody approves their own request
