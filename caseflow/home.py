@@ -5,7 +5,9 @@
   waiting for an owner, this week's incidents.
 - Teachers: their latest incidents and what became of them.
 - School resource officers: the referrals sent to them.
-Each part is a fixed number of queries, whatever the data size (tests/test_home.py)."""
+Each part is a fixed number of queries, whatever the data size and whether a list is empty or
+not (many-to-one rows are joined; collections are read by one query that always runs):
+tests/test_home.py and the report pages' query-count test."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from caseflow.auth.permissions import Permission
 from caseflow.cases.models import Case
@@ -39,6 +41,8 @@ class Work:
     week_incidents: int = 0
     incidents: list = field(default_factory=list)
     summaries: dict = field(default_factory=dict)
+    behaviors: dict = field(default_factory=dict)
+    students: dict = field(default_factory=dict)
     referrals: int = 0
 
     @property
@@ -75,7 +79,7 @@ def work_for(user, now: datetime | None = None) -> Work:
 
 
 def _my_cases(user, now: datetime, work: Work) -> None:
-    from caseflow.cases.models import InterventionPlan
+    from caseflow.cases.models import CheckIn, InterventionPlan
 
     mine = sa.and_(Case.assignee_id == user.id, Case.status != "closed")
     late = sa.and_(Case.due_at < now, Case.status.in_(("new", "assigned")))
@@ -87,7 +91,7 @@ def _my_cases(user, now: datetime, work: Work) -> None:
         .where(mine)
         .order_by(sa.case((late, 0), else_=1), PRIORITY_RANK, Case.due_at.is_(None), Case.due_at, Case.id)
         .limit(SHOWN)
-        .options(selectinload(Case.student))
+        .options(joinedload(Case.student))
     ).all()
     rows = db.session.execute(
         sa.select(InterventionPlan, Case)
@@ -96,13 +100,18 @@ def _my_cases(user, now: datetime, work: Work) -> None:
         .where(sa.or_(InterventionPlan.end_date.is_(None), InterventionPlan.end_date >= now.date()))
         .order_by(InterventionPlan.id)
         .limit(50)
-        .options(selectinload(InterventionPlan.check_ins), selectinload(Case.student))
+        .options(joinedload(Case.student))
     ).all()
+    last_check_in = dict(
+        db.session.execute(
+            sa.select(CheckIn.plan_id, sa.func.max(CheckIn.day))
+            .where(CheckIn.plan_id.in_([plan.id for plan, _ in rows]))
+            .group_by(CheckIn.plan_id)
+        ).all()
+    )
     cutoff = now.date() - CHECK_IN_EVERY
     work.check_ins_due = [
-        (plan, case)
-        for plan, case in rows
-        if max((c.day for c in plan.check_ins), default=plan.start_date) <= cutoff
+        (plan, case) for plan, case in rows if last_check_in.get(plan.id, plan.start_date) <= cutoff
     ][:SHOWN]
 
 
@@ -117,14 +126,14 @@ def _administrator(user, now: datetime, work: Work) -> None:
         .where(Escalation.requested_by_id != user.id)
         .order_by(Escalation.requested_at)
         .limit(SHOWN)
-        .options(selectinload(Escalation.student), selectinload(Escalation.school))
+        .options(joinedload(Escalation.student), joinedload(Escalation.school))
     ).all()
     work.emergencies = db.session.scalars(
         sa.select(EmergencyResponse)
         .where(in_served_schools(user, EmergencyResponse), EmergencyResponse.reviewed_at.is_(None))
         .order_by(EmergencyResponse.called_at)
         .limit(SHOWN)
-        .options(selectinload(EmergencyResponse.student), selectinload(EmergencyResponse.school))
+        .options(joinedload(EmergencyResponse.student), joinedload(EmergencyResponse.school))
     ).all()
     queued = sa.and_(in_served_schools(user, Case), Case.assignee_id.is_(None), Case.status == "new")
     work.queued_total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(queued))
@@ -133,7 +142,7 @@ def _administrator(user, now: datetime, work: Work) -> None:
         .where(queued)
         .order_by(PRIORITY_RANK, Case.opened_at)
         .limit(SHOWN)
-        .options(selectinload(Case.student), selectinload(Case.school))
+        .options(joinedload(Case.student), joinedload(Case.school))
     ).all()
     zone = ZoneInfo(user.district.time_zone)
     today = now.astimezone(zone).date()
@@ -146,17 +155,30 @@ def _administrator(user, now: datetime, work: Work) -> None:
 
 
 def _my_incidents(user, work: Work) -> None:
-    from caseflow.incidents.models import Incident, IncidentStudent
+    from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
     from caseflow.incidents.services import status_summaries
+    from caseflow.incidents.taxonomy import get_taxonomy
+    from caseflow.people.models import Student
 
     work.incidents = db.session.scalars(
         sa.select(Incident)
         .where(Incident.reported_by_id == user.id)
         .order_by(Incident.occurred_at.desc(), Incident.id.desc())
         .limit(5)
-        .options(
-            selectinload(Incident.behaviors),
-            selectinload(Incident.students).selectinload(IncidentStudent.student),
-        )
     ).all()
+    ids = [i.id for i in work.incidents]
+    known = get_taxonomy().behaviors
+    for incident_id, code in db.session.execute(
+        sa.select(IncidentBehavior.incident_id, IncidentBehavior.behavior_code)
+        .where(IncidentBehavior.incident_id.in_(ids))
+        .order_by(IncidentBehavior.incident_id, IncidentBehavior.position)
+    ):
+        work.behaviors.setdefault(incident_id, []).append(known[code].label if code in known else code)
+    for incident_id, student in db.session.execute(
+        sa.select(IncidentStudent.incident_id, Student)
+        .join(Student, Student.id == IncidentStudent.student_id)
+        .where(IncidentStudent.incident_id.in_(ids))
+        .order_by(IncidentStudent.incident_id, Student.last_name, Student.first_name)
+    ):
+        work.students.setdefault(incident_id, []).append(student.display_name)
     work.summaries = status_summaries(work.incidents, user)

@@ -80,14 +80,14 @@ def status_summaries(incidents: list[Incident], viewer=None) -> dict[int, str]:
 
     routed = [i.id for i in incidents if i.status == "routed"]
     routes: dict[int, set[str]] = {i: set() for i in routed}
-    if routed:
-        rows = db.session.execute(
-            sa.select(TriageDecision.incident_id, TriageDecision.routes).where(
-                TriageDecision.incident_id.in_(routed), TriageDecision.is_current
-            )
+    # One query whether or not anything is routed: a page's query count never depends on its data.
+    rows = db.session.execute(
+        sa.select(TriageDecision.incident_id, TriageDecision.routes).where(
+            TriageDecision.incident_id.in_(routed), TriageDecision.is_current
         )
-        for incident_id, chosen in rows:
-            routes[incident_id].update(chosen or ())
+    )
+    for incident_id, chosen in rows:
+        routes[incident_id].update(chosen or ())
     out = {}
     for incident in incidents:
         text = STATUS_SUMMARIES[incident.status]

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from caseflow.api.fields import FIRST_DAY, LAST_DAY, MAX_ID
 from caseflow.audit.services import record
+from caseflow.audit.words import action_words, changes_words
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
@@ -235,4 +236,7 @@ def escalation_timeline(kind: str, item_id: int):
         kinds=escalation_audit.KINDS,
         races=RACE_ETHNICITY,
         sexes=SEX,
+        action_words=action_words,
+        changes_words=changes_words,
+        outcomes=OUTCOMES,
     )
