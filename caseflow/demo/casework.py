@@ -126,15 +126,27 @@ def _play(storylines: Iterable[Storyline]) -> None:
 # Steps through the services ---------------------------------------------------------------
 
 
-def _log_incident(ctx: _Context, reporter: User, school: School, when: datetime, **fields) -> Incident:
+def _log_incident(
+    ctx: _Context,
+    reporter: str,
+    when: datetime,
+    *,
+    responsible: Student,
+    harmed: Student | None = None,
+    **fields,
+) -> Incident:
     """A teacher logs an incident, as the form and the API do (the same schema and service)."""
     from caseflow.incidents.schemas import IncidentInputSchema
     from caseflow.incidents.services import create_incident
 
-    payload = {"school_id": school.id, "occurred_at": when.isoformat(), **fields}
+    students = [{"student_id": responsible.id, "role": "responsible"}]
+    if harmed is not None:
+        students.append({"student_id": harmed.id, "role": "harmed"})
+    school = ctx.schools[reporter.rsplit(".", 1)[1]]
+    payload = {"school_id": school.id, "occurred_at": when.isoformat(), "students": students, **fields}
     data = IncidentInputSchema().load(payload)
     reported = datetime.fromtimestamp(when.timestamp() + 60 * ctx.rng.randrange(10, 40), when.tzinfo)
-    incident, _ = create_incident(actor=reporter, data=data, now=reported)
+    incident, _ = create_incident(actor=ctx.staff[reporter], data=data, now=reported)
     ctx.summary.incidents += 1
     return incident
 
@@ -178,14 +190,19 @@ def _plan(case: Case, now: datetime, type_code: str, goal: str, frequency: str, 
 def _check_in(case: Case, plan, now: datetime, rating: int, note: str) -> None:
     from caseflow.cases.plans import add_check_in
 
-    add_check_in(
-        actor=_owner(case), plan=plan, case=case, day=now.date(), rating=rating, note=note, now=now
-    )
+    add_check_in(actor=_owner(case), plan=plan, case=case, day=now.date(), rating=rating, note=note, now=now)
 
 
 def _call_guardian(
-    ctx: _Context, actor: User, student: Student, now: datetime, *, reached: bool, purpose: str,
-    incident: Incident | None, note: str,
+    ctx: _Context,
+    actor: User,
+    student: Student,
+    now: datetime,
+    *,
+    reached: bool,
+    purpose: str,
+    incident: Incident | None,
+    note: str,
 ) -> None:
     """Phone the student's first contact, in the family's language."""
     from caseflow.contacts.services import record_contact
@@ -219,8 +236,13 @@ def _start_assessment(ctx: _Context, short: str, case: Case, now: datetime, word
             actor=actor, target=target, user_id=ctx.staff[email].id, capacity=capacity, now=now
         )
     threats.add_statement(
-        actor=actor, target=target, source="student", speaker=case.student.display_name,
-        exact_words=words, context=context, now=now,
+        actor=actor,
+        target=target,
+        source="student",
+        speaker=case.student.display_name,
+        exact_words=words,
+        context=context,
+        now=now,
     )
     ctx.summary.threat_assessments += 1
 
@@ -239,28 +261,45 @@ def _weapon_and_escalation(ctx: _Context) -> Storyline:
     when = yield ctx.at("ms", 2, 10, 20)
     words = "If he says that again I'll cut him, I swear."
     incident = _log_incident(
-        ctx, ctx.staff["teacher.ms"], ctx.schools["ms"], when,
-        location="Hallway or stairs", behaviors=["weapon_possession", "threat"],
+        ctx,
+        "teacher.ms",
+        when,
+        location="Hallway or stairs",
+        behaviors=["weapon_possession", "threat"],
         description="A folding knife fell out of the student's backpack between classes; "
         "the student then said the words below to another student. The knife was taken to the office.",
-        students=[{"student_id": student.id, "role": "responsible"}],
-        weapon="Knife", threat_made=True, threat_words=words,
+        responsible=student,
+        weapon="Knife",
+        threat_made=True,
+        threat_words=words,
         immediate_actions=["separated_students", "sent_to_office", "administrator_notified"],
     )
     now = yield ctx.at("ms", 2, 11, 15)
     _start_assessment(
-        ctx, "ms", _case(student, "threat_team"), now, words,
+        ctx,
+        "ms",
+        _case(student, "threat_team"),
+        now,
+        words,
         "Said in the hallway after an argument about a group chat; two students heard it.",
     )
     now = yield ctx.at("ms", 2, 12, 30)
     principal = ctx.staff["principal.ms"]
     _call_guardian(
-        ctx, principal, student, now, reached=True, purpose="escalation_notice", incident=incident,
+        ctx,
+        principal,
+        student,
+        now,
+        reached=True,
+        purpose="escalation_notice",
+        incident=incident,
         note="Told the guardian about the knife and the threat, and that the school may involve police.",
     )
     now = yield ctx.at("ms", 2, 13, 0)
     request(
-        actor=principal, student=student, incident=incident,
+        actor=principal,
+        student=student,
+        incident=incident,
         criteria=["imminent-threat", "state-reportable"],
         justification="A knife at school together with a threat to cut another student; "
         "the state requires weapon possession to be reported.",
@@ -277,22 +316,30 @@ def _playground_fight(ctx: _Context) -> Storyline:
     first, second = found
     when = yield ctx.at("es", 3, 12, 10)
     incident = _log_incident(
-        ctx, ctx.staff["teacher2.es"], ctx.schools["es"], when,
-        location="Athletic field or playground", behaviors=["fighting"],
+        ctx,
+        "teacher2.es",
+        when,
+        location="Athletic field or playground",
+        behaviors=["fighting"],
         description="Pushing over a turn on the swings turned into a fight; "
         "the other student fell and scraped a knee.",
-        students=[
-            {"student_id": first.id, "role": "responsible"},
-            {"student_id": second.id, "role": "harmed"},
-        ],
-        injury="minor", immediate_actions=["separated_students", "sent_to_nurse", "parent_called"],
+        responsible=first,
+        harmed=second,
+        injury="minor",
+        immediate_actions=["separated_students", "sent_to_nurse", "parent_called"],
     )
     now = yield ctx.at("es", 3, 14, 40)
     for student in (first, second):
         _call_guardian(
-            ctx, ctx.staff["principal.es"], student, now, reached=student is first,
-            purpose="incident_notice", incident=incident,
-            note="Told the family about the fight at recess." if student is first
+            ctx,
+            ctx.staff["principal.es"],
+            student,
+            now,
+            reached=student is first,
+            purpose="incident_notice",
+            incident=incident,
+            note="Told the family about the fight at recess."
+            if student is first
             else "No answer; left a message asking to call the office.",
         )
 
@@ -308,17 +355,31 @@ def _referral_with_plan(ctx: _Context) -> Storyline:
     counselor = ctx.staff["counselor.ms"]
     now = yield ctx.at("ms", 9, 8, 30)
     case = open_referral(
-        actor=counselor, student=student, kind="counselor", tier=2, priority="soon",
+        actor=counselor,
+        student=student,
+        kind="counselor",
+        tier=2,
+        priority="soon",
         reason="The guardian called: the student has been withdrawn and missing homework since a move.",
         now=now,
     )
     ctx.summary.cases += 1
     now = yield ctx.at("ms", 8, 9, 0)
     _move(case, "active", now)
-    plan = _plan(case, now, "check_in_check_out", "Arrives ready and completes 80% of daily points.",
-                 "daily", now.date())
-    for day, rating, note in ((7, 1, "Forgot the card twice."), (5, 2, "Better in the morning."),
-                              (3, 2, "Good day in math."), (1, 3, "Met the goal; proud of it.")):
+    plan = _plan(
+        case,
+        now,
+        "check_in_check_out",
+        "Arrives ready and completes 80% of daily points.",
+        "daily",
+        now.date(),
+    )
+    for day, rating, note in (
+        (7, 1, "Forgot the card twice."),
+        (5, 2, "Better in the morning."),
+        (3, 2, "Good day in math."),
+        (1, 3, "Met the goal; proud of it."),
+    ):
         now = yield ctx.at("ms", day, 15, 10)
         _check_in(case, plan, now, rating, note)
 
@@ -331,17 +392,26 @@ def _vaping(ctx: _Context) -> Storyline:
     (student,) = found
     when = yield ctx.at("ms", 8, 13, 5)
     _log_incident(
-        ctx, ctx.staff["teacher2.ms"], ctx.schools["ms"], when,
-        location="Restroom", behaviors=["substance_use"],
+        ctx,
+        "teacher2.ms",
+        when,
+        location="Restroom",
+        behaviors=["substance_use"],
         description="Found vaping in the restroom with a nicotine device; the device was handed in.",
-        students=[{"student_id": student.id, "role": "responsible"}],
+        responsible=student,
         immediate_actions=["sent_to_office"],
     )
     case = _case(student, "social_worker")
     now = yield ctx.at("ms", 7, 10, 0)
     _move(case, "active", now)
-    plan = _plan(case, now, "family_conference", "Family and student agree on a plan to quit vaping.",
-                 "weekly", now.date())
+    plan = _plan(
+        case,
+        now,
+        "family_conference",
+        "Family and student agree on a plan to quit vaping.",
+        "weekly",
+        now.date(),
+    )
     now = yield ctx.at("ms", 6, 15, 30)
     _check_in(case, plan, now, 3, "Family conference held; the student joined a cessation group.")
     now = yield ctx.at("ms", 4, 9, 0)
@@ -356,22 +426,37 @@ def _self_harm(ctx: _Context) -> Storyline:
     (student,) = found
     when = yield ctx.at("hs", 4, 10, 45)
     incident = _log_incident(
-        ctx, ctx.staff["teacher.hs"], ctx.schools["hs"], when,
-        location="Classroom", behaviors=["self_harm"],
+        ctx,
+        "teacher.hs",
+        when,
+        location="Classroom",
+        behaviors=["self_harm"],
         description="A journal entry handed in during English says the student wants to hurt "
         "themselves. Walked the student to the counselor.",
-        students=[{"student_id": student.id, "role": "responsible"}],
+        responsible=student,
         immediate_actions=["sent_to_counselor"],
     )
     case = _case(student, "counselor")
     now = yield ctx.at("hs", 4, 11, 30)
     _move(case, "active", now)
     _call_guardian(
-        ctx, _owner(case), student, now, reached=True, purpose="incident_notice", incident=incident,
+        ctx,
+        _owner(case),
+        student,
+        now,
+        reached=True,
+        purpose="incident_notice",
+        incident=incident,
         note="Guardian came to school; safety plan discussed and a clinic appointment made.",
     )
-    plan = _plan(case, now, "counseling_sessions", "Uses the safety plan and attends weekly sessions.",
-                 "weekly", now.date())
+    plan = _plan(
+        case,
+        now,
+        "counseling_sessions",
+        "Uses the safety plan and attends weekly sessions.",
+        "weekly",
+        now.date(),
+    )
     now = yield ctx.at("hs", 1, 13, 0)
     _check_in(case, plan, now, 2, "Attended; reports fewer bad days this week.")
 
@@ -386,20 +471,29 @@ def _closed_referral(ctx: _Context) -> Storyline:
     counselor = ctx.staff["counselor.es"]
     now = yield ctx.at("es", 10, 9, 15)
     case = open_referral(
-        actor=counselor, student=student, kind="counselor", tier=1, priority="routine",
+        actor=counselor,
+        student=student,
+        kind="counselor",
+        tier=1,
+        priority="routine",
         reason="The teacher asked for help with worries before tests.",
         now=now,
     )
     ctx.summary.cases += 1
     now = yield ctx.at("es", 9, 10, 0)
     _move(case, "active", now)
-    plan = _plan(case, now, "mentoring", "Uses a calming routine before tests.", "twice a week",
-                 now.date())
+    plan = _plan(case, now, "mentoring", "Uses a calming routine before tests.", "twice a week", now.date())
     for day, rating in ((8, 2), (6, 3), (4, 4)):
         now = yield ctx.at("es", day, 14, 0)
         _check_in(case, plan, now, rating, "Practised the routine together.")
     now = yield ctx.at("es", 3, 15, 0)
-    _move(case, "closed", now, outcome="goals_met", note="Uses the routine without reminders; the teacher agrees.")
+    _move(
+        case,
+        "closed",
+        now,
+        outcome="goals_met",
+        note="Uses the routine without reminders; the teacher agrees.",
+    )
 
 
 def _bullying_and_restorative(ctx: _Context) -> Storyline:
@@ -412,14 +506,15 @@ def _bullying_and_restorative(ctx: _Context) -> Storyline:
     responsible, harmed = found
     when = yield ctx.at("hs", 5, 14, 20)
     incident = _log_incident(
-        ctx, ctx.staff["teacher2.hs"], ctx.schools["hs"], when,
-        location="Online", behaviors=["bullying"],
+        ctx,
+        "teacher2.hs",
+        when,
+        location="Online",
+        behaviors=["bullying"],
         description="Repeated mocking posts about a classmate in a class group chat, shown to "
         "the teacher by the classmate.",
-        students=[
-            {"student_id": responsible.id, "role": "responsible"},
-            {"student_id": harmed.id, "role": "harmed"},
-        ],
+        responsible=responsible,
+        harmed=harmed,
         immediate_actions=["restorative_conversation"],
     )
     case = _case(responsible, "restorative_adviser")
@@ -428,16 +523,24 @@ def _bullying_and_restorative(ctx: _Context) -> Storyline:
     if case.assignee_id == adviser.id:
         _move(case, "active", now)
     process = restorative.begin(
-        actor=adviser, case=case, incident_id=incident.id, now=now,
+        actor=adviser,
+        case=case,
+        incident_id=incident.id,
+        now=now,
         harm="Mocking posts about a classmate in the class group chat over two weeks.",
     )
     ctx.summary.restorative_processes += 1
     target = (process, case)
     for role, student in (("responsible", responsible), ("harmed", harmed)):
-        restorative.add_party(actor=adviser, target=target, role=role, name="", student_id=student.id, now=now)
+        restorative.add_party(
+            actor=adviser, target=target, role=role, name="", student_id=student.id, now=now
+        )
     guardian = next(link.guardian for link in harmed.guardian_links if link.is_primary_contact)
     restorative.add_party(
-        actor=adviser, target=target, role="supporter", now=now,
+        actor=adviser,
+        target=target,
+        role="supporter",
+        now=now,
         name=f"{guardian.first_name} {guardian.last_name} (guardian of {harmed.display_name})",
     )
 
@@ -450,14 +553,23 @@ def _threat_assessment(ctx: _Context) -> Storyline:
     words = "Keep laughing and you'll see what happens to you after the game."
     when = yield ctx.at("hs", 1, 9, 50)
     _log_incident(
-        ctx, ctx.staff["teacher.hs"], ctx.schools["hs"], when,
-        location="Locker room or gym areas", behaviors=["threat"],
+        ctx,
+        "teacher.hs",
+        when,
+        location="Locker room or gym areas",
+        behaviors=["threat"],
         description="After being teased in PE the student shouted the words below at a teammate.",
-        students=[{"student_id": student.id, "role": "responsible"}],
-        threat_made=True, threat_words=words, immediate_actions=["separated_students", "sent_to_office"],
+        responsible=student,
+        threat_made=True,
+        threat_words=words,
+        immediate_actions=["separated_students", "sent_to_office"],
     )
     now = yield ctx.at("hs", 1, 11, 0)
     _start_assessment(
-        ctx, "hs", _case(student, "threat_team"), now, words,
+        ctx,
+        "hs",
+        _case(student, "threat_team"),
+        now,
+        words,
         "Teased about a missed shot in PE; said it once, loudly, then left the locker room.",
     )

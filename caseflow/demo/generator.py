@@ -510,9 +510,7 @@ class _Generator:
 
         return now_utc().astimezone(ZoneInfo(district.time_zone)).date()
 
-    def _history(
-        self, district: District, schools: list[School], users: list[User]
-    ) -> tuple[int, int, int]:
+    def _history(self, district: District, schools: list[School], users: list[User]) -> tuple[int, int, int]:
         """The school year so far: past incidents, triaged, and suspensions (caseflow.demo.history)."""
         from caseflow.demo.history import build_history, triage_history
 
