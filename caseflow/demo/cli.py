@@ -48,7 +48,10 @@ def seed_command(seed: int | None, if_empty: bool, students_per_school: int | No
     click.echo(
         f"  {summary.schools} schools, {summary.students} students, "
         f"{summary.guardians} guardians, {summary.staff} staff accounts;\n"
-        f"  {summary.incidents} past incidents of this school year and {summary.suspensions} suspensions."
+        f"  {summary.incidents} past incidents of this school year ({summary.decisions} triage decisions) "
+        f"and {summary.suspensions} suspensions;\n"
+        f"  {summary.open_cases} open cases and {summary.escalations_waiting} police escalation(s) "
+        "waiting for a second administrator."
     )
     _print_logins(summary.logins)
 

@@ -22,6 +22,7 @@ from caseflow.audit.services import record
 from caseflow.auth.models import User, UserRole
 from caseflow.auth.passwords import hash_password, password_problems
 from caseflow.auth.permissions import Role
+from caseflow.cases.models import Case
 from caseflow.errors import Conflict, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import District, Guardian, School, Student, StudentGuardian
@@ -56,6 +57,9 @@ class DemoSummary:
     logins: list[DemoLogin] = field(default_factory=list)
     incidents: int = 0
     suspensions: int = 0
+    decisions: int = 0  # triage decisions of the past incidents
+    open_cases: int = 0
+    escalations_waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,9 @@ _SCHOOL_STAFF: tuple[tuple[str, Role, str | None, tuple[str, ...] | None], ...] 
     ("counselor2", Role.COUNSELOR, "en,vi", ("hs",)),
     ("social-worker", Role.SOCIAL_WORKER, "en", None),
     ("psychologist", Role.PSYCHOLOGIST, "en", None),
-    ("restorative", Role.RESTORATIVE_ADVISER, None, None),
+    # The elementary school has no restorative adviser: its restorative cases wait in the
+    # administrators' queue, as they do in a district that has not hired one yet.
+    ("restorative", Role.RESTORATIVE_ADVISER, None, ("ms", "hs")),
     ("threat-team", Role.THREAT_TEAM, None, None),
     ("principal", Role.ADMINISTRATOR, None, None),
     ("assistant-principal", Role.ADMINISTRATOR, None, None),
@@ -449,7 +455,13 @@ class _Generator:
                 if self.student_count % FLUSH_EVERY == 0:
                     session.flush()
         session.flush()
-        incidents, actions = self._history(district, schools, users)
+        incidents, actions, decisions = self._history(district, schools, users)
+        work = self._casework(district, schools, users)
+        open_cases = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Case)
+            .where(Case.district_id == district.id, Case.status != "closed")
+        )
 
         counts = {
             "seed": self.seed,
@@ -460,6 +472,13 @@ class _Generator:
             "staff": len(users),
             "incidents": incidents,
             "discipline_actions": actions,
+            "triage_decisions": decisions,
+            "open_cases": open_cases,
+            "incidents_in_progress": work.incidents,
+            "escalations_waiting": work.escalations,
+            "threat_assessments_started": work.threat_assessments,
+            "restorative_processes": work.restorative_processes,
+            "guardian_contacts": work.guardian_contacts,
         }
         record(None, "demo.seeded", entity_type="District", entity_id=district.id, changes=counts)
         return DemoSummary(
@@ -471,17 +490,31 @@ class _Generator:
             logins=logins,
             incidents=incidents,
             suspensions=actions,
+            decisions=decisions,
+            open_cases=open_cases,
+            escalations_waiting=work.escalations,
         )
 
-    def _history(self, district: District, schools: list[School], users: list[User]) -> tuple[int, int]:
-        """The school year so far: past incidents and suspensions (caseflow.demo.history)."""
-        from caseflow.demo.history import build_history
-
+    def _students_by_school(self, district: District) -> dict[int, list[Student]]:
         students: dict[int, list[Student]] = {}
         for student in db.session.scalars(
             sa.select(Student).where(Student.district_id == district.id).order_by(Student.id)
         ):
             students.setdefault(student.school_id, []).append(student)
+        return students
+
+    def _today(self, district: District) -> date:
+        from zoneinfo import ZoneInfo
+
+        from caseflow.db import now_utc
+
+        return now_utc().astimezone(ZoneInfo(district.time_zone)).date()
+
+    def _history(self, district: District, schools: list[School], users: list[User]) -> tuple[int, int, int]:
+        """The school year so far: past incidents, triaged, and suspensions (caseflow.demo.history)."""
+        from caseflow.demo.history import build_history, triage_history
+
+        students = self._students_by_school(district)
         reporters: dict[int, list[User]] = {}
         principals: dict[int, User] = {}
         for user in users:
@@ -491,18 +524,24 @@ class _Generator:
                     reporters.setdefault(school.id, []).append(user)
                 if Role.ADMINISTRATOR.value in roles:
                     principals.setdefault(school.id, user)
-        from zoneinfo import ZoneInfo
-
-        from caseflow.db import now_utc
-
-        today = now_utc().astimezone(ZoneInfo(district.time_zone)).date()
         incidents, actions = build_history(
-            self.rng, today, district, schools, students, reporters, principals
+            self.rng, self._today(district), district, schools, students, reporters, principals
         )
         db.session.add_all(incidents)
         db.session.add_all(actions)
         db.session.flush()
-        return len(incidents), len(actions)
+        decisions = triage_history(incidents)
+        return len(incidents), len(actions), decisions
+
+    def _casework(self, district: District, schools: list[School], users: list[User]):
+        """The work in progress of the last school days (caseflow.demo.casework)."""
+        from caseflow.demo.casework import build_casework
+
+        by_short = dict(zip((s.short for s in SCHOOLS), schools))
+        staff = {u.email.split("@", 1)[0]: u for u in users}
+        return build_casework(
+            self.rng, self._today(district), by_short, staff, self._students_by_school(district)
+        )
 
     # Staff ----------------------------------------------------------------------------
     def _staff(self, district: District, schools: dict[str, School]) -> tuple[list[User], list[DemoLogin]]:

@@ -4,8 +4,12 @@ the suspensions some of them led to, so that the dashboards, the civil-rights re
 disparity monitor have something to show.
 
 Everything is fictional and drawn from the generator's seeded random numbers: the same seed
-on the same day gives the same history. The incidents are stored as resolved history (like imported ones):
-they are not triaged, open no case and notify no one.
+on the same day gives the same history. Incidents happen on the district's school days
+(workflows/calendar.yaml: weekdays minus its holidays) during school hours, in each school's
+time zone. They are stored as resolved history: each is triaged by the real triage service
+(the rules as they stand), in the order they happened, so the rule simulation has decisions
+to replay, but they open no case and notify no one (the open work of today is
+caseflow.demo.casework).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from caseflow.discipline.models import DisciplineAction
 from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.reports.periods import school_year_of
+from caseflow.schooldays import school_calendar
 
 FIRST_SCHOOL_DAY = (8, 17)  # month, day
 LAST_SCHOOL_DAY = (6, 10)
@@ -74,9 +79,11 @@ def history_span(today: date) -> tuple[date, date]:
 
 
 def school_days(first: date, last: date) -> list[date]:
+    """The district's school days from `first` to `last` (both included)."""
+    calendar = school_calendar()
     day, out = first, []
     while day <= last:
-        if day.weekday() < 5:
+        if calendar.is_school_day(day):
             out.append(day)
         day += timedelta(days=1)
     return out
@@ -127,10 +134,22 @@ def build_history(
                         student=student,
                         incident=incident,
                         action_code=rng.choice(("In School Suspension", "Out of School Suspension")),
-                        action_date=when.date() + timedelta(days=1 if when.weekday() < 4 else 3),
+                        action_date=school_calendar().next_school_day(when.date()),
                         length_days=rng.choice((1, 1, 2, 3)),
                         recorded_by_id=principals[school.id].id,
                         recorded_at=when + timedelta(days=1),
                     )
                 )
     return incidents, actions
+
+
+def triage_history(incidents) -> int:
+    """Triage each past incident with the real triage service, at the time it was reported and
+    in the order they happened (so each counts the incidents before it). The decisions are
+    history: the incidents stay resolved and open no case. Returns the number of decisions."""
+    from caseflow.triage.services import route_incident
+
+    decided = 0
+    for incident in sorted(incidents, key=lambda i: (i.reported_at, i.occurred_at)):
+        decided += len(route_incident(incident, now=incident.reported_at))
+    return decided

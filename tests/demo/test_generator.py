@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from caseflow.db import transaction
 from caseflow.errors import Conflict
+from caseflow.schooldays import school_calendar
 
 SMALL = 15  # students per school: keeps the tests fast
 
@@ -84,7 +85,50 @@ def _snapshot():
     schools = [
         (s.code, s.name, s.time_zone) for s in db.session.scalars(sa.select(School).order_by(School.id))
     ]
-    return {"students": students, "guardians": guardians, "links": links, "staff": staff, "schools": schools}
+    from caseflow.cases.models import Case
+    from caseflow.escalations.models import Escalation
+    from caseflow.incidents.models import Incident
+    from caseflow.notifications.models import Notification
+    from caseflow.triage.models import TriageDecision
+
+    incidents = [
+        (
+            i.id,
+            i.school_id,
+            i.occurred_at,
+            i.reported_at,
+            i.behavior_codes,
+            [s.student_id for s in i.students],
+        )
+        for i in db.session.scalars(sa.select(Incident).order_by(Incident.id))
+    ]
+    decisions = [
+        (d.incident_id, d.student_id, d.tier, d.routes, d.priority)
+        for d in db.session.scalars(sa.select(TriageDecision).order_by(TriageDecision.id))
+    ]
+    cases = [
+        (c.id, c.student_id, c.kind, c.status, c.assignee_id, c.opened_at)
+        for c in db.session.scalars(sa.select(Case).order_by(Case.id))
+    ]
+    escalations = [
+        (e.student_id, e.incident_id, e.status, e.requested_by_id)
+        for e in db.session.scalars(sa.select(Escalation).order_by(Escalation.id))
+    ]
+    notes = [
+        (n.user_id, n.text) for n in db.session.scalars(sa.select(Notification).order_by(Notification.id))
+    ]
+    return {
+        "students": students,
+        "guardians": guardians,
+        "links": links,
+        "staff": staff,
+        "schools": schools,
+        "incidents": incidents,
+        "decisions": decisions,
+        "cases": cases,
+        "escalations": escalations,
+        "notifications": notes,
+    }
 
 
 def _seed_in_fresh_app(seed: int, n: int = SMALL):
@@ -105,6 +149,7 @@ def test_same_seed_builds_the_same_district():
     first = _seed_in_fresh_app(11)
     second = _seed_in_fresh_app(11)
     assert first["students"] and first["guardians"]
+    assert first["incidents"] and first["decisions"] and first["cases"] and first["escalations"]
     assert first == second
 
 
@@ -224,16 +269,18 @@ def test_guardian_contacts_respect_restrictions(demo_app):
     assert max(per_guardian.values()) >= 2
 
 
-def test_one_audit_event_and_the_chain_verifies(demo_app):
+def test_the_seed_is_audited_and_the_chain_verifies(demo_app):
     from caseflow.audit.models import AuditEvent
     from caseflow.audit.services import verify_chain
     from caseflow.extensions import db
 
     summary = _seed(n=SMALL)
-    events = db.session.scalars(sa.select(AuditEvent)).all()
-    assert [e.action for e in events] == ["demo.seeded"]
-    assert events[0].entity_type == "District"
-    assert events[0].changes["students"] == summary.students
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert events[-1].action == "demo.seeded"
+    assert [e.action for e in events].count("demo.seeded") == 1
+    assert events[-1].entity_type == "District"
+    assert events[-1].changes["students"] == summary.students
+    assert events[-1].changes["triage_decisions"] == summary.decisions > 0
     assert verify_chain().ok
 
 
@@ -276,29 +323,38 @@ def test_cli_seeds_once_and_prints_the_demo_logins(demo_app):
     assert "already exists" in refused.output
 
 
-def test_the_school_year_so_far_is_history_only(demo_app):
-    from caseflow.cases.models import Case
+def test_the_school_year_so_far_is_triaged_history(demo_app):
+    from caseflow.cases.models import CaseIncident
     from caseflow.demo.history import history_span
     from caseflow.discipline.models import DisciplineAction
     from caseflow.extensions import db
     from caseflow.incidents.models import Incident
-    from caseflow.notifications.models import Notification
     from caseflow.triage.models import TriageDecision
 
     summary = _seed(n=50)
-    incidents = db.session.scalars(sa.select(Incident)).all()
-    assert len(incidents) == summary.incidents == 3 * 50 * 2 // 5  # 0.4 per student
-    assert {i.status for i in incidents} == {"resolved"}
+    in_cases = sa.select(CaseIncident.incident_id)
+    history = db.session.scalars(sa.select(Incident).where(Incident.id.not_in(in_cases))).all()
+    assert len(history) == summary.incidents == 3 * 50 * 2 // 5  # 0.4 per student
+    assert {i.status for i in history} == {"resolved"}
     first, last = history_span(date.today())
-    assert all(first <= i.occurred_at.date() <= last + timedelta(days=1) for i in incidents)
-    assert all(len(i.students) == 1 and i.students[0].role == "responsible" for i in incidents)
+    assert all(first <= i.occurred_at.date() <= last + timedelta(days=1) for i in history)
+    assert all(len(i.students) == 1 and i.students[0].role == "responsible" for i in history)
+    # Each past incident was triaged by the rules when it was reported.
+    decisions = {
+        d.incident_id: d
+        for d in db.session.scalars(sa.select(TriageDecision).where(TriageDecision.is_current))
+    }
+    for incident in history:
+        decision = decisions[incident.id]
+        assert (decision.kind, decision.student_id) == ("rules", incident.students[0].student_id)
+        assert decision.decided_at == incident.reported_at
+        assert decision.ruleset_version and decision.facts
     actions = db.session.scalars(sa.select(DisciplineAction)).all()
     assert len(actions) == summary.suspensions
     for action in actions:
         assert action.incident.students[0].student_id == action.student_id
         assert action.incident.behaviors[0].behavior_code not in ("disruption", "defiance", "tardy")
-    for model in (TriageDecision, Case, Notification):
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+        assert school_calendar().is_school_day(action.action_date)
 
 
 def test_the_history_covers_the_school_year_so_far():
