@@ -150,7 +150,9 @@ def chain_head(chain: str = SYSTEM_CHAIN) -> tuple[int, str] | None:
 
 def chains() -> list[str]:
     """Every chain that has events, the system chain first, then by district."""
-    names = db.session.scalars(sa.select(AuditChainHead.chain).where(AuditChainHead.last_event_id.is_not(None)))
+    names = db.session.scalars(
+        sa.select(AuditChainHead.chain).where(AuditChainHead.last_event_id.is_not(None))
+    )
     return sorted(names, key=lambda name: (name != SYSTEM_CHAIN, chain_district(name) or 0))
 
 

@@ -221,8 +221,9 @@ def _claim_head(session: Session, key: str, count: int, postgres: bool) -> str:
     if last_hash is None:
         insert = (postgresql.insert if postgres else sqlite.insert)(heads)
         session.execute(
-            insert.values(chain=key, last_event_id=None, last_hash=genesis_hash(key), event_count=0)
-            .on_conflict_do_nothing(index_elements=[heads.c.chain])
+            insert.values(
+                chain=key, last_event_id=None, last_hash=genesis_hash(key), event_count=0
+            ).on_conflict_do_nothing(index_elements=[heads.c.chain])
         )
         last_hash = session.execute(claim).scalar_one()
     return last_hash
@@ -296,7 +297,9 @@ def verify_chain(chain: str | None = None, batch_size: int = 2000) -> AuditRepor
     else:
         district = chain_district(chain)
         heads_stmt = heads_stmt.where(AuditChainHead.chain == chain)
-        events_stmt = events_stmt.where(AuditEvent.district_id.is_(None) if district is None else AuditEvent.district_id == district).order_by(AuditEvent.id)
+        events_stmt = events_stmt.where(
+            AuditEvent.district_id.is_(None) if district is None else AuditEvent.district_id == district
+        ).order_by(AuditEvent.id)
     heads = {head.chain: head for head in db.session.scalars(heads_stmt)}
     result = db.session.scalars(events_stmt.execution_options(yield_per=batch_size))
     reports = {}
@@ -345,9 +348,13 @@ def _walk(key: str, events, head: AuditChainHead | None) -> ChainReport:
             changes=event.changes,
         )
         if recomputed != event.hash:
-            return ChainReport(key, False, checked, event.id, "its contents no longer match its hash (altered)")
+            return ChainReport(
+                key, False, checked, event.id, "its contents no longer match its hash (altered)"
+            )
         if head is None:
-            return ChainReport(key, False, checked, event.id, "the chain has no head (its head row was removed)")
+            return ChainReport(
+                key, False, checked, event.id, "the chain has no head (its head row was removed)"
+            )
         expected_prev = event.hash
         checked += 1
         if event.id == head.last_event_id:

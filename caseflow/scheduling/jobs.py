@@ -51,7 +51,11 @@ def verify_audit(*, now: datetime | None = None) -> dict:
             f"Audit chain {broken.chain} broken at event {broken.broken_event_id}: {broken.reason}",
             now or now_utc(),
         )
-    return {"ok": False, "broken_event_id": report.broken_event_id, "broken_chains": [c.chain for c in report.broken]}
+    return {
+        "ok": False,
+        "broken_event_id": report.broken_event_id,
+        "broken_chains": [c.chain for c in report.broken],
+    }
 
 
 def checkpoint_audit(*, now: datetime | None = None) -> dict:

@@ -75,7 +75,9 @@ def _rewrite_and_rehash(event_id: int) -> None:
         )
         prev = new_hash
     # ... and the chain's head, which would otherwise no longer match.
-    db.session.execute(sa.update(AuditChainHead).where(AuditChainHead.chain == "system").values(last_hash=prev))
+    db.session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.chain == "system").values(last_hash=prev)
+    )
     db.session.commit()
 
 
@@ -159,7 +161,9 @@ def test_the_checkpoint_job_the_auditors_mail_and_the_audit_page(app, client, ma
         mails = db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.to_address == auditor.email)
         ).all()
-        assert len(mails) == 1 and f'"chain":"district-{make.district()}"' in mails[0].body  # the first of the day
+        assert (
+            len(mails) == 1 and f'"chain":"district-{make.district()}"' in mails[0].body
+        )  # the first of the day
         assert db.session.scalar(sa.select(sa.func.count(AuditCheckpoint.id))) == 2
 
     login_as("administrator", district_wide=True)
