@@ -48,7 +48,7 @@ def verify_audit(*, now: datetime | None = None) -> dict:
         return {"ok": True, "checked": report.checked, "chains": len(report.chains)}
     for broken in report.broken:
         _alert_administrators(
-            f"Audit chain {broken.chain} broken at event {broken.broken_event_id}: {broken.reason}",
+            f"Audit chain broken at event {broken.broken_event_id} (chain {broken.chain}): {broken.reason}",
             now or now_utc(),
         )
     return {

@@ -188,5 +188,5 @@ def test_a_broken_audit_chain_alerts_the_administrators(app, make, lincoln):
         told = db.session.scalars(
             sa.select(Notification.user_id).where(Notification.text.like("Audit chain broken%"))
         ).all()
-    assert result == {"ok": False, "broken_event_id": 2}
+    assert result == {"ok": False, "broken_event_id": 2, "broken_chains": [f"district-{make.district()}"]}
     assert sorted(told) == sorted([admin.id, sysadmin.id])
