@@ -304,3 +304,63 @@ def test_concurrent_writers_leave_every_chain_valid(app, districts, postgres_onl
             chain = _chain(district)
             assert heads[key] == (chain[-1].id, chain[-1].hash, len(chain))
             assert heads[key][2] == before.get(key, 0) + written
+
+
+def test_the_migration_keeps_earlier_events_in_the_system_chain(tmp_path):
+    """Events written as one chain before the migration keep their hashes, form the system
+    chain, and get its head; new events of a district start their own chain."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import upgrade
+
+    from caseflow import create_app
+    from caseflow.audit.chain import event_hash
+
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0017faults")
+        prev = GENESIS_HASH
+        with db.engine.begin() as conn:
+            for n in range(4):
+                fields = dict(
+                    prev_hash=prev,
+                    occurred_at=datetime(2026, 11, 2, 9, n, tzinfo=UTC),
+                    actor_id=None,
+                    actor_label="system",
+                    action="legacy.event",
+                    entity_type="Thing",
+                    entity_id=str(n),
+                    student_id=None,
+                    changes={"n": n},
+                )
+                prev = event_hash(**fields)
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, entity_type, "
+                        "entity_id, student_id, changes, prev_hash, hash) VALUES (:at, NULL, 'system', "
+                        ":action, 'Thing', :entity_id, NULL, :changes, :prev_hash, :hash)"
+                    ),
+                    {
+                        "at": fields["occurred_at"].replace(tzinfo=None),
+                        "action": fields["action"],
+                        "entity_id": fields["entity_id"],
+                        "changes": f'{{"n": {n}}}',
+                        "prev_hash": fields["prev_hash"],
+                        "hash": prev,
+                    },
+                )
+        upgrade()
+        assert _heads() == {"system": (4, prev, 4)}
+        from caseflow.people.models import District
+
+        with transaction():
+            db.session.add(District(name="D", code="D", time_zone="UTC"))
+        district = db.session.scalar(sa.select(District.id))
+        _write(district, 2)
+        _write(None, 1)
+        report = verify_chain()
+        assert report.ok
+        assert {c.chain: c.checked for c in report.chains} == {"system": 5, chain_key(district): 2}
+        db.session.remove()
+        db.engine.dispose()
