@@ -9,9 +9,8 @@ Revises: 0017faults
 Create Date: 2026-12-03 18:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023chains'
