@@ -256,6 +256,12 @@ def test_checkpoints_sign_each_chain(app, districts, tmp_path):
         moved = Checkpoint(**{**asdict(moved), "signature": signature})
         (finding,) = check_checkpoints([moved], key)
         assert not finding.ok and "no longer in the chain" in finding.reason
+        # A checkpoint signed when there was one chain ("audit_events") is checked against the
+        # system chain, which begins with that chain's events.
+        former = Checkpoint(**{**asdict(signed["system"]), "chain": "audit_events", "signature": ""})
+        signature = base64.b64encode(signing_key().sign(former.signed_bytes())).decode()
+        (finding,) = check_checkpoints([Checkpoint(**{**asdict(former), "signature": signature})], key)
+        assert finding.ok, finding.reason
 
 
 @pytest.mark.postgres
