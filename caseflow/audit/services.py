@@ -166,6 +166,21 @@ def _within(transaction, ancestor) -> bool:
     return False
 
 
+def hash_of(event: AuditEvent) -> str:
+    """The hash an event's fields and `prev_hash` give (what its `hash` must be)."""
+    return event_hash(
+        prev_hash=event.prev_hash,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        action=event.action,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        student_id=event.student_id,
+        changes=event.changes,
+    )
+
+
 def append_pending(session: Session, events: list[AuditEvent]) -> None:
     """Chain and write `events` (called just before COMMIT): per chain, in chain order, lock
     the chain, claim its head, then one INSERT for every event and the heads moved on."""
@@ -183,17 +198,7 @@ def append_pending(session: Session, events: list[AuditEvent]) -> None:
         prev_hash = _claim_head(session, key, len(batch), postgres)
         for event in batch:
             event.prev_hash = prev_hash
-            event.hash = prev_hash = event_hash(
-                prev_hash=event.prev_hash,
-                occurred_at=event.occurred_at,
-                actor_id=event.actor_id,
-                actor_label=event.actor_label,
-                action=event.action,
-                entity_type=event.entity_type,
-                entity_id=event.entity_id,
-                student_id=event.student_id,
-                changes=event.changes,
-            )
+            event.hash = prev_hash = hash_of(event)
         ordered.extend(batch)
     session.add_all(ordered)
     session.flush()  # one multi-row INSERT ... RETURNING id
@@ -336,18 +341,7 @@ def _walk(key: str, events, head: AuditChainHead | None) -> ChainReport:
                 "its link to the previous event does not match "
                 "(an event before it was removed, inserted or altered)",
             )
-        recomputed = event_hash(
-            prev_hash=event.prev_hash,
-            occurred_at=event.occurred_at,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            action=event.action,
-            entity_type=event.entity_type,
-            entity_id=event.entity_id,
-            student_id=event.student_id,
-            changes=event.changes,
-        )
-        if recomputed != event.hash:
+        if hash_of(event) != event.hash:
             return ChainReport(
                 key, False, checked, event.id, "its contents no longer match its hash (altered)"
             )
