@@ -108,6 +108,7 @@ def test_two_scheduler_processes_send_each_reminder_exactly_once(
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
+        "TEST_DATABASE_URL": database_url,  # the "test" configuration reads this one (the xdist worker's)
         "CASEFLOW_ENV": "test",
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": str(smtp_server.port),
