@@ -28,13 +28,25 @@ users_cli = AppGroup("users", help="Staff accounts.")
 @click.option(
     "--public-key", "public_key_file", default=None, help="PEM public key (default AUDIT_PUBLIC_KEY_FILE)."
 )
-def audit_verify(checkpoints_file, public_key_file):
-    """Walk the audit chain; exit 1 and name the first broken event if it is broken, or any
-    checkpoint of FILE the chain no longer matches (a chain rewritten and rehashed)."""
-    from caseflow.audit.checkpoints import CheckpointError, check_checkpoints, read_checkpoints, verifying_key
+@click.option(
+    "--district", "district_id", type=int, default=None, help="Only this district's chain (its id)."
+)
+def audit_verify(checkpoints_file, public_key_file, district_id):
+    """Walk every audit chain (or one district's), one line per chain; exit 1 if a chain is
+    broken (naming its first broken event), or if a checkpoint of FILE no longer matches its
+    chain (a chain rewritten and rehashed)."""
+    from caseflow.audit.chain import chain_key
+    from caseflow.audit.checkpoints import (
+        CheckpointError,
+        check_checkpoints,
+        checkpoint_chain,
+        read_checkpoints,
+        verifying_key,
+    )
     from caseflow.audit.services import verify_chain
 
-    report = verify_chain()
+    chain = None if district_id is None else _district_chain(district_id)
+    report = verify_chain(chain)
     click.echo(report.describe())
     ok = report.ok
     if checkpoints_file:
@@ -45,8 +57,10 @@ def audit_verify(checkpoints_file, public_key_file):
             raise click.ClickException(str(exc)) from None
         if key is None:
             raise click.ClickException("no public key: give --public-key or set AUDIT_PUBLIC_KEY_FILE")
+        if district_id is not None:
+            checkpoints = [c for c in checkpoints if checkpoint_chain(c) == chain_key(district_id)]
         if not checkpoints:
-            raise click.ClickException(f"{checkpoints_file} holds no checkpoint")
+            raise click.ClickException(f"{checkpoints_file} holds no checkpoint of the chains verified")
         findings = check_checkpoints(checkpoints, key)
         for finding in findings:
             click.echo(finding.describe())
@@ -54,19 +68,34 @@ def audit_verify(checkpoints_file, public_key_file):
     sys.exit(0 if ok else 1)
 
 
-@audit_cli.command("checkpoint")
-def audit_checkpoint():
-    """Sign the chain's head now and publish it (AUDIT_CHECKPOINT_FILE, the Audit page)."""
-    from caseflow.audit.checkpoints import CheckpointError, sign_head
+def _district_chain(district_id: int) -> str:
+    from caseflow.audit.chain import chain_key
+    from caseflow.people.models import District
 
+    if db.session.get(District, district_id) is None:
+        raise click.ClickException(f"no district with id {district_id}")
+    return chain_key(district_id)
+
+
+@audit_cli.command("checkpoint")
+@click.option(
+    "--district", "district_id", type=int, default=None, help="Only this district's chain (its id)."
+)
+def audit_checkpoint(district_id):
+    """Sign every chain's head now (or one district's) and publish it (AUDIT_CHECKPOINT_FILE,
+    the Audit page); one line per chain."""
+    from caseflow.audit.checkpoints import CheckpointError, sign_head, sign_heads
+
+    chain = None if district_id is None else _district_chain(district_id)
     try:
         with transaction():
-            checkpoint = sign_head()
+            checkpoints = sign_heads() if chain is None else [c for c in [sign_head(chain=chain)] if c]
     except CheckpointError as exc:
         raise click.ClickException(str(exc)) from None
-    if checkpoint is None:
+    if not checkpoints:
         raise click.ClickException("the audit chain is empty: nothing to sign yet")
-    click.echo(checkpoint.to_line())
+    for checkpoint in checkpoints:
+        click.echo(checkpoint.to_line())
 
 
 @audit_cli.command("new-key")

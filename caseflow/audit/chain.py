@@ -69,3 +69,34 @@ def event_hash(
         }
     )
     return hashlib.sha256(payload).hexdigest()
+
+
+# The chains: one per district, and the system chain for events that concern no district.
+SYSTEM_CHAIN = "system"
+_DISTRICT_PREFIX = "district-"
+# The system chain keeps the genesis of the single chain it continues, so the events written
+# before chains were per district still verify.
+SYSTEM_GENESIS_HASH = "0" * 64
+
+
+def chain_key(district_id: int | None) -> str:
+    """The name of a chain: "system", or "district-<id>"."""
+    return SYSTEM_CHAIN if district_id is None else f"{_DISTRICT_PREFIX}{int(district_id)}"
+
+
+def chain_district(key: str) -> int | None:
+    """The district of a chain name (None for the system chain); ValueError for no chain."""
+    if key == SYSTEM_CHAIN:
+        return None
+    number = key.removeprefix(_DISTRICT_PREFIX)
+    if key.startswith(_DISTRICT_PREFIX) and number.isdigit() and int(number) > 0:
+        return int(number)
+    raise ValueError(f"not an audit chain: {key!r} (expected 'system' or 'district-<id>')")
+
+
+def genesis_hash(key: str) -> str:
+    """What the first event of a chain links to. Each district chain has its own, so an event
+    cannot be moved to another chain, nor two chains' first events share a `prev_hash`."""
+    if key == SYSTEM_CHAIN:
+        return SYSTEM_GENESIS_HASH
+    return hashlib.sha256(canonical_bytes({"caseflow_audit_chain": key})).hexdigest()

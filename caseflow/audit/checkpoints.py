@@ -11,8 +11,10 @@ and the Audit page for download. `flask audit verify --checkpoints FILE` then ch
 every checkpointed event still has the hash that was signed: a chain rewritten before a
 checkpoint no longer matches it.
 
-A checkpoint names the chain it signs (`chain`), so several chains (one per district, say)
-can be checkpointed and verified with the same file format.
+A checkpoint names the chain it signs (`chain`: "system" or "district-<id>"); every chain's
+head is signed on its own, and a district's auditors receive their district's checkpoints.
+Checkpoints signed when there was one chain name it "audit_events": that chain is now the
+beginning of the system chain, so they are checked against it.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
-from caseflow.audit.chain import canonical_bytes
-from caseflow.audit.models import AuditCheckpoint, AuditEvent
+from caseflow.audit.chain import SYSTEM_CHAIN, canonical_bytes, chain_district
+from caseflow.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from caseflow.db import now_utc
 from caseflow.extensions import db
 
-# The one chain there is today: every audit event, in id order.
-MAIN_CHAIN = "audit_events"
+# The name of the single chain checkpoints signed before chains were per district.
+FORMER_MAIN_CHAIN = "audit_events"
 
 
 class CheckpointError(RuntimeError):
@@ -128,17 +130,39 @@ def verifying_key(path: str | None = None) -> Ed25519PublicKey | None:
     return private.public_key() if private else None
 
 
-def chain_head(chain: str = MAIN_CHAIN) -> tuple[int, str] | None:
-    """The newest event of `chain`: (id, hash), or None while it is empty."""
-    if chain != MAIN_CHAIN:
-        raise CheckpointError(f"unknown chain {chain!r}")
+def _known_chain(chain: str) -> str:
+    try:
+        chain_district(chain)
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from None
+    return chain
+
+
+def chain_head(chain: str = SYSTEM_CHAIN) -> tuple[int, str] | None:
+    """The newest event of `chain`, from its head row: (id, hash), or None while it is empty."""
     row = db.session.execute(
-        sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        sa.select(AuditChainHead.last_event_id, AuditChainHead.last_hash).where(
+            AuditChainHead.chain == _known_chain(chain)
+        )
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1]) if row and row[0] is not None else None
 
 
-def sign_head(*, chain: str = MAIN_CHAIN, now: datetime | None = None) -> Checkpoint | None:
+def chains() -> list[str]:
+    """Every chain that has events, the system chain first, then by district."""
+    names = db.session.scalars(
+        sa.select(AuditChainHead.chain).where(AuditChainHead.last_event_id.is_not(None))
+    )
+    return sorted(names, key=lambda name: (name != SYSTEM_CHAIN, chain_district(name) or 0))
+
+
+def sign_heads(*, now: datetime | None = None) -> list[Checkpoint]:
+    """Sign the head of every chain that has events (see `sign_head`)."""
+    now = now or now_utc()
+    return [c for c in (sign_head(chain=name, now=now) for name in chains()) if c is not None]
+
+
+def sign_head(*, chain: str = SYSTEM_CHAIN, now: datetime | None = None) -> Checkpoint | None:
     """Sign the chain's head and publish it (the file, the database's copy, the auditors'
     e-mail once a day). None when the chain is empty. Raises CheckpointError without a key."""
     key = signing_key()
@@ -185,18 +209,23 @@ def _append_to_file(checkpoint: Checkpoint) -> None:
 
 
 def _mail_auditors(checkpoint: Checkpoint, now: datetime) -> None:
-    """The first checkpoint of each day goes to every district auditor by e-mail: a copy in
-    mailboxes the database administrator does not control."""
+    """The first checkpoint of each day of each chain goes by e-mail to the district auditors
+    (a district's chain to its own; the system chain to all): a copy in mailboxes the database
+    administrator does not control."""
     from caseflow.auth.models import User, UserRole
     from caseflow.auth.permissions import Role
     from caseflow.scheduling.mail import enqueue
 
-    auditors = db.session.execute(
+    stmt = (
         sa.select(User.id, User.email)
         .join(UserRole, UserRole.user_id == User.id)
         .where(User.active, UserRole.role == Role.DISTRICT_AUDITOR.value)
         .distinct()
-    ).all()
+    )
+    district = chain_district(checkpoint.chain)
+    if district is not None:
+        stmt = stmt.where(User.district_id == district)
+    auditors = db.session.execute(stmt).all()
     for user_id, address in auditors:
         enqueue(
             to=address,
@@ -248,10 +277,13 @@ def check_checkpoints(checkpoints: list[Checkpoint], public_key: Ed25519PublicKe
     event's hash covers every event before it; together they show nothing up to the checkpoint
     changed.)"""
     expected_key = key_id(public_key)
-    ids = [c.event_id for c in checkpoints if c.chain == MAIN_CHAIN]
-    stored = dict(
-        db.session.execute(sa.select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id.in_(ids))).all()
-    )
+    ids = [c.event_id for c in checkpoints]
+    stored = {
+        event_id: (district, event_hash)
+        for event_id, district, event_hash in db.session.execute(
+            sa.select(AuditEvent.id, AuditEvent.district_id, AuditEvent.hash).where(AuditEvent.id.in_(ids))
+        )
+    }
     findings = []
     for checkpoint in checkpoints:
         if checkpoint.key_id != expected_key:
@@ -266,13 +298,16 @@ def check_checkpoints(checkpoints: list[Checkpoint], public_key: Ed25519PublicKe
                 CheckpointFinding(checkpoint, False, "the signature is not valid (the line was altered)")
             )
             continue
-        if checkpoint.chain != MAIN_CHAIN:
+        try:
+            district = chain_district(_current_name(checkpoint.chain))
+        except ValueError:
             findings.append(CheckpointFinding(checkpoint, False, f"unknown chain {checkpoint.chain!r}"))
-        elif checkpoint.event_id not in stored:
+            continue
+        if checkpoint.event_id not in stored or stored[checkpoint.event_id][0] != district:
             findings.append(
                 CheckpointFinding(checkpoint, False, "the signed event is no longer in the chain")
             )
-        elif stored[checkpoint.event_id] != checkpoint.event_hash:
+        elif stored[checkpoint.event_id][1] != checkpoint.event_hash:
             findings.append(
                 CheckpointFinding(
                     checkpoint, False, "the event's hash differs from the signed one (chain rewritten)"
@@ -281,6 +316,15 @@ def check_checkpoints(checkpoints: list[Checkpoint], public_key: Ed25519PublicKe
         else:
             findings.append(CheckpointFinding(checkpoint, True, "signature valid, event hash as signed"))
     return findings
+
+
+def _current_name(chain: str) -> str:
+    return SYSTEM_CHAIN if chain == FORMER_MAIN_CHAIN else chain
+
+
+def checkpoint_chain(checkpoint: Checkpoint) -> str:
+    """The chain a checkpoint signs, by its current name."""
+    return _current_name(checkpoint.chain)
 
 
 def recent_checkpoints(limit: int = 20) -> list[AuditCheckpoint]:

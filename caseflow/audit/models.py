@@ -16,12 +16,20 @@ GENESIS_HASH = "0" * 64
 class AuditEvent(db.Model):
     """An append-only record. On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE.
 
-    `prev_hash` is unique, so two writers can never both extend the chain from the same event:
-    the chain cannot fork silently, it can only fail loudly.
+    Each event belongs to one chain: its district's (`district_id`), or the system chain
+    (`district_id` NULL) for events that concern no district. Events written before chains
+    were per district all stay in the system chain, linked as they were written.
+
+    `prev_hash` is unique, so two writers can never both extend a chain from the same event:
+    a chain cannot fork silently, it can only fail loudly. (Every chain starts from its own
+    genesis hash, so the first events of two chains never share a `prev_hash`.)
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        sa.Index("ix_audit_events_chain", "district_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -33,8 +41,26 @@ class AuditEvent(db.Model):
     # The student the event concerns, for the access log searches by student.
     student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("students.id"), index=True)
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The chain: the district's, or NULL for the system chain.
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"))
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditChainHead(db.Model):
+    """The newest event of one chain, updated in the transaction that appends to it.
+
+    Writers read the previous hash here (one row, locked by the UPDATE that claims it) rather
+    than searching the events; verification checks that the chain still reaches this head,
+    so events cut from a chain's end are noticed too.
+    """
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # "system", "district-7"
+    last_event_id: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    event_count: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), default=0)
 
 
 class AuditCheckpoint(db.Model):

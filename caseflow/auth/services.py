@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
 from caseflow.audit.services import diff, record, snapshot
 from caseflow.auth.models import ApiToken, User, UserRole
@@ -343,9 +344,22 @@ def revoke_token(*, actor, token: ApiToken, now: datetime | None = None) -> ApiT
 
 
 def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
-    """The active user a bearer token belongs to, or None if unknown, revoked or expired."""
+    """The active user a bearer token belongs to, or None if unknown, revoked or expired.
+
+    One query (every API call runs it): the token, its user, and the user's roles and schools
+    that every permission check reads."""
     now = now or now_utc()
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    owner = contains_eager(ApiToken.user)
+    token = (
+        db.session.scalars(
+            sa.select(ApiToken)
+            .join(ApiToken.user)
+            .options(owner.joinedload(User.role_rows), owner.joinedload(User.schools))
+            .where(ApiToken.token_hash == _token_digest(secret))
+        )
+        .unique()
+        .first()
+    )
     if token is None or not token.is_usable(now) or not token.user.active:
         return None
     # Recorded at most every few minutes, so that API traffic does not write on every call.

@@ -39,33 +39,42 @@ class Job:
 
 
 def verify_audit(*, now: datetime | None = None) -> dict:
-    """Nightly: walk the audit chain; if it is broken, alert every administrator."""
+    """Nightly: walk every audit chain; if one is broken, alert every administrator."""
     from caseflow.audit.services import verify_chain
 
     report = verify_chain()
     db.session.rollback()
     if report.ok:
-        return {"ok": True, "checked": report.checked}
-    _alert_administrators(
-        f"Audit chain broken at event {report.broken_event_id}: {report.reason}", now or now_utc()
-    )
-    return {"ok": False, "broken_event_id": report.broken_event_id}
+        return {"ok": True, "checked": report.checked, "chains": len(report.chains)}
+    for broken in report.broken:
+        _alert_administrators(
+            f"Audit chain broken at event {broken.broken_event_id} (chain {broken.chain}): {broken.reason}",
+            now or now_utc(),
+        )
+    return {
+        "ok": False,
+        "broken_event_id": report.broken_event_id,
+        "broken_chains": [c.chain for c in report.broken],
+    }
 
 
 def checkpoint_audit(*, now: datetime | None = None) -> dict:
-    """At an interval: sign the audit chain's head and publish it (see audit/checkpoints.py)."""
-    from caseflow.audit.checkpoints import CheckpointError, sign_head, signing_key
+    """At an interval: sign every audit chain's head and publish it (see audit/checkpoints.py)."""
+    from caseflow.audit.checkpoints import CheckpointError, sign_heads, signing_key
 
     try:
         if signing_key() is None:
             return {"skipped": "no audit signing key (AUDIT_SIGNING_KEY_FILE)"}
     except CheckpointError as exc:
         raise RuntimeError(str(exc)) from None
-    checkpoint = sign_head(now=now)
+    checkpoints = sign_heads(now=now)
     db.session.commit()
-    if checkpoint is None:
+    if not checkpoints:
         return {"skipped": "the audit chain is empty"}
-    return {"event_id": checkpoint.event_id, "key_id": checkpoint.key_id}
+    return {
+        "chains": {c.chain: c.event_id for c in checkpoints},
+        "key_id": checkpoints[0].key_id,
+    }
 
 
 def _alert_administrators(text: str, now: datetime) -> None:

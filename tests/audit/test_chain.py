@@ -20,15 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write_events(n: int) -> list[int]:
-    ids = []
     with transaction():
-        for i in range(n):
-            ids.append(
-                record(
-                    None, "test.event", entity_type="Thing", entity_id=i, changes={"n": i, "text": "é ü ✓"}
-                ).id
-            )
-    return ids
+        events = [
+            record(None, "test.event", entity_type="Thing", entity_id=i, changes={"n": i, "text": "é ü ✓"})
+            for i in range(n)
+        ]
+    return [event.id for event in events]  # ids are given at COMMIT
 
 
 def test_empty_chain_verifies(db_session):
@@ -149,12 +146,14 @@ def _sql(database_url: str, statement: str, **params) -> None:
 @given(events=st.lists(st.tuples(text.filter(bool), change_dicts), min_size=1, max_size=6), data=st.data())
 def test_any_alteration_is_detected_where_it_happened(db_session, database_url, events, data):
     _sql(database_url, "DELETE FROM audit_events")  # hypothesis reuses the fixture's database
+    _sql(database_url, "DELETE FROM audit_chain_heads")
     db.session.expire_all()
     with transaction():
-        ids = [
-            record(None, action, entity_type="Thing", entity_id=n, changes=changes).id
+        recorded = [
+            record(None, action, entity_type="Thing", entity_id=n, changes=changes)
             for n, (action, changes) in enumerate(events)
         ]
+    ids = [event.id for event in recorded]
     assert verify_chain().ok
     victim = ids[data.draw(st.integers(0, len(ids) - 1), label="victim")]
     field = data.draw(st.sampled_from(sorted(TAMPERABLE)), label="field")

@@ -20,7 +20,7 @@ from caseflow.audit.checkpoints import (
     sign_head,
     verifying_key,
 )
-from caseflow.audit.models import AuditCheckpoint, AuditEvent
+from caseflow.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from caseflow.audit.services import record, verify_chain
 from caseflow.db import transaction
 from caseflow.extensions import db
@@ -74,6 +74,10 @@ def _rewrite_and_rehash(event_id: int) -> None:
             .values(changes=changes, prev_hash=prev, hash=new_hash)
         )
         prev = new_hash
+    # ... and the chain's head, which would otherwise no longer match.
+    db.session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.chain == "system").values(last_hash=prev)
+    )
     db.session.commit()
 
 
@@ -115,7 +119,7 @@ def test_a_rewritten_and_rehashed_chain_is_detected_against_a_checkpoint(app, ke
         assert verify_chain().ok  # the hash walk alone is fooled
     rewritten = _verify_cli(database_url, tmp_path, "--checkpoints", published, "--public-key", str(keys))
     assert rewritten.returncode == 1
-    assert "Audit chain intact" in rewritten.stdout
+    assert "Audit chain system intact" in rewritten.stdout
     assert rewritten.stdout.count("DOES NOT MATCH: the event's hash differs from the signed one") == 2
 
 
@@ -131,6 +135,11 @@ def test_a_chain_cut_back_before_a_checkpoint_or_an_altered_checkpoint_is_refuse
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
         db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id >= 3))
+        assert not verify_chain().ok  # the chain no longer reaches its head ...
+        last = db.session.get(AuditEvent, 2)
+        db.session.execute(  # ... unless the head is cut back too
+            sa.update(AuditChainHead).values(last_event_id=2, last_hash=last.hash, event_count=2)
+        )
         db.session.commit()
         assert verify_chain().ok
         (cut,) = check_checkpoints([checkpoint], key)
@@ -152,7 +161,9 @@ def test_the_checkpoint_job_the_auditors_mail_and_the_audit_page(app, client, ma
         mails = db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.to_address == auditor.email)
         ).all()
-        assert len(mails) == 1 and '"chain":"audit_events"' in mails[0].body  # the first of the day
+        assert (
+            len(mails) == 1 and f'"chain":"district-{make.district()}"' in mails[0].body
+        )  # the first of the day
         assert db.session.scalar(sa.select(sa.func.count(AuditCheckpoint.id))) == 2
 
     login_as("administrator", district_wide=True)

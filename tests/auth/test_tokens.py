@@ -119,3 +119,26 @@ def test_api_errors_have_one_shape(client, make, api_token):
         assert response.status_code == status
         error = response.get_json()["error"]
         assert set(error) >= {"code", "message"}
+
+
+def test_a_token_and_its_user_are_read_in_one_query(app, client, make, api_token, count_queries):
+    from caseflow.auth.services import user_for_token
+
+    user = make.user("counselor", schools=[make.school()])
+    headers = api_token(user)
+    secret = headers["Authorization"].split()[1]
+    with app.app_context():
+        with count_queries() as counter:
+            found = user_for_token(secret)
+            assert (found.id, found.email, found.active) == (user.id, user.email, True)
+            assert [r.role for r in found.role_rows] == ["counselor"] and len(found.schools) == 1
+        assert counter.n == 1, counter.statements
+        assert "JOIN users" in counter.statements[0]
+        db.session.rollback()
+    with count_queries() as counter:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    token_reads = [s for s in counter.statements if "FROM api_tokens" in s]
+    assert len(token_reads) == 1
+    assert not [
+        s for s in counter.statements if s.lstrip().startswith("SELECT users.") and "api_tokens" not in s
+    ]
