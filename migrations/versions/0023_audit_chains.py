@@ -5,7 +5,7 @@ the system chain (district_id NULL), whose head is built here by walking them. D
 chains start empty, each from its own genesis hash.
 
 Revision ID: 0023chains
-Revises: 0017faults
+Revises: 0022edfi
 Create Date: 2026-12-03 18:10:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023chains'
-down_revision = '0017faults'
+down_revision = "0022edfi"
 branch_labels = None
 depends_on = None
 

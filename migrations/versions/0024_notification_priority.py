@@ -1,7 +1,7 @@
 """Notifications carry a priority (urgent, soon, routine): the bell's list leads with the urgent
 
 Revision ID: 0024priority
-Revises: 0022edfi
+Revises: 0023chains
 Create Date: 2026-12-03 19:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0024priority"
-down_revision = "0022edfi"
+down_revision = "0023chains"
 branch_labels = None
 depends_on = None
 
