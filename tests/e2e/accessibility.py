@@ -1,8 +1,8 @@
 """axe-core on every page the browser tests visit.
 
 The product's accessibility standard: every page passes axe-core (WCAG 2.0 and 2.1, levels A
-and AA) with no violation. `AxeAudit.watch(context)` makes a browser context check each
-document it shows:
+and AA, and axe's best practices) with no violation. `AxeAudit.watch(context)` makes a browser
+context check each document it shows:
 
 - axe-core (npm's `axe-core`, pinned in tests/e2e/axe/package-lock.json, installed by
   `python3 dev.py test`) and a small runner are added as init scripts. Init scripts run in the
@@ -31,15 +31,16 @@ from playwright.sync_api import BrowserContext, Error, Frame, Page
 
 AXE_SCRIPT = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
-# WCAG 2.0 and 2.1, levels A and AA: the rules axe-core files under these tags.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.0 and 2.1, levels A and AA (the rules axe-core files under these tags), and axe's
+# best practices (one main landmark, a level-one heading, headings in order, and the like).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 # Runs in every document after axe.min.js. Only the top document scans (axe reaches into
 # frames itself); one scan per document unless `fresh` asks for another.
 RUNNER = """
 (() => {
   if (window.top !== window || typeof window.axe === "undefined") return;
-  const options = { runOnly: { type: "tag", values: WCAG_TAGS }, resultTypes: ["violations"] };
+  const options = { runOnly: { type: "tag", values: AXE_TAGS }, resultTypes: ["violations"] };
   let last = null;
   const scan = () => axe.run(document, options).then((results) => ({
     url: location.href,
@@ -61,7 +62,7 @@ RUNNER = """
     run(false).then((result) => result && window.__caseflowAxeResult(result), () => null);
   }, { once: true });
 })();
-""".replace("WCAG_TAGS", json.dumps(WCAG_TAGS))
+""".replace("AXE_TAGS", json.dumps(AXE_TAGS))
 
 COLLECT = "(fresh) => (window.__caseflowAxe ? window.__caseflowAxe(fresh) : null)"
 

@@ -121,6 +121,7 @@ def new_context(new_context, axe):
         axe.collect_all(context)  # a closed context has no pages left; it was collected then
     if axe.found:
         pytest.fail(
-            "axe-core found accessibility violations (WCAG 2.0/2.1 A and AA):\n" + axe.report(),
+            "axe-core found accessibility violations (WCAG 2.0/2.1 A and AA, best practices):\n"
+            + axe.report(),
             pytrace=False,
         )
