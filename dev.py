@@ -26,6 +26,13 @@ STAMP = VENV / ".caseflow-installed"
 DEFAULT_TEST_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # The real OpenID Provider the sign-in tests talk to (npm's oidc-provider, pinned by its lock file).
 TEST_PROVIDER = ROOT / "tests" / "oidc" / "provider"
+# axe-core, the accessibility engine the browser tests run on every page (pinned by its lock file).
+TEST_AXE = ROOT / "tests" / "e2e" / "axe"
+# The test-only Node.js packages `python3 dev.py test` installs with `npm ci`: (directory, what).
+TEST_NODE_PACKAGES = (
+    (TEST_PROVIDER, "the test OpenID Provider"),
+    (TEST_AXE, "axe-core for the browser tests"),
+)
 
 
 def say(message: str) -> None:
@@ -94,24 +101,26 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
-def ensure_test_provider(in_ci: bool) -> None:
-    """`npm ci` for the test OpenID Provider when Node.js is here and its lock file changed.
+def ensure_test_node_packages(in_ci: bool) -> None:
+    """`npm ci` for each test-only Node.js package set (the test OpenID Provider, axe-core) when
+    Node.js is here and its lock file changed.
 
-    Without Node.js the sign-in tests are skipped on a laptop (and fail in CI)."""
+    Without Node.js the sign-in and browser tests are skipped on a laptop (and fail in CI)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         if in_ci:
-            say("Node.js is missing: the OpenID Connect sign-in tests will fail (install nodejs and npm)")
+            say("Node.js is missing: the sign-in and browser tests will fail (install nodejs and npm)")
         else:
-            say("Node.js is not installed: the OpenID Connect sign-in tests will be skipped")
+            say("Node.js is not installed: the sign-in and browser tests will be skipped")
         return
-    lock = TEST_PROVIDER / "package-lock.json"
-    stamp = TEST_PROVIDER / "node_modules" / ".caseflow-installed"
-    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return
-    say("Installing the test OpenID Provider (npm ci in tests/oidc/provider)")
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=TEST_PROVIDER, check=True)
-    stamp.write_text(wanted)
+    for directory, what in TEST_NODE_PACKAGES:
+        lock = directory / "package-lock.json"
+        stamp = directory / "node_modules" / ".caseflow-installed"
+        wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+        if stamp.exists() and stamp.read_text() == wanted:
+            continue
+        say(f"Installing {what} (npm ci in {directory.relative_to(ROOT)})")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=directory, check=True)
+        stamp.write_text(wanted)
 
 
 def _workers(pytest_args: list[str]) -> list[str]:
@@ -126,7 +135,7 @@ def _workers(pytest_args: list[str]) -> list[str]:
 def cmd_test(options) -> None:
     ensure_environment()
     in_ci = os.environ.get("CI", "").lower() == "true"
-    ensure_test_provider(in_ci)
+    ensure_test_node_packages(in_ci)
     pytest_args = ["-m", "pytest", *_workers(options.pytest_args), *options.pytest_args]
     env = {"CASEFLOW_ENV": "test"}
     if shutil.which("chromium") is None and not in_ci:

@@ -5,6 +5,9 @@ database, wiped after each test) from a background thread. The thread holds no a
 context: Flask pushes a fresh one for every request, as in production.
 
 Every test under tests/e2e is marked `browser`, so `pytest -m "not browser"` leaves them out.
+
+Every context made with `new_context` (and so the `context` and `page` fixtures) checks each page
+it shows with axe-core (tests/e2e/accessibility.py); the `axe` fixture scans a page again on demand.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.e2e.accessibility import AxeAudit, axe_available, in_ci
 from tests.helpers import outside_programs_env
 
 CHROMIUM = "/usr/bin/chromium"
@@ -91,3 +95,33 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": [*browser_type_launch_args.get("args", []), *args],
         "env": outside_programs_env(),
     }
+
+
+@pytest.fixture
+def axe(live_server):
+    """The test's axe-core audit of the app's pages; `axe.check(page)` scans a page's current state."""
+    return AxeAudit(origin=live_server)
+
+
+@pytest.fixture
+def new_context(new_context, axe):
+    """pytest-playwright's `new_context`, each context checking its pages with axe-core.
+
+    At teardown the test fails with every violation found, page by page."""
+    axe_available(in_ci())
+    contexts = []
+
+    def make(**kwargs):
+        context = axe.watch(new_context(**kwargs))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        axe.collect_all(context)  # a closed context has no pages left; it was collected then
+    if axe.found:
+        pytest.fail(
+            "axe-core found accessibility violations (WCAG 2.0/2.1 A and AA, best practices):\n"
+            + axe.report(),
+            pytrace=False,
+        )
