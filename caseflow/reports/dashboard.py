@@ -50,13 +50,24 @@ class Series:
     labels: list[str]
     values: list[int]
     columns: tuple[str, str] = ("", "Incidents")
+    counted: str = ""  # what one unit of the chart is, in words, shown under its title
+    horizontal: bool = False  # long labels (behaviors, places) read along bars drawn sideways
 
     @property
     def rows(self):
         return list(zip(self.labels, self.values, strict=True))
 
     def as_json(self) -> dict:
-        return {"key": self.key, "title": self.title, "labels": self.labels, "values": self.values}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "labels": self.labels,
+            "values": self.values,
+            "category_title": self.columns[0],
+            "value_title": self.columns[1],
+            "counted": self.counted,
+            "horizontal": self.horizontal,
+        }
 
 
 @dataclass
@@ -176,6 +187,8 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
             [taxonomy.behavior(c).label if c in taxonomy.behaviors else c for c, _ in behaviors],
             [n for _, n in behaviors],
             ("Behavior", "Incidents"),
+            "An incident counts once for each behavior recorded on it.",
+            horizontal=True,
         ),
         Series(
             "location",
@@ -183,13 +196,16 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
             [location_labels.get(c, c) for c, _ in locations],
             [n for _, n in locations],
             ("Location", "Incidents"),
+            "Each incident counts once, at the place where it happened.",
+            horizontal=True,
         ),
         Series(
             "hour",
             "Incidents by hour",
             [f"{h:02d}:00" for h in hour_range],
             [hours[h] for h in hour_range],
-            ("Hour", "Incidents"),
+            ("Hour of the day", "Incidents"),
+            "Each incident counts once, at the hour it happened in the school's time.",
         ),
         Series(
             "weekday",
@@ -197,6 +213,7 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
             list(WEEKDAYS),
             [weekdays[d] for d in range(7)],
             ("Weekday", "Incidents"),
+            "Each incident counts once, on the weekday it happened in the school's time.",
         ),
         Series(
             "month",
@@ -204,13 +221,15 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
             list(MONTHS),
             [months[m] for m in range(12)],
             ("Month", "Incidents"),
+            "Each incident counts once, in the month it happened, August to July.",
         ),
         Series(
             "tier",
             "Students by MTSS tier",
             ["Tier 1", "Tier 2", "Tier 3"],
             [tiers[t] for t in (1, 2, 3)],
-            ("Tier", "Students"),
+            ("MTSS tier", "Students"),
+            "Each enrolled student counts once, at their tier today.",
         ),
         Series(
             "routes",
@@ -218,6 +237,7 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
             [CASE_KIND_LABELS[k] for k in CASE_KINDS],
             [routes[k] for k in CASE_KINDS],
             ("Route", "Cases"),
+            "Each case opened in this school year counts once, by the kind of help it routes to.",
         ),
     ]
     return Dashboard(

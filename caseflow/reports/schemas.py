@@ -144,6 +144,13 @@ class SeriesSchema(ma.Schema):
     title = ma.fields.String()
     labels = ma.fields.List(ma.fields.String())
     values = ma.fields.List(ma.fields.Integer())
+    category_title = ma.fields.String(
+        metadata={"description": "What the labels are (the chart's category axis)."}
+    )
+    value_title = ma.fields.String(
+        metadata={"description": "What the values count (the chart's value axis)."}
+    )
+    counted = ma.fields.String(metadata={"description": "What one unit of the chart is, in words."})
 
 
 class StaffingSchema(ma.Schema):

@@ -19,17 +19,36 @@
     } else {
       datasets = [{ label: data.title, data: data.values, backgroundColor: palette[0], borderColor: palette[0] }];
     }
+    var horizontal = Boolean(data.horizontal);
+    if (horizontal) {
+      // One line per label, so no label is squeezed out or clipped.
+      canvas.parentNode.style.height = Math.max(14, data.labels.length * 1.6 + 5) + "rem";
+    }
+    var axisTitle = function (text) {
+      return { display: Boolean(text), text: text || "", font: { weight: "bold" } };
+    };
+    var categoryAxis = {
+      stacked: type === "stacked",
+      title: axisTitle(data.category_title),
+      // Every label shown whole: long ones are drawn beside horizontal bars, never cut.
+      ticks: { autoSkip: false, maxRotation: horizontal ? 0 : 45, minRotation: 0 }
+    };
+    var valueAxis = {
+      stacked: type === "stacked",
+      beginAtZero: true,
+      title: axisTitle(data.value_title),
+      ticks: { precision: 0 }
+    };
     new Chart(canvas, {
       type: type === "stacked" ? "bar" : type,
       data: { labels: data.labels, datasets: datasets },
       options: {
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { legend: { display: type === "stacked" } },
-        scales: {
-          x: { stacked: type === "stacked" },
-          y: { stacked: type === "stacked", beginAtZero: true, ticks: { precision: 0 } }
-        }
+        indexAxis: horizontal ? "y" : "x",
+        layout: { padding: { right: 8 } },
+        plugins: { legend: { display: type === "stacked", position: "bottom" } },
+        scales: horizontal ? { y: categoryAxis, x: valueAxis } : { x: categoryAxis, y: valueAxis }
       }
     });
     canvas.dataset.drawn = "1";

@@ -87,6 +87,12 @@ def test_plan_check_ins_and_chart(app, client, make, lincoln, payload, api_token
     points = re.search(r'<polyline points="([^"]+)"', page).group(1).split()
     ys = [float(p.split(",")[1]) for p in points]
     assert ys[0] > ys[1] > ys[2]  # higher ratings are drawn higher
+    # The goal line sits at rating 3, where the third check-in is drawn; the first and the last
+    # check-in days are written under the chart.
+    assert re.search(r'y1="(\d+)" y2="\1" class="goal"', page).group(1) == str(int(ys[2]))
+    dates = re.search(r'data-testid="chart-dates">(.*?)</g>', page, re.S).group(1)
+    first, last = today - timedelta(days=10), today - timedelta(days=1)
+    assert first.strftime("%d %b") in dates and last.strftime("%d %b") in dates
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 3
     student_page = client.get(f"/students/{lincoln.student}").get_data(as_text=True)

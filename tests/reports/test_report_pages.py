@@ -3,6 +3,7 @@ the pages, the disparity alert, and a fixed number of queries whatever the data 
 
 import csv
 import io
+import json
 
 import sqlalchemy as sa
 
@@ -126,12 +127,27 @@ def test_the_school_dashboard_counts_what_happened(client, make, lincoln, api_to
             "/api/v1/incidents", json=payload(behaviors=behaviors, location=location), headers=teacher
         )
         assert r.status_code == 201, r.get_json()
-    sign_in(client, make.user("administrator", schools=[lincoln.school]))
+    admin = make.user("administrator", schools=[lincoln.school])
+    sign_in(client, admin)
     html = client.get(f"/reports/dashboard?school_id={lincoln.school}").get_data(as_text=True)
     assert "<strong>2</strong> incidents" in html
     behavior_table = html.split('data-testid="table-behavior"', 1)[1].split("</table>", 1)[0]
     assert "<td>2</td>" in behavior_table and "<td>1</td>" in behavior_table
     assert 'id="chart-data-behavior"' in html and "vendor/chart.js/chart.umd.min.js" in html
+    # Every chart says what it counts, and carries its axis titles; the behaviors' labels are
+    # words, drawn beside sideways bars so that none is cut.
+    for key in ("behavior", "location", "hour", "weekday", "month", "tier", "routes", "escalations"):
+        assert f'data-testid="counted-{key}"' in html, key
+    chart = json.loads(html.split('id="chart-data-behavior">', 1)[1].split("</script>", 1)[0])
+    assert chart["category_title"] == "Behavior" and chart["value_title"] == "Incidents"
+    assert chart["horizontal"] is True and "disruption" not in chart["labels"]
+    # The escalations chart's legend names each status in words.
+    escalations = json.loads(html.split('id="chart-data-escalations">', 1)[1].split("</script>", 1)[0])
+    assert escalations["datasets"] and all("_" not in name for name in escalations["datasets"])
+    assert "Emergency response" in escalations["datasets"]
+    api = client.get(f"/api/v1/reports/dashboard?school_id={lincoln.school}", headers=api_token(admin))
+    by_key = {c["key"]: c for c in api.get_json()["charts"]}
+    assert by_key["hour"]["category_title"] == "Hour of the day" and by_key["tier"]["counted"]
     assert client.get(f"/reports/dashboard?school_id={lincoln.other_school}").status_code == 404
 
 
