@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from caseflow.db import now_utc
+from tests.e2e.navigation import main_nav
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser  # also added by tests/e2e/conftest.py; explicit for readers
@@ -75,10 +76,6 @@ def sign_out(page: Page, base: str) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{base}/login")
     expect(page.get_by_text("You are signed out.")).to_be_visible()
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def plan_article(page: Page):

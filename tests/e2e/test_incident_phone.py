@@ -19,6 +19,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.navigation import main_nav
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser  # also added by tests/e2e/conftest.py; explicit for readers
@@ -38,10 +39,6 @@ def sign_in(page: Page, base: str, user) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base}/")
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def student_row(page: Page, name: str):

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from caseflow.auth.views import SIGN_IN_FAILED
+from tests.e2e.navigation import main_nav
 
 pytestmark = pytest.mark.browser  # also added by tests/e2e/conftest.py; explicit for readers
 
@@ -38,10 +39,6 @@ def sign_in(page: Page, base: str, user, password: str | None = None) -> None:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(password or user.password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def test_counselor_on_a_phone_sees_own_school_and_no_staff_admin(live_server, new_context, people):
