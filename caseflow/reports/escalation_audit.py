@@ -21,11 +21,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.models import AuditEvent
-from caseflow.contacts.models import GuardianContact
+from caseflow.contacts.models import CONTACT_METHODS, GuardianContact
 from caseflow.escalations.criteria import police_criteria
-from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation, EscalationReview
+from caseflow.escalations.models import (
+    ESCALATION_STATUSES,
+    OUTCOMES,
+    EmergencyResponse,
+    Escalation,
+    EscalationReview,
+)
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
+from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import Student
 from caseflow.reports import referrals
 from caseflow.reports.csvcells import safe, spreadsheet_file
@@ -403,12 +410,23 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def _iso(value: datetime | None) -> str:
-    return value.isoformat(timespec="minutes") if value else ""
+def _iso(value: datetime | None, tz: ZoneInfo) -> str:
+    """A time in the school's zone, ISO 8601 with its UTC offset (2026-11-17T09:30-06:00)."""
+    return value.astimezone(tz).isoformat(timespec="minutes") if value else ""
 
 
-def csv_text(rows: list[AuditRow]) -> str:
-    """The CSV: one line per row; no names, the student's local id only."""
+ITEM_WORDS = {"escalation": "Request to involve law enforcement", "emergency": "Emergency police response"}
+STUDENT_ROLE_WORDS = {
+    "responsible": "Responsible",
+    "harmed": "Harmed",
+    "witness": "Witness",
+    "other": "Other part",
+}
+
+
+def csv_text(rows: list[AuditRow], tz: ZoneInfo) -> str:
+    """The CSV: one line per row; no names, the student's local id only. Every value in words
+    (statuses, groups, outcomes, flags) and every time in the school's zone with its offset."""
     out = spreadsheet_file()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -417,32 +435,32 @@ def csv_text(rows: list[AuditRow]) -> str:
             map(
                 safe,
                 [
-                    r.kind,
+                    ITEM_WORDS.get(r.kind, r.kind),
                     r.id,
                     r.school,
                     r.student_local_id,
-                    r.role or "",
+                    STUDENT_ROLE_WORDS.get(r.role, r.role or ""),
                     "yes" if r.own_conduct else "no",
-                    r.race or "",
-                    r.sex or "",
+                    RACE_ETHNICITY.get(r.race, r.race or ""),
+                    SEX.get(r.sex, r.sex or ""),
                     _yes_no(r.idea),
                     _yes_no(r.section_504),
                     _yes_no(r.english_learner),
-                    r.status,
-                    _iso(r.at),
+                    KINDS.get(r.status, r.status),
+                    _iso(r.at, tz),
                     r.requested_by,
                     "; ".join(r.criteria_claimed),
                     "; ".join(r.criteria_met),
-                    _iso(r.contact_at),
-                    r.contact_method or "",
+                    _iso(r.contact_at, tz),
+                    CONTACT_METHODS.get(r.contact_method, r.contact_method or ""),
                     _yes_no(r.contact_reached),
                     r.approver or "",
-                    _iso(r.approved_at),
+                    _iso(r.approved_at, tz),
                     "" if r.hours_to_approval is None else r.hours_to_approval,
-                    _iso(r.referred_at),
+                    _iso(r.referred_at, tz),
                     r.agency or "",
-                    r.outcome or "",
-                    "; ".join(r.flags),
+                    OUTCOMES.get(r.outcome, r.outcome or ""),
+                    "; ".join(FLAGS.get(f, f) for f in r.flags),
                     " | ".join("; ".join(reasons) for reasons in r.refusals),
                 ],
             )

@@ -101,6 +101,7 @@ def civil_rights_report():
         races=RACE_ETHNICITY,
         blocks=crdc.BLOCK_LABELS,
         sexes=crdc.SEXES,
+        sex_words=SEX,
         measures=civil_rights.MEASURES,
         below=below,
     )
@@ -209,7 +210,7 @@ def escalation_audit_csv():
     rows = escalation_audit.audit_rows(school_ids, filters, tz)
     _audit_export("escalation-audit", rows=len(rows), filters={k: str(v) for k, v in request.args.items()})
     return Response(
-        escalation_audit.csv_text(rows),
+        escalation_audit.csv_text(rows, tz),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="escalation-audit.csv"'},
     )

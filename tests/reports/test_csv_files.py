@@ -64,7 +64,10 @@ def test_the_escalation_audit_csv_download_has_a_byte_order_mark(client, accente
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.mimetype_params.get("charset") == "utf-8"
     rows = _spreadsheet_rows(response.get_data())
-    assert [r["kind"] for r in rows] == ["emergency", "escalation"]  # "kind", not "\ufeffkind"
+    assert [r["kind"] for r in rows] == [  # "kind", not "\ufeffkind"
+        "Emergency police response",
+        "Request to involve law enforcement",
+    ]
     assert {r["school"] for r in rows} == {ACCENTED}
     assert rows[0]["requested_by"].startswith("Señora Núñez")
 

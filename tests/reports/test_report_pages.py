@@ -4,12 +4,14 @@ the pages, the disparity alert, and a fixed number of queries whatever the data 
 import csv
 import io
 import json
+import re
 
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
 from caseflow.db import now_utc
 from caseflow.extensions import db
+from caseflow.reports import escalation_audit
 from tests.helpers import sign_in
 
 
@@ -30,6 +32,14 @@ def test_an_arrest_is_counted_on_the_civil_rights_report_and_its_csv(
     sign_in(client, gate_world.people.auditor)
     page = client.get("/reports/civil-rights").get_data(as_text=True)
     assert 'data-cell="REF-IDEA-HI-F">≤4<' in page  # one student: hidden on the page
+    # The collection's race codes head the columns, each explained in a legend; sex in words.
+    legend = page.split('data-testid="race-legend">', 1)[1].split("</p>", 1)[0]
+    assert (
+        "<strong>HI</strong> Hispanic or Latino" in legend
+        and "<strong>TR</strong> Two or more races" in legend
+    )
+    assert '<abbr title="American Indian or Alaska Native">AM</abbr>' in page
+    assert "<td>Female</td>" in page and "<td>F</td>" not in page
     exact = _csv(client.get("/reports/civil-rights.csv?exact=1"))
     row = next(r for r in exact if r["SCH_ID"] == "LMS")
     assert row["SCH_REF_INSTANCES"] == "1" and row["SCH_ARR_INSTANCES"] == "1"
@@ -57,7 +67,11 @@ def test_the_escalation_audit_lists_filters_and_exports(app, client, gate_world,
     rows = _csv(client.get("/reports/escalations.csv?kind=approved"))
     assert len(rows) == 1
     row = rows[0]
-    assert row["status"] == "approved" and row["outcome"] == "arrest" and row["guardian_reached"] == "yes"
+    assert row["status"] == "Approved" and row["outcome"] == "Arrest" and row["guardian_reached"] == "yes"
+    assert row["kind"] == "Request to involve law enforcement"
+    assert row["guardian_contact_method"] == "Phone call"
+    # Times in the school's zone with its offset (the gate world's school is in Chicago).
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d-0[56]:00", row["requested_or_called_at"])
     assert row["approver"] and float(row["hours_notification_to_approval"]) >= 0
     assert "Possession of a firearm" in row["criteria_met"]
     assert "student_local_id" in row and "Reyes" not in io.StringIO(str(rows)).getvalue()  # no names
@@ -289,11 +303,12 @@ def test_flag_filters_match_the_rows_flags_across_pages(client, gate_world, arre
     sign_in(client, g.people.auditor)
     rows = _csv(client.get("/reports/escalations.csv"))
     for flag in ("after_the_fact", "clinician", "iep_504"):
-        expected = sorted((r["kind"], r["id"]) for r in rows if flag in r["flags"].split("; "))
+        words = escalation_audit.FLAGS[flag]
+        expected = sorted((r["kind"], r["id"]) for r in rows if words in r["flags"].split("; "))
         got = sorted((r["kind"], r["id"]) for r in _csv(client.get(f"/reports/escalations.csv?flag={flag}")))
         assert got == expected, flag
     # The emergency response: police came before any guardian was told.
-    assert ("emergency", str(emergency.get_json()["id"])) in [
+    assert ("Emergency police response", str(emergency.get_json()["id"])) in [
         (r["kind"], r["id"]) for r in _csv(client.get("/reports/escalations.csv?flag=after_the_fact"))
     ]
 

@@ -210,13 +210,14 @@ def test_the_escalation_audit_gives_group_data_only_for_the_responsible_student(
 
     sign_in(client, w.g.people.auditor)
     rows = _rows(client.get("/reports/escalations.csv").get_data())
-    by_local = {(r["kind"], r["student_role"]): r for r in rows}
+    kinds = {"Request to involve law enforcement": "escalation", "Emergency police response": "emergency"}
+    by_local = {(kinds[r["kind"]], r["student_role"].lower()): r for r in rows}
     assert by_local[("escalation", "harmed")]["reported_for_own_conduct"] == "no"
     assert by_local[("escalation", "harmed")]["race_ethnicity"] == ""
     assert by_local[("escalation", "harmed")]["idea"] == ""
     assert by_local[("emergency", "witness")]["race_ethnicity"] == ""
     assert by_local[("emergency", "responsible")]["reported_for_own_conduct"] == "yes"
-    assert by_local[("emergency", "responsible")]["race_ethnicity"] == "BL"
+    assert by_local[("emergency", "responsible")]["race_ethnicity"] == "Black or African American"
 
     page = client.get("/reports/escalations").get_data(as_text=True)
     harmed = page.split(f'data-group="escalation-{w.escalation}">', 1)[1].split("</td>", 1)[0]
