@@ -68,3 +68,21 @@ def test_the_phone_header_folds_the_menu(live_server, new_context, make):
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_filter_labels_sit_above_their_fields(live_server, new_context, make):
+    """Each filter's label stands right above its own field, on every report with filters."""
+    school = make.school("Lincoln Middle School", code="LMS")
+    admin = make.user("administrator", schools=[school])
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, live_server, admin)
+    for path in ("/reports/escalations", "/reports/dashboard", "/reports/civil-rights", "/audit/access"):
+        page.goto(f"{live_server}{path}")
+        misplaced = page.evaluate(
+            """() => Array.from(document.querySelectorAll('form.filters label[for]')).filter(label => {
+                 const field = document.getElementById(label.htmlFor);
+                 const l = label.getBoundingClientRect(), f = field.getBoundingClientRect();
+                 return Math.abs(l.left - f.left) > 1 || l.bottom > f.top + 1 || f.top - l.bottom > 12;
+               }).map(label => label.htmlFor)"""
+        )
+        assert misplaced == [], (path, misplaced)
