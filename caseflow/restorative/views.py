@@ -34,6 +34,7 @@ def render_process(target, *, errors=None, raw=None, status: int = 200):
     return render_template(
         "restorative/process.html",
         case=case,
+        conflict=services.conflict_summary(current_user, case),
         current=current,
         past=[p for p in processes if p.status == "closed"],
         can_run=services.can_run(current_user, case),
