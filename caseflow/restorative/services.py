@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User
@@ -64,7 +65,9 @@ def linked_cases(process: RestorativeProcess) -> list[Case]:
     ids = process.case_ids
     if not ids:
         return []
-    return db.session.scalars(sa.select(Case).where(Case.id.in_(ids)).order_by(Case.id)).all()
+    return db.session.scalars(
+        sa.select(Case).where(Case.id.in_(ids)).order_by(Case.id).options(selectinload(Case.student))
+    ).all()
 
 
 def conflict_summary(viewer, case: Case) -> dict | None:
