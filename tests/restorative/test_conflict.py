@@ -138,7 +138,9 @@ def test_three_students_one_owner_one_process_linked_from_each(app, client, figh
     assert closes.status_code == 200, closes.get_json()
 
 
-def test_a_case_held_elsewhere_joins_the_conflict_later(app, client, fight, lincoln, api_token):
+def test_a_case_held_elsewhere_joins_the_conflict_later(
+    app, client, fight, lincoln, api_token, count_queries
+):
     advisers, third, incident = fight
     incident_id, cases = incident()
     (ana, owner_id), (ben, _), (cara, _) = cases
@@ -150,6 +152,19 @@ def test_a_case_held_elsewhere_joins_the_conflict_later(app, client, fight, linc
         f"/api/v1/cases/{ana}/restorative", json={"harm": "The fight.", "incident_id": incident_id}, headers=h
     ).get_json()
     assert sorted(conflict["case_ids"]) == sorted([ana, ben])  # a case is in one open process at a time
+    from tests.helpers import sign_in
+
+    sign_in(client, next(a for a in advisers if a.id == owner_id))
+
+    def page_queries():
+        with count_queries() as counter:
+            page = client.get(f"/cases/{ana}")
+        assert page.status_code == 200
+        return counter.n, page.get_data(as_text=True)
+
+    page_queries()
+    with_two, page = page_queries()
+    assert "with 2 students" in page
     client.post(
         f"/api/v1/cases/{cara}/restorative/close",
         json={"outcome": "withdrawn", "note": "Resolved."},
@@ -164,6 +179,8 @@ def test_a_case_held_elsewhere_joins_the_conflict_later(app, client, fight, linc
     assert sorted(joined.get_json()["case_ids"]) == sorted([ana, ben, cara])
     assert ("harmed", third) in [(p["role"], p["student_id"]) for p in joined.get_json()["parties"]]
     assert _process_count(app, incident_id) == 1
+    with_three, page = page_queries()
+    assert "with 3 students" in page and with_three == with_two  # the case page's queries do not grow
     # The same case again, not about the incident: refused, one at a time.
     assert client.post(f"/api/v1/cases/{cara}/restorative", json={"harm": "x"}, headers=h).status_code == 409
 
