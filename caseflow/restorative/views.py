@@ -64,14 +64,15 @@ def begin(case_id: int):
     try:
         values = BeginInput().load({k: v for k, v in raw.items() if v != ""})
         with transaction():
-            services.begin(actor=current_user, case=case, **values)
+            process = services.begin(actor=current_user, case=case, **values)
     except ma.ValidationError as exc:
         return render_process(case, errors={"begin": exc.messages}, raw={"begin": raw}, status=422)
     except DomainError as exc:
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_process(case, errors={"begin": errors}, raw={"begin": raw}, status=exc.status)
-    flash("Restorative process begun.", "info")
+    joined = process.case_id != case.id
+    flash("Joined the conflict's restorative process." if joined else "Restorative process begun.", "info")
     return redirect(url_for("restorative.process", case_id=case.id))
 
 
