@@ -70,6 +70,16 @@ def linked_cases(process: RestorativeProcess) -> list[Case]:
     ).all()
 
 
+def students_hidden_from(viewer, processes: list[RestorativeProcess]) -> set[int]:
+    """The students of these processes' linked cases whose case the viewer may not read (a
+    student who moved schools, say): their party is shown without their name."""
+    ids = {i for p in processes for i in p.case_ids}
+    if not ids:
+        return set()
+    cases = db.session.scalars(sa.select(Case).where(Case.id.in_(ids))).all()
+    return {c.student_id for c in cases if not can_read_case(viewer, c)}
+
+
 def conflict_summary(viewer, case: Case) -> dict | None:
     """What a case's page says of the restorative process it is linked to (the one under way,
     else the latest): "Restorative conference for the incident of <date>, with <n> students",
@@ -320,8 +330,9 @@ def record_pre_meeting(
     _audit(actor, process, "pre_meeting_recorded", now, {"party_id": party.id, "consent": consent})
 
 
-def conference_problems(process: RestorativeProcess) -> list[str]:
-    """What must happen before the conference can be held (empty: it can)."""
+def conference_problems(process: RestorativeProcess, name=lambda party: party.name) -> list[str]:
+    """What must happen before the conference can be held (empty: it can). `name`: how a party
+    is named to the reader."""
     missing = []
     for role in ("harmed", "responsible"):
         if not any(p.role == role for p in process.parties):
@@ -329,9 +340,9 @@ def conference_problems(process: RestorativeProcess) -> list[str]:
     for p in process.parties:
         if p.role in ("harmed", "responsible"):
             if p.pre_meeting_at is None:
-                missing.append(f"a pre-meeting with {p.name}")
+                missing.append(f"a pre-meeting with {name(p)}")
             elif p.consent != "given":
-                missing.append(f"{p.name}'s consent (they declined)")
+                missing.append(f"{name(p)}'s consent (they declined)")
     return missing
 
 

@@ -29,16 +29,22 @@ def render_process(target, *, errors=None, raw=None, status: int = 200):
     for p in processes:
         db.session.refresh(p)  # after a refused action, show what is stored
     current = next((p for p in processes if p.status != "closed"), None)
+    hidden = services.students_hidden_from(current_user, processes)
+
+    def who(party) -> str:
+        return "A student whose record you may not see" if party.student_id in hidden else party.name
+
     tz = ZoneInfo(case.school.time_zone)
     now = now_utc()
     return render_template(
         "restorative/process.html",
         case=case,
         conflict=services.conflict_summary(current_user, case),
+        who=who,
         current=current,
         past=[p for p in processes if p.status == "closed"],
         can_run=services.can_run(current_user, case),
-        conference_missing=services.conference_problems(current) if current else [],
+        conference_missing=services.conference_problems(current, who) if current else [],
         team=case_team(case),
         m=models,
         tz=tz,

@@ -273,6 +273,9 @@ def test_a_viewer_sees_only_the_students_they_may_see(app, client, fight, lincol
     section = _section(other.get(f"/cases/{ben}").get_data(as_text=True))
     assert "Ben Cole" in section and "Ana Reyes" not in section and "Cara Diaz" not in section
     assert "2 other students" in section
+    process_page = other.get(f"/cases/{ben}/restorative").get_data(as_text=True)
+    assert "Ben Cole" in process_page and "Ana Reyes" not in process_page and "Cara Diaz" not in process_page
+    assert "A student whose record you may not see" in process_page
     assert other.get(f"/cases/{ana}").status_code == 404
 
 
