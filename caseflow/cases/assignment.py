@@ -1,6 +1,8 @@
 """Choosing who works a case.
 
 In order:
+0. One conflict, one adviser: when an incident opens restorative cases for several students,
+   the others follow the first one's owner when that person can serve them.
 1. Continuity: the person who last worked a case of the same kind for this student, if they
    still hold the role and serve the school.
 2. Otherwise the eligible person with the lowest weighted caseload (Tier 3 cases weigh 3,
@@ -89,8 +91,12 @@ def guardian_language(student: Student) -> str | None:
     )
 
 
-def choose_assignee(kind: str, student: Student, school: School) -> Assignment:
-    """Who should work a new case of `kind` for `student` (see the module's docstring)."""
+def choose_assignee(kind: str, student: Student, school: School, *, follow: User | None = None) -> Assignment:
+    """Who should work a new case of `kind` for `student` (see the module's docstring).
+
+    `follow`: the person already holding another student's case of the same conflict (one
+    incident's restorative cases): chosen first when they can serve this case (the role, the
+    school, in the school's rotation), so that one adviser holds the conflict."""
     workers = [w for w in eligible_workers(kind, school) if not w.district_wide]
     label = KIND_LABELS[kind]
     if not workers:
@@ -98,6 +104,11 @@ def choose_assignee(kind: str, student: Student, school: School) -> Assignment:
             None, f"No {label} serves {school.name}; the case waits in the administrators' queue."
         )
     by_id = {w.id: w for w in workers}
+    if follow is not None and follow.id in by_id:
+        return Assignment(
+            by_id[follow.id],
+            f"Same conflict: {follow.full_name} holds the other students' cases of this incident.",
+        )
     previous = db.session.scalar(
         sa.select(Case.assignee_id)
         .where(Case.student_id == student.id, Case.kind == kind, Case.assignee_id.is_not(None))

@@ -46,11 +46,16 @@ def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None
     that kind (raising its tier and priority if the new route asks for more)."""
     now = now or now_utc()
     cases = []
+    holder = None  # the adviser who holds the incident's restorative cases (one per conflict)
     for decision in decisions:
         for kind in decision.routes:
             if kind not in CASE_KINDS:
                 continue  # teacher follow-up stays in the classroom
-            cases.append(_open_or_join(incident, decision, kind, now))
+            follow = holder if kind == "restorative_adviser" else None
+            case = _open_or_join(incident, decision, kind, now, follow=follow)
+            if kind == "restorative_adviser" and holder is None and case.assignee_id:
+                holder = case.assignee
+            cases.append(case)
     return cases
 
 
@@ -66,9 +71,11 @@ def _open_case(
     now: datetime,
     why: str,
     context: dict,
+    follow=None,
 ) -> Case:
-    """Create a case, choose its owner (or the administrators' queue), audit it and tell the owner."""
-    assignment = choose_assignee(kind, student, school)
+    """Create a case, choose its owner (or the administrators' queue), audit it and tell the owner.
+    `follow`: the person who holds the other cases of the same conflict, chosen when they can."""
+    assignment = choose_assignee(kind, student, school, follow=follow)
     case = Case(
         district_id=school.district_id,
         school_id=school.id,
@@ -110,7 +117,7 @@ def _open_case(
     return case
 
 
-def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
+def _open_or_join(incident, decision, kind: str, now: datetime, *, follow=None) -> Case:
     case = db.session.scalar(
         sa.select(Case).where(
             Case.student_id == decision.student_id, Case.kind == kind, Case.status != "closed"
@@ -128,6 +135,7 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
             now=now,
             why="New case",
             context={"incident_id": incident.id},
+            follow=follow,
         )
     else:
         before = (case.tier, case.priority)
@@ -285,7 +293,7 @@ def moves_for(actor, case: Case) -> dict[str, str]:
 
 def unfinished_work(case: Case) -> str | None:
     """Why the case cannot close yet: its threat assessment or restorative process is open."""
-    from caseflow.restorative.models import RestorativeProcess
+    from caseflow.restorative.models import RestorativeProcessCase
     from caseflow.threats.models import ThreatAssessment
 
     if db.session.scalar(
@@ -295,11 +303,14 @@ def unfinished_work(case: Case) -> str | None:
     ):
         return "Close the threat assessment first: a threat is closed only when its steps are complete."
     if db.session.scalar(
-        sa.select(RestorativeProcess.id).where(
-            RestorativeProcess.case_id == case.id, RestorativeProcess.status != "closed"
+        sa.select(RestorativeProcessCase.process_id).where(
+            RestorativeProcessCase.case_id == case.id, RestorativeProcessCase.process_status != "closed"
         )
     ):
-        return "Close the restorative process first, with its outcome."
+        return (
+            "Close the restorative process first, with its outcome (it is the conflict's process, "
+            "shared with the other students' cases)."
+        )
     return None
 
 
@@ -471,6 +482,8 @@ HISTORY_WORDS = {
     "plan.added": "plan added",
     "check_in.added": "check-in recorded",
     "note.added": "note added",
+    "case.restorative_linked": "linked to the restorative process of the conflict",
+    "case.restorative_closed": "restorative process closed",
 }
 
 

@@ -109,6 +109,9 @@ def queue():
 
 
 def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
+    from caseflow.restorative.models import PROCESS_STATUSES
+    from caseflow.restorative.services import conflict_summary
+
     links = db.session.scalars(
         sa.select(CaseIncident).where(CaseIncident.case_id == case.id).order_by(CaseIncident.added_at)
     ).all()
@@ -119,6 +122,8 @@ def _detail(case: Case, *, errors=None, raw=None, status: int = 200):
     return render_template(
         "cases/detail.html",
         case=case,
+        conflict=conflict_summary(current_user, case) if case.kind == "restorative_adviser" else None,
+        process_statuses=PROCESS_STATUSES,
         links=links,
         behind=incidents_behind(case.id),
         moves=services.moves_for(current_user, case),

@@ -497,8 +497,9 @@ def _closed_referral(ctx: _Context) -> Storyline:
 
 
 def _bullying_and_restorative(ctx: _Context) -> Storyline:
-    """High school: bullying online routes both students to the restorative adviser, who begins a
-    process and names its parties (in preparation: pre-meetings next)."""
+    """High school: bullying online routes both students to the restorative adviser, who holds
+    both cases and begins one process for the conflict, linked from each student's case, with
+    both students as parties, and names a supporter (in preparation: pre-meetings next)."""
     from caseflow.restorative import services as restorative
 
     if not (found := ctx.take("hs", 2)):
@@ -530,11 +531,8 @@ def _bullying_and_restorative(ctx: _Context) -> Storyline:
         harm="Mocking posts about a classmate in the class group chat over two weeks.",
     )
     ctx.summary.restorative_processes += 1
+    # The conflict's process: linked from both students' cases, both of them parties already.
     target = (process, case)
-    for role, student in (("responsible", responsible), ("harmed", harmed)):
-        restorative.add_party(
-            actor=adviser, target=target, role=role, name="", student_id=student.id, now=now
-        )
     guardian = next(link.guardian for link in harmed.guardian_links if link.is_primary_contact)
     restorative.add_party(
         actor=adviser,

@@ -35,7 +35,9 @@ class Processes(MethodView):
     @restorative_blp.arguments(BeginInput)
     @restorative_blp.response(201, ProcessSchema)
     def post(self, data, case_id: int):
-        """Begin a restorative process on the case, describing the harm."""
+        """Begin a restorative process on the case, describing the harm. About an incident, it
+        is the conflict's process, linked to each involved student's restorative case; if the
+        incident has one under way, the case joins it (and it is returned)."""
         case = load_case(current_user, case_id)
         with transaction():
             return services.begin(actor=current_user, case=case, **data)

@@ -52,6 +52,8 @@ class RestorativeProcess(db.Model):
             sqlite_where=sa.text("status <> 'closed'"),
             postgresql_where=sa.text("status <> 'closed'"),
         ),
+        # What the links to cases refer to, so that they follow the process's status.
+        sa.Index("uq_restorative_processes_id_status", "id", "status", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,8 +84,45 @@ class RestorativeProcess(db.Model):
     items: Mapped[list[AgreementItem]] = relationship(
         cascade="all, delete-orphan", order_by="AgreementItem.id"
     )
+    links: Mapped[list[RestorativeProcessCase]] = relationship(
+        cascade="all, delete-orphan", order_by="RestorativeProcessCase.case_id", passive_updates=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def case_ids(self) -> list[int]:
+        """Every student's case the process serves (the conflict's cases)."""
+        return [link.case_id for link in self.links]
+
+
+class RestorativeProcessCase(db.Model):
+    """A case a restorative process serves: one process per conflict (incident), linked from
+    each involved student's case. A case is in at most one process under way: the link carries
+    the process's status (kept equal by the database, ON UPDATE CASCADE) and a partial unique
+    index allows one open link per case."""
+
+    __tablename__ = "restorative_process_cases"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["process_id", "process_status"],
+            ["restorative_processes.id", "restorative_processes.status"],
+            onupdate="CASCADE",
+            name="fk_restorative_process_cases_process",
+        ),
+        sa.Index(
+            "uq_restorative_process_cases_open_case",
+            "case_id",
+            unique=True,
+            sqlite_where=sa.text("process_status <> 'closed'"),
+            postgresql_where=sa.text("process_status <> 'closed'"),
+        ),
+    )
+
+    process_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), primary_key=True, index=True)
+    process_status: Mapped[str] = mapped_column(sa.String(12))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class RestorativeParty(db.Model):

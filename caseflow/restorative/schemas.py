@@ -79,7 +79,11 @@ class ItemSchema(ma.Schema):
 
 class ProcessSchema(ma.Schema):
     id = ma.fields.Integer()
-    case_id = ma.fields.Integer()
+    case_id = ma.fields.Integer(metadata={"description": "The case the process was begun from"})
+    case_ids = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "Every student's case the process serves (one process per conflict)"},
+    )
     student_id = ma.fields.Integer()
     incident_id = ma.fields.Integer(allow_none=True)
     harm = ma.fields.String()

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User
@@ -27,9 +28,11 @@ from caseflow.extensions import db
 from caseflow.restorative.models import (
     CONSENTS,
     PARTY_ROLES,
+    PROCESS_OUTCOMES,
     AgreementItem,
     RestorativeParty,
     RestorativeProcess,
+    RestorativeProcessCase,
 )
 
 
@@ -39,19 +42,69 @@ def can_run(user, case: Case) -> bool:
 
 
 def processes_of(case: Case) -> list[RestorativeProcess]:
+    """The processes the case is linked to (its own, or its conflict's), oldest first."""
     return db.session.scalars(
         sa.select(RestorativeProcess)
-        .where(RestorativeProcess.case_id == case.id)
+        .join(RestorativeProcessCase, RestorativeProcessCase.process_id == RestorativeProcess.id)
+        .where(RestorativeProcessCase.case_id == case.id)
         .order_by(RestorativeProcess.id)
     ).all()
 
 
 def open_process(case: Case) -> RestorativeProcess | None:
+    """The process under way that the case is linked to (at most one: the database says so)."""
     return db.session.scalar(
-        sa.select(RestorativeProcess).where(
-            RestorativeProcess.case_id == case.id, RestorativeProcess.status != "closed"
-        )
+        sa.select(RestorativeProcess)
+        .join(RestorativeProcessCase, RestorativeProcessCase.process_id == RestorativeProcess.id)
+        .where(RestorativeProcessCase.case_id == case.id, RestorativeProcess.status != "closed")
     )
+
+
+def linked_cases(process: RestorativeProcess) -> list[Case]:
+    """The cases of the students the process serves, in the order they were linked."""
+    ids = process.case_ids
+    if not ids:
+        return []
+    return db.session.scalars(
+        sa.select(Case).where(Case.id.in_(ids)).order_by(Case.id).options(selectinload(Case.student))
+    ).all()
+
+
+def students_hidden_from(viewer, processes: list[RestorativeProcess]) -> set[int]:
+    """The students of these processes' linked cases whose case the viewer may not read (a
+    student who moved schools, say): their party is shown without their name."""
+    ids = {i for p in processes for i in p.case_ids}
+    if not ids:
+        return set()
+    cases = db.session.scalars(sa.select(Case).where(Case.id.in_(ids))).all()
+    return {c.student_id for c in cases if not can_read_case(viewer, c)}
+
+
+def conflict_summary(viewer, case: Case) -> dict | None:
+    """What a case's page says of the restorative process it is linked to (the one under way,
+    else the latest): "Restorative conference for the incident of <date>, with <n> students",
+    naming only the students whose case the viewer may read."""
+    from caseflow.incidents.models import Incident
+
+    processes = processes_of(case)
+    process = next((p for p in processes if p.status != "closed"), processes[-1] if processes else None)
+    if process is None:
+        return None
+    cases = linked_cases(process)
+    incident = db.session.get(Incident, process.incident_id) if process.incident_id else None
+    if incident is not None:
+        day = incident.occurred_at.astimezone(ZoneInfo(case.school.time_zone)).strftime("%d %b %Y")
+        title = f"Restorative conference for the incident of {day}, with {len(cases)} student"
+        title += "s" if len(cases) != 1 else ""
+    else:
+        title = "Restorative conference for this case"
+    seen = [c for c in cases if can_read_case(viewer, c)]
+    return {
+        "process": process,
+        "title": title,
+        "cases": [(c, c.student.display_name) for c in seen],
+        "hidden": len(cases) - len(seen),
+    }
 
 
 def _text(value: str | None) -> str | None:
@@ -69,13 +122,21 @@ def _audit(actor, process: RestorativeProcess, action: str, now: datetime, chang
 
 
 def begin(*, actor, case: Case, harm: str, incident_id: int | None = None, now: datetime | None = None):
-    """Start a restorative process on an open case (one at a time per case)."""
+    """Start a restorative process on an open case (one at a time per case).
+
+    About an incident, the process is the conflict's: one process for the incident, linked to
+    the open restorative case of each of its students (at the case's school), each student a
+    party in their incident role (responsible or harmed). When the incident already has a
+    process under way, the case joins it instead (asking again for the same incident gives the
+    same process: the incident's row is locked, so two people starting at once make one).
+    Without an incident, the process serves this case alone."""
+    from caseflow.db import lock_rows
+    from caseflow.incidents.models import Incident
+
     now = now or now_utc()
     _require(actor, case)
     if case.status == "closed":
         raise Conflict("The case is closed; reopen it first.")
-    if open_process(case) is not None:
-        raise Conflict("A restorative process is already under way on this case.")
     if incident_id and incident_id not in {link.incident_id for link in case.incidents}:
         raise ValidationFailed(
             "Choose an incident of this case.", fields={"incident_id": ["Choose an incident of this case."]}
@@ -84,6 +145,29 @@ def begin(*, actor, case: Case, harm: str, incident_id: int | None = None, now: 
         raise ValidationFailed(
             "Describe the harm.", fields={"harm": ["Describe the harm done, and to whom."]}
         )
+    if incident_id:
+        lock_rows(Incident, [incident_id])
+    else:
+        lock_rows(Case, [case.id])
+    current = open_process(case)
+    if current is not None:
+        if incident_id and current.incident_id == incident_id:
+            return current  # already the conflict's process: asking again changes nothing
+        raise Conflict("A restorative process is already under way on this case.")
+    conflict = (
+        db.session.scalar(
+            sa.select(RestorativeProcess)
+            .where(RestorativeProcess.incident_id == incident_id, RestorativeProcess.status != "closed")
+            .order_by(RestorativeProcess.id)
+            .limit(1)
+        )
+        if incident_id
+        else None
+    )
+    if conflict is not None:
+        _link(actor, conflict, [case], incident_id, now)
+        _audit(actor, conflict, "case_joined", now, {"case_id": case.id})
+        return conflict
     process = RestorativeProcess(
         district_id=case.district_id,
         school_id=case.school_id,
@@ -95,10 +179,74 @@ def begin(*, actor, case: Case, harm: str, incident_id: int | None = None, now: 
         started_at=now,
         parties=[],
         items=[],
+        links=[],
     )
     db.session.add(process)
+    _link(actor, process, [case, *_conflict_cases(case, incident_id)], incident_id, now)
     _audit(actor, process, "begun", now, {"case_id": case.id, "incident_id": incident_id})
     return process
+
+
+def _conflict_cases(case: Case, incident_id: int | None) -> list[Case]:
+    """The other open restorative cases, at the case's school, of the incident's students that
+    no process under way holds yet."""
+    from caseflow.incidents.models import IncidentStudent
+
+    if not incident_id:
+        return []
+    busy = sa.select(RestorativeProcessCase.case_id).where(RestorativeProcessCase.process_status != "closed")
+    return db.session.scalars(
+        sa.select(Case)
+        .join(IncidentStudent, IncidentStudent.student_id == Case.student_id)
+        .where(
+            IncidentStudent.incident_id == incident_id,
+            Case.kind == case.kind,
+            Case.status != "closed",
+            Case.school_id == case.school_id,
+            Case.id != case.id,
+            Case.id.not_in(busy),
+        )
+        .order_by(IncidentStudent.id)
+    ).all()
+
+
+def _link(actor, process: RestorativeProcess, cases: list[Case], incident_id, now: datetime) -> None:
+    """Link the cases to the process, name their students as parties in their incident role
+    (while the process is preparing), and put the link on each case's timeline."""
+    from caseflow.incidents.models import IncidentStudent
+
+    roles = dict(
+        db.session.execute(
+            sa.select(IncidentStudent.student_id, IncidentStudent.role).where(
+                IncidentStudent.incident_id == incident_id
+            )
+        ).all()
+        if incident_id
+        else []
+    )
+    named = {p.student_id for p in process.parties if p.student_id}
+    for linked in cases:
+        process.links.append(RestorativeProcessCase(case_id=linked.id, linked_at=now))
+        role = roles.get(linked.student_id)
+        if (
+            process.status == "preparing"
+            and role in ("responsible", "harmed")
+            and linked.student_id not in named
+        ):
+            process.parties.append(
+                RestorativeParty(role=role, name=linked.student.display_name, student_id=linked.student_id)
+            )
+            named.add(linked.student_id)
+    db.session.flush()
+    for linked in cases:
+        record(
+            actor,
+            "case.restorative_linked",
+            linked,
+            student_id=linked.student_id,
+            now=now,
+            changes={"process_id": process.id, "incident_id": incident_id},
+        )
 
 
 def _in_state(process: RestorativeProcess, *states: str, doing: str) -> None:
@@ -138,8 +286,12 @@ def add_party(
         linked = db.session.get(Student, student_id)
         if linked is None or linked.district_id != case.district_id:
             fields["student_id"] = ["Choose a student of the district."]
-        elif not _text(name):
-            name = linked.display_name
+        else:
+            name = _text(name) or linked.display_name
+            if any(p.student_id == student_id for p in process.parties):
+                fields["student" if student else "student_id"] = [
+                    f"{linked.display_name} is already a party of this process."
+                ]
     if not _text(name):
         fields["name"] = ["Write the person's name."]
     if fields:
@@ -178,8 +330,9 @@ def record_pre_meeting(
     _audit(actor, process, "pre_meeting_recorded", now, {"party_id": party.id, "consent": consent})
 
 
-def conference_problems(process: RestorativeProcess) -> list[str]:
-    """What must happen before the conference can be held (empty: it can)."""
+def conference_problems(process: RestorativeProcess, name=lambda party: party.name) -> list[str]:
+    """What must happen before the conference can be held (empty: it can). `name`: how a party
+    is named to the reader."""
     missing = []
     for role in ("harmed", "responsible"):
         if not any(p.role == role for p in process.parties):
@@ -187,9 +340,9 @@ def conference_problems(process: RestorativeProcess) -> list[str]:
     for p in process.parties:
         if p.role in ("harmed", "responsible"):
             if p.pre_meeting_at is None:
-                missing.append(f"a pre-meeting with {p.name}")
+                missing.append(f"a pre-meeting with {name(p)}")
             elif p.consent != "given":
-                missing.append(f"{p.name}'s consent (they declined)")
+                missing.append(f"{name(p)}'s consent (they declined)")
     return missing
 
 
@@ -323,15 +476,31 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
     process.status, process.outcome, process.outcome_note = "closed", outcome, _text(note)
     process.closed_at, process.closed_by_id = now, actor.id
     _audit(actor, process, "closed", now, {"outcome": outcome, "note": _text(note)})
+    cases = linked_cases(process)
+    for linked in cases:  # the outcome on each student's timeline
+        record(
+            actor,
+            "case.restorative_closed",
+            linked,
+            student_id=linked.student_id,
+            now=now,
+            changes={
+                "process_id": process.id,
+                "outcome": outcome,
+                "reason": f"{PROCESS_OUTCOMES[outcome]}. {_text(note)}",
+            },
+        )
+    db.session.expire(process, ["links"])  # their status followed the process's (ON UPDATE CASCADE)
     if outcome in ("failed", "declined"):
-        for user_id in _team_of(case) - {actor.id}:
-            notify(
-                user_id,
-                f"Restorative process {outcome} for {case.student.display_name}: back to the team "
-                f"to decide what next (not a punishment by default). {_text(note)}",
-                f"/cases/{case.id}/restorative",
-                now=now,
-            )
+        for linked in cases or [case]:
+            for user_id in _team_of(linked) - {actor.id}:
+                notify(
+                    user_id,
+                    f"Restorative process {outcome} for {linked.student.display_name}: back to the "
+                    f"team to decide what next (not a punishment by default). {_text(note)}",
+                    f"/cases/{linked.id}/restorative",
+                    now=now,
+                )
 
 
 def _team_of(case: Case) -> set[int]:

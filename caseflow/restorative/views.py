@@ -29,15 +29,22 @@ def render_process(target, *, errors=None, raw=None, status: int = 200):
     for p in processes:
         db.session.refresh(p)  # after a refused action, show what is stored
     current = next((p for p in processes if p.status != "closed"), None)
+    hidden = services.students_hidden_from(current_user, processes)
+
+    def who(party) -> str:
+        return "A student whose record you may not see" if party.student_id in hidden else party.name
+
     tz = ZoneInfo(case.school.time_zone)
     now = now_utc()
     return render_template(
         "restorative/process.html",
         case=case,
+        conflict=services.conflict_summary(current_user, case),
+        who=who,
         current=current,
         past=[p for p in processes if p.status == "closed"],
         can_run=services.can_run(current_user, case),
-        conference_missing=services.conference_problems(current) if current else [],
+        conference_missing=services.conference_problems(current, who) if current else [],
         team=case_team(case),
         m=models,
         tz=tz,
@@ -63,14 +70,15 @@ def begin(case_id: int):
     try:
         values = BeginInput().load({k: v for k, v in raw.items() if v != ""})
         with transaction():
-            services.begin(actor=current_user, case=case, **values)
+            process = services.begin(actor=current_user, case=case, **values)
     except ma.ValidationError as exc:
         return render_process(case, errors={"begin": exc.messages}, raw={"begin": raw}, status=422)
     except DomainError as exc:
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_process(case, errors={"begin": errors}, raw={"begin": raw}, status=exc.status)
-    flash("Restorative process begun.", "info")
+    joined = process.case_id != case.id
+    flash("Joined the conflict's restorative process." if joined else "Restorative process begun.", "info")
     return redirect(url_for("restorative.process", case_id=case.id))
 
 

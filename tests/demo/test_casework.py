@@ -132,6 +132,12 @@ def test_a_restorative_process_in_preparation_and_guardian_contacts(app, seeded)
         process = db.session.scalar(sa.select(RestorativeProcess))
         assert process.status == "preparing"
         assert {p.role for p in process.parties} == {"harmed", "responsible", "supporter"}
+        # One process for the conflict, linked from both students' cases, held by one adviser.
+        from caseflow.cases.models import Case
+
+        cases = db.session.scalars(sa.select(Case).where(Case.id.in_(process.case_ids))).all()
+        assert len(cases) == 2 and len({c.student_id for c in cases}) == 2
+        assert len({c.assignee_id for c in cases}) == 1
         contacts = db.session.scalars(sa.select(GuardianContact)).all()
         assert len(contacts) >= 4
         assert {c.reached for c in contacts} == {True, False}  # an attempt that reached nobody is kept

@@ -44,20 +44,22 @@ def test_from_the_harm_to_a_completed_agreement(app, client, make, lincoln, payl
     )
     assert begun.status_code == 201 and begun.get_json()["status"] == "preparing"
     assert client.post(url, json={"harm": "again"}, headers=h).status_code == 409  # one at a time
-    for role, name, student in (
-        ("harmed", "", lincoln.classmate),
-        ("responsible", "", lincoln.student),
-        ("supporter", "Ana's aunt", None),
-    ):
-        r = client.post(
-            f"{url}/parties", json={"role": role, "name": name or None, "student_id": student}, headers=h
-        )
-        assert r.status_code == 200, r.get_json()
-    parties = r.get_json()["parties"]
-    assert [p["role"] for p in parties] == ["harmed", "responsible", "supporter"]
+    # About the incident, the process is the conflict's: both students are parties already.
+    assert [(p["role"], p["name"]) for p in begun.get_json()["parties"]] == [
+        ("responsible", "Ana Reyes"),
+        ("harmed", "Ben Cole"),
+    ]
+    again = client.post(
+        f"{url}/parties", json={"role": "harmed", "name": None, "student_id": lincoln.classmate}, headers=h
+    )
     assert (
-        parties[0]["name"] == "Ben Cole" and parties[2]["name"] == "Ana's aunt"
-    )  # a student's name by default
+        again.status_code == 422 and "already a party" in again.get_json()["error"]["fields"]["student_id"][0]
+    )
+    r = client.post(f"{url}/parties", json={"role": "supporter", "name": "Ana's aunt"}, headers=h)
+    assert r.status_code == 200, r.get_json()
+    parties = r.get_json()["parties"]
+    assert [p["role"] for p in parties] == ["responsible", "harmed", "supporter"]
+    assert parties[2]["name"] == "Ana's aunt"
     early = client.post(
         f"{url}/conference",
         json={
@@ -91,7 +93,7 @@ def test_from_the_harm_to_a_completed_agreement(app, client, make, lincoln, payl
     yesterday = (now_utc() - timedelta(days=3)).date().isoformat()
     bad = client.post(
         f"{url}/items",
-        json={"description": "x", "owner_party_id": parties[1]["id"], "due_on": yesterday},
+        json={"description": "x", "owner_party_id": parties[0]["id"], "due_on": yesterday},
         headers=h,
     )
     assert (
@@ -100,7 +102,7 @@ def test_from_the_harm_to_a_completed_agreement(app, client, make, lincoln, payl
     week = (now_utc() + timedelta(days=7)).date().isoformat()
     items = client.post(
         f"{url}/items",
-        json={"description": "Write Ben a letter", "owner_party_id": parties[1]["id"], "due_on": week},
+        json={"description": "Write Ben a letter", "owner_party_id": parties[0]["id"], "due_on": week},
         headers=h,
     ).get_json()["items"]
     early_close = client.post(f"{url}/close", json={"outcome": "completed", "note": "n"}, headers=h)
