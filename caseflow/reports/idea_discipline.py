@@ -15,7 +15,9 @@ the school during the year (standards.md section 3.3), so a student is in at mos
 and (ii) and one of (iii) and (iv).
 
 A removal's length: `removal_days()`, the one place that says how many school days of the
-year an action removed the student.
+year an action removed the student, from the action's own recorded length (Ed-Fi counts it
+in school days) and the school calendar (caseflow.schooldays). When actions carry their
+counted school days of removal, it reads them instead.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def category_counts(enrolled, school_ids: list[int], start: datetime, end: datet
             DisciplineAction.action_code.in_(REMOVALS),
             DisciplineAction.action_date >= start.date(),
             DisciplineAction.action_date < end.date(),
-            in_program("idea", DisciplineAction.student_id, DisciplineAction.action_date, None),
+            in_program("idea", DisciplineAction.student_id, DisciplineAction.action_date),
         )
     ).all()
     calendar = school_calendar()

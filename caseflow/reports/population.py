@@ -37,20 +37,16 @@ def enrolled_during(start_day: date, end_day: date) -> sa.Select:
     )
 
 
-def in_program(program: str, student_id, start_day, end_day):
-    """SQL: the student took part in `program` on at least one day of [start_day, end_day)
-    (`end_day` None: on the day `start_day`, which may be a column)."""
-    last = start_day if end_day is None else None
+def in_program(program: str, student_id, start_day, end_day=None):
+    """SQL: the student took part in `program` on at least one day of [start_day, end_day),
+    or, without `end_day`, on the day `start_day` (a date or a column)."""
+    P = ProgramParticipation
+    began = P.begin_date <= start_day if end_day is None else P.begin_date < end_day
     return sa.exists().where(
-        ProgramParticipation.student_id == student_id,
-        ProgramParticipation.program == program,
-        sa.or_(
-            ProgramParticipation.begin_date.is_(None),
-            ProgramParticipation.begin_date <= last
-            if last is not None
-            else ProgramParticipation.begin_date < end_day,
-        ),
-        sa.or_(ProgramParticipation.end_date.is_(None), ProgramParticipation.end_date >= start_day),
+        P.student_id == student_id,
+        P.program == program,
+        sa.or_(P.begin_date.is_(None), began),
+        sa.or_(P.end_date.is_(None), P.end_date >= start_day),
     )
 
 

@@ -292,3 +292,22 @@ def test_the_monitor_costs_the_same_queries_with_more_groups_and_removals(
     removals(many[60:90], "Expulsion", None)
     removals(more[:20], "Out of School Suspension", 12)
     assert cost() == small
+
+
+def test_the_states_minimum_sizes_for_the_categories_are_read_and_checked(tmp_path):
+    from caseflow.reports.settings import FILE, ReportSettingsError, load_settings
+
+    shipped = load_settings()
+    assert (shipped.idea_min_cell, shipped.idea_min_n) == (10, 30)
+    text = FILE.read_text()
+    absent = tmp_path / "absent.yaml"
+    absent.write_text(text.replace("  idea_discipline: {min_cell: 10, min_n: 30}\n", ""))
+    assert (load_settings(absent).idea_min_cell, load_settings(absent).idea_min_n) == (10, 30)
+    smaller = tmp_path / "smaller.yaml"
+    smaller.write_text(text.replace("{min_cell: 10, min_n: 30}", "{min_cell: 5, min_n: 20}"))
+    assert (load_settings(smaller).idea_min_cell, load_settings(smaller).idea_min_n) == (5, 20)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(text.replace("{min_cell: 10, min_n: 30}", "{min_cell: 0, cell: 3}"))
+    with pytest.raises(ReportSettingsError) as error:
+        load_settings(wrong)
+    assert "line" in str(error.value) and "min_cell and min_n" in str(error.value)
