@@ -205,6 +205,11 @@ def _wider_risk(wider, min_cell, min_n):
     return risk
 
 
+def _fixed_risk(value: float | None):
+    """The same alternate comparison for every group: the State's configured risk, or none."""
+    return lambda _group: value
+
+
 def _area(name, school_id, counts, wider, state: dict) -> AreaMonitor:
     """`counts` = (population, events, categories) of this area: population and events keyed
     by Profile, categories by race; `wider` the same for the district (None for the district
@@ -216,7 +221,7 @@ def _area(name, school_id, counts, wider, state: dict) -> AreaMonitor:
         if wider is not None:
             alternate = _wider_risk((wider[0], wider[1][outcome]), cfg.min_cell, cfg.min_n)
         else:
-            alternate = lambda _group, o=outcome: state.get(o, {}).get("risk")  # noqa: E731
+            alternate = _fixed_risk(state.get(outcome, {}).get("risk"))
         outcomes[outcome] = _rows(
             GROUPS, population, events[outcome], alternate, min_cell=cfg.min_cell, min_n=cfg.min_n
         )
@@ -227,7 +232,7 @@ def _area(name, school_id, counts, wider, state: dict) -> AreaMonitor:
             w_disabled = _students_with_disabilities(wider[0])
             alternate = _wider_risk((w_disabled, wider[2][category]), cfg.idea_min_cell, cfg.idea_min_n)
         else:  # no State figures for the students with disabilities of the rest of the State
-            alternate = lambda _group: None  # noqa: E731
+            alternate = _fixed_risk(None)
         idea_rows[category] = _rows(
             RACE_GROUPS,
             disabled,
