@@ -69,7 +69,7 @@ class RatioChart:
     @property
     def why_not(self) -> str:
         """One line: how many groups have no ratio, and why."""
-        return "; ".join(f"{n} {WHY[method]}" for method, n in sorted(self.not_calculated.items()))
+        return "; ".join(f"{n} {WHY[method]}" for method, n in self.not_calculated.most_common())
 
 
 def ratio_chart(
