@@ -100,8 +100,10 @@ class DisparityReport(MethodView):
     @reports_blp.arguments(s.YearQuerySchema, location="query")
     @reports_blp.response(200, s.DisparitySchema)
     def get(self, args):
-        """Risk and risk ratio of each outcome for each race/ethnicity group (34 CFR 300.647
-        method), per school and, for district-wide readers, for the district."""
+        """Risk and risk ratio of each outcome for each group (race/ethnicity, disability,
+        English learners, sex; 34 CFR 300.647 method), and of the regulation's five discipline
+        categories for students with disabilities by race/ethnicity, per school and, for
+        district-wide readers, for the district."""
         year = args.get("year", current_school_year())
         areas = monitor.monitor_for(current_user, _schools(args.get("school_id")), year)
         cfg = settings()
@@ -110,32 +112,41 @@ class DisparityReport(MethodView):
             "min_cell": cfg.min_cell,
             "min_n": cfg.min_n,
             "alert_ratio": cfg.alert_ratio,
+            "idea_min_cell": cfg.idea_min_cell,
+            "idea_min_n": cfg.idea_min_n,
             "areas": [
                 {
                     "name": a.name,
                     "school_id": a.school_id,
                     "students": a.population,
-                    "outcomes": {
-                        outcome: [
-                            {
-                                "race": r.race,
-                                "label": r.label,
-                                "students": r.n,
-                                "with_outcome": r.events,
-                                "risk": r.ratio.group_risk,
-                                "comparison_risk": r.ratio.comparison_risk,
-                                "ratio": r.ratio.value,
-                                "method": r.ratio.method,
-                                "alert": r.ratio.over(cfg.alert_ratio),
-                            }
-                            for r in rows
-                        ]
-                        for outcome, rows in a.outcomes.items()
+                    "outcomes": {outcome: _rows(rows, cfg) for outcome, rows in a.outcomes.items()},
+                    "students_with_disabilities": a.students_with_disabilities,
+                    "idea_discipline": {
+                        category: _rows(rows, cfg) for category, rows in a.idea_discipline.items()
                     },
                 }
                 for a in areas
             ],
         }
+
+
+def _rows(rows, cfg) -> list[dict]:
+    return [
+        {
+            "grouping": r.grouping,
+            "group": r.key,
+            "race": r.race,
+            "label": r.label,
+            "students": r.n,
+            "with_outcome": r.events,
+            "risk": r.ratio.group_risk,
+            "comparison_risk": r.ratio.comparison_risk,
+            "ratio": r.ratio.value,
+            "method": r.ratio.method,
+            "alert": r.ratio.over(cfg.alert_ratio),
+        }
+        for r in rows
+    ]
 
 
 @reports_blp.route("/escalations")

@@ -1,6 +1,10 @@
-"""The disparity monitor: for each race/ethnicity group, the risk of each outcome in a school
-year and its risk ratio against all other students (caseflow.reports.disparity), per school
-and for the district, with alerts when a ratio is over the district's threshold.
+"""The disparity monitor: for each group of students (race/ethnicity, disability, English
+learners, sex: caseflow.reports.groups), the risk of each outcome in a school year and its
+risk ratio against all other students (caseflow.reports.disparity), per school and for the
+district, with alerts when a ratio is over the district's threshold. For students with
+disabilities, also the five discipline categories of 34 CFR 300.647 by race/ethnicity, each
+group against all other students with disabilities, with the State's minimum sizes
+(caseflow.reports.idea_discipline).
 
 Outcomes (students, not events): referred to law enforcement (approved and referred
 escalations, emergency police responses, counting only the student reported for their own
@@ -12,26 +16,28 @@ whose race/ethnicity is not recorded are part of every comparison group but form
 their own.
 
 A fixed number of queries whatever the number of schools: one for the populations and one per
-outcome, each grouped by school and race/ethnicity.
+outcome, each grouped by school and profile (race/ethnicity, sex, programs), and one for the
+removals of students with disabilities.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from caseflow.discipline.models import SUSPENSIONS, DisciplineAction
 from caseflow.extensions import db
-from caseflow.people.codes import RACE_ETHNICITY
 from caseflow.people.models import School, Student
-from caseflow.reports import referrals
+from caseflow.reports import idea_discipline, referrals
 from caseflow.reports.disparity import Ratio, ratio
+from caseflow.reports.groups import GROUPS, RACE_GROUPS, Group, Profile, total
 from caseflow.reports.periods import year_bounds, zone_of
-from caseflow.reports.population import enrolled_during
+from caseflow.reports.population import enrolled_during, in_program
 from caseflow.reports.settings import OUTCOMES, settings
+from caseflow.roster.models import PROGRAMS
 from caseflow.threats.models import ThreatAssessment
 
 OUTCOME_LABELS = {
@@ -39,6 +45,10 @@ OUTCOME_LABELS = {
     "suspension": "Suspended (in or out of school)",
     "threat_assessment": "Threat assessment",
     "tier_3": "In Tier 3 (intensive support)",
+}
+LABELS = {
+    **OUTCOME_LABELS,
+    **{k: f"Students with disabilities: {v.lower()}" for k, v in idea_discipline.CATEGORIES.items()},
 }
 
 
@@ -65,21 +75,29 @@ def _outcome_events(outcome: str, start: datetime, end: datetime) -> sa.Select:
 
 @dataclass
 class GroupRow:
-    race: str
+    grouping: str
+    key: str
     label: str
     n: int
     events: int
     ratio: Ratio
 
+    @property
+    def race(self) -> str | None:
+        return self.key if self.grouping == "race_ethnicity" else None
+
 
 @dataclass
 class AreaMonitor:
-    """One school (or the district): per outcome, a row per group."""
+    """One school (or the district): per outcome, a row per group of every grouping; per
+    §300.647 discipline category, a row per race/ethnicity among students with disabilities."""
 
     name: str
     school_id: int | None
     population: int
     outcomes: dict  # outcome -> list[GroupRow]
+    students_with_disabilities: int = 0
+    idea_discipline: dict = field(default_factory=dict)  # category -> list[GroupRow]
 
 
 @dataclass
@@ -89,81 +107,172 @@ class Alert:
     group: str
     value: float
     method: str
+    outcome_label: str = ""
+
+
+def _profile(race, sex, idea, section_504, english_learner) -> Profile:
+    return Profile(race, sex, bool(idea), bool(section_504), bool(english_learner))
 
 
 def _counts(schools: list[School], start_year: int):
     """Students enrolled in each school during the school year, and among them those with each
-    outcome at that school in the year, by race/ethnicity: the numerator is always part of the
-    denominator, and a student who moved counts at each school for what happened there."""
+    outcome at that school in the year, by profile (race/ethnicity, sex, programs of the year):
+    the numerator is always part of the denominator, and a student who moved counts at each
+    school for what happened there. Then the §300.647 discipline categories by race."""
     ids = [s.id for s in schools]
     start, end = year_bounds(start_year, zone_of(schools))
     enrolled = enrolled_during(start.date(), end.date()).subquery()
-    population: Counter = Counter()
-    for school_id, race, n in db.session.execute(
-        sa.select(enrolled.c.school_id, Student.race_ethnicity, sa.func.count())
+    cohort = (
+        sa.select(
+            enrolled.c.school_id,
+            enrolled.c.student_id,
+            Student.race_ethnicity.label("race"),
+            Student.sex.label("sex"),
+            *(
+                in_program(program, enrolled.c.student_id, start.date(), end.date()).label(program)
+                for program in PROGRAMS
+            ),
+        )
         .join(Student, Student.id == enrolled.c.student_id)
         .where(enrolled.c.school_id.in_(ids))
-        .group_by(enrolled.c.school_id, Student.race_ethnicity)
+        .subquery()
+    )
+    profile = (cohort.c.race, cohort.c.sex, *(cohort.c[p] for p in PROGRAMS))
+    population: Counter = Counter()
+    for school_id, *values, n in db.session.execute(
+        sa.select(cohort.c.school_id, *profile, sa.func.count()).group_by(cohort.c.school_id, *profile)
     ):
-        population[(school_id, race)] += n
+        population[(school_id, _profile(*values))] += n
     events: dict[str, Counter] = {}
     for outcome in OUTCOMES:
         happened = _outcome_events(outcome, start, end).subquery()
         events[outcome] = Counter()
-        for school_id, race, n in db.session.execute(
-            sa.select(enrolled.c.school_id, Student.race_ethnicity, sa.func.count(sa.distinct(Student.id)))
-            .join(Student, Student.id == enrolled.c.student_id)
+        for school_id, *values, n in db.session.execute(
+            sa.select(cohort.c.school_id, *profile, sa.func.count(sa.distinct(cohort.c.student_id)))
             .join(
                 happened,
-                sa.and_(happened.c[1] == enrolled.c.student_id, happened.c[0] == enrolled.c.school_id),
+                sa.and_(happened.c[1] == cohort.c.student_id, happened.c[0] == cohort.c.school_id),
             )
-            .where(enrolled.c.school_id.in_(ids))
-            .group_by(enrolled.c.school_id, Student.race_ethnicity)
+            .group_by(cohort.c.school_id, *profile)
         ):
-            events[outcome][(school_id, race)] += n
-    return population, events
+            events[outcome][(school_id, _profile(*values))] += n
+    categories = {
+        category: Counter({(sid, _disabled(race)): n for (sid, race), n in counter.items()})
+        for category, counter in idea_discipline.category_counts(enrolled, ids, start, end).items()
+    }
+    return population, events, categories
 
 
-def _area(
-    name, school_id, population: Counter, events: dict, wider: tuple | None, state: dict
-) -> AreaMonitor:
-    """`population`/`events` keyed by race for this area; `wider` the same for the area around
-    it (the district), used for the alternate risk ratio; `state` the configured State risks."""
+def _rows(groups, population, events, alternate_of, *, min_cell, min_n) -> list[GroupRow]:
+    """A row per group: `population`/`events` are {key: n} for this area; `wider` the same
+    pair for the area around it (None for the district); `alternate_of()` the wider risk of
+    the students outside the group, or None."""
+    total_n, total_events = sum(population.values()), sum(events.values())
+    rows = []
+    for group in groups:
+        g_n, g_ev = total(population, group), total(events, group)
+        rows.append(
+            GroupRow(
+                group.grouping,
+                group.key,
+                group.label,
+                g_n,
+                g_ev,
+                ratio(
+                    g_ev,
+                    g_n,
+                    total_events - g_ev,
+                    total_n - g_n,
+                    min_cell=min_cell,
+                    min_n=min_n,
+                    alternate_risk=alternate_of(group),
+                ),
+            )
+        )
+    return rows
+
+
+def _wider_risk(wider, min_cell, min_n):
+    """The risk of the wider area's students outside a group, when they reach the minimum
+    sizes (the alternate risk ratio's comparison)."""
+
+    def risk(group: Group) -> float | None:
+        w_pop, w_events = wider
+        w_n = sum(w_pop.values()) - total(w_pop, group)
+        w_ev = sum(w_events.values()) - total(w_events, group)
+        return w_ev / w_n if w_n >= min_n and w_ev >= min_cell else None
+
+    return risk
+
+
+def _fixed_risk(value: float | None):
+    """The same alternate comparison for every group: the State's configured risk, or none."""
+    return lambda _group: value
+
+
+def _area(name, school_id, counts, wider, state: dict) -> AreaMonitor:
+    """`counts` = (population, events, categories) of this area: population and events keyed
+    by Profile, categories by race; `wider` the same for the district (None for the district
+    itself, whose alternate comparison is the State's configured figure)."""
     cfg = settings()
-    total_n = sum(population.values())
+    population, events, categories = counts
     outcomes = {}
     for outcome in OUTCOMES:
-        per_race = events[outcome]
-        total_events = sum(per_race.values())
-        rows = []
-        for race, label in RACE_ETHNICITY.items():
-            g_ev, g_n = per_race.get(race, 0), population.get(race, 0)
-            if wider is not None:  # a school: the students of the district outside the group
-                w_pop, w_events = wider
-                w_ev = sum(w_events[outcome].values()) - w_events[outcome].get(race, 0)
-                w_n = sum(w_pop.values()) - w_pop.get(race, 0)
-                alternate = w_ev / w_n if w_n >= cfg.min_n and w_ev >= cfg.min_cell else None
-            else:  # the district: the State's figure, if configured
-                alternate = state.get(outcome, {}).get("risk")
-            rows.append(
-                GroupRow(
-                    race,
-                    label,
-                    g_n,
-                    g_ev,
-                    ratio(
-                        g_ev,
-                        g_n,
-                        total_events - g_ev,
-                        total_n - g_n,
-                        min_cell=cfg.min_cell,
-                        min_n=cfg.min_n,
-                        alternate_risk=alternate,
-                    ),
-                )
-            )
-        outcomes[outcome] = rows
-    return AreaMonitor(name, school_id, total_n, outcomes)
+        if wider is not None:
+            alternate = _wider_risk((wider[0], wider[1][outcome]), cfg.min_cell, cfg.min_n)
+        else:
+            alternate = _fixed_risk(state.get(outcome, {}).get("risk"))
+        outcomes[outcome] = _rows(
+            GROUPS, population, events[outcome], alternate, min_cell=cfg.min_cell, min_n=cfg.min_n
+        )
+    disabled = _students_with_disabilities(population)
+    idea_rows = {}
+    for category in idea_discipline.CATEGORIES:
+        if wider is not None:
+            w_disabled = _students_with_disabilities(wider[0])
+            alternate = _wider_risk((w_disabled, wider[2][category]), cfg.idea_min_cell, cfg.idea_min_n)
+        else:  # no State figures for the students with disabilities of the rest of the State
+            alternate = _fixed_risk(None)
+        idea_rows[category] = _rows(
+            RACE_GROUPS,
+            disabled,
+            categories[category],
+            alternate,
+            min_cell=cfg.idea_min_cell,
+            min_n=cfg.idea_min_n,
+        )
+    return AreaMonitor(name, school_id, sum(population.values()), outcomes, sum(disabled.values()), idea_rows)
+
+
+def _disabled(race: str | None) -> Profile:
+    """The profile the §300.647 categories count a student with disabilities by: their race."""
+    return Profile(race, None, True, False, False)
+
+
+def _students_with_disabilities(population: Counter) -> Counter:
+    """{Profile: n} -> the students in IDEA during the year, by race only."""
+    out: Counter = Counter()
+    for profile, n in population.items():
+        if profile.idea:
+            out[_disabled(profile.race)] += n
+    return out
+
+
+def _of(counter: Counter, school_id) -> Counter:
+    """The part of a {(school_id, key): n} counter for one school (all schools when None)."""
+    out: Counter = Counter()
+    for (sid, key), n in counter.items():
+        if school_id is None or sid == school_id:
+            out[key] += n
+    return out
+
+
+def _area_counts(population, events, categories, school_id):
+    return (
+        _of(population, school_id),
+        {o: _of(events[o], school_id) for o in OUTCOMES},
+        {c: _of(categories[c], school_id) for c in idea_discipline.CATEGORIES},
+    )
 
 
 def disparity_monitor(schools: list[School], start_year: int, *, district_name: str | None = None):
@@ -176,24 +285,20 @@ def disparity_monitor(schools: list[School], start_year: int, *, district_name: 
     district_schools = db.session.scalars(
         sa.select(School).where(School.district_id == schools[0].district_id)
     ).all()
-    population, events = _counts(district_schools, start_year)
-    d_pop: Counter = Counter()
-    d_events = {o: Counter() for o in OUTCOMES}
-    for (_, race), n in population.items():
-        d_pop[race] += n
-    for outcome in OUTCOMES:
-        for (_, race), n in events[outcome].items():
-            d_events[outcome][race] += n
+    population, events, categories = _counts(district_schools, start_year)
+    district_counts = _area_counts(population, events, categories, None)
     state = settings().state_comparison
-    per_school = []
-    for school in schools:
-        s_pop = Counter({race: n for (sid, race), n in population.items() if sid == school.id})
-        s_events = {
-            o: Counter({race: n for (sid, race), n in events[o].items() if sid == school.id})
-            for o in OUTCOMES
-        }
-        per_school.append(_area(school.name, school.id, s_pop, s_events, (d_pop, d_events), state))
-    district = _area(district_name, None, d_pop, d_events, None, state) if district_name else None
+    per_school = [
+        _area(
+            school.name,
+            school.id,
+            _area_counts(population, events, categories, school.id),
+            district_counts,
+            state,
+        )
+        for school in schools
+    ]
+    district = _area(district_name, None, district_counts, None, state) if district_name else None
     return district, per_school
 
 
@@ -212,8 +317,18 @@ def alerts(monitors: list[AreaMonitor]) -> list[Alert]:
     threshold = settings().alert_ratio
     out = []
     for area in monitors:
-        for outcome, rows in area.outcomes.items():
+        for outcome, rows in tables(area):
             for row in rows:
                 if row.ratio.over(threshold):
-                    out.append(Alert(area.name, outcome, row.label, row.ratio.value, row.ratio.method))
+                    out.append(
+                        Alert(
+                            area.name, outcome, row.label, row.ratio.value, row.ratio.method, LABELS[outcome]
+                        )
+                    )
     return out
+
+
+def tables(area: AreaMonitor):
+    """(outcome or category, rows) of an area: the four outcomes, then the five categories."""
+    yield from area.outcomes.items()
+    yield from area.idea_discipline.items()

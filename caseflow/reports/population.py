@@ -4,6 +4,8 @@ enrolment and program history (caseflow.roster.models), never from today's roste
 * `enrolled_during(start, end)`: the (school, student) pairs of every enrolment that overlaps
   the period; a student who moved counts at each school they attended in it, and one who has
   left since still counts for the period they were there.
+* `in_program(program, student_id, start, end)`: the same question in SQL, for reports that
+  group in the database (the disparity monitor).
 * `program_history(student_ids)`: each student's IDEA, Section 504 and English-learner
   participation, so that a report puts a student in the group they were in on the day of the
   event (`ProgramHistory.on(student_id, day)`).
@@ -32,6 +34,19 @@ def enrolled_during(start_day: date, end_day: date) -> sa.Select:
             sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start_day),
         )
         .distinct()
+    )
+
+
+def in_program(program: str, student_id, start_day, end_day=None):
+    """SQL: the student took part in `program` on at least one day of [start_day, end_day),
+    or, without `end_day`, on the day `start_day` (a date or a column)."""
+    P = ProgramParticipation
+    began = P.begin_date <= start_day if end_day is None else P.begin_date < end_day
+    return sa.exists().where(
+        P.student_id == student_id,
+        P.program == program,
+        sa.or_(P.begin_date.is_(None), began),
+        sa.or_(P.end_date.is_(None), P.end_date >= start_day),
     )
 
 

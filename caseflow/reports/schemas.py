@@ -69,7 +69,18 @@ class CivilRightsSchema(ma.Schema):
 
 
 class RatioRowSchema(ma.Schema):
-    race = ma.fields.String()
+    grouping = ma.fields.String(
+        metadata={"description": "race_ethnicity, disability, english_learner or sex"}
+    )
+    group = ma.fields.String(
+        metadata={
+            "description": "a race/ethnicity code, idea, section_504 (504 only), english_learner, "
+            "sex_F, sex_M, sex_X"
+        }
+    )
+    race = ma.fields.String(
+        allow_none=True, metadata={"description": "the group's code; null: not a race group"}
+    )
     label = ma.fields.String()
     students = ma.fields.Integer()
     with_outcome = ma.fields.Integer()
@@ -87,6 +98,18 @@ class AreaSchema(ma.Schema):
     outcomes = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(RatioRowSchema))
     )
+    students_with_disabilities = ma.fields.Integer(
+        metadata={"description": "students in IDEA on at least one day of the school year"}
+    )
+    idea_discipline = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.Nested(RatioRowSchema)),
+        metadata={
+            "description": "34 CFR 300.647(b)(4) categories (oss_10_or_fewer, oss_over_10, iss_10_or_fewer, "
+            "iss_over_10, all_removals): students with disabilities by race/ethnicity, each group "
+            "against all other students with disabilities"
+        },
+    )
 
 
 class DisparitySchema(ma.Schema):
@@ -94,6 +117,8 @@ class DisparitySchema(ma.Schema):
     min_cell = ma.fields.Integer()
     min_n = ma.fields.Integer()
     alert_ratio = ma.fields.Float()
+    idea_min_cell = ma.fields.Integer()
+    idea_min_n = ma.fields.Integer()
     areas = ma.fields.List(ma.fields.Nested(AreaSchema))
 
 

@@ -25,6 +25,10 @@ class ReportSettings:
     min_n: int
     alert_ratio: float
     state_comparison: dict = field(default_factory=dict)  # outcome -> {"risk": float, "source": str}
+    # The State's minimum sizes for the 34 CFR 300.647 discipline categories (10 and 30 unless
+    # the file says otherwise: the values the regulation presumes reasonable).
+    idea_min_cell: int = 10
+    idea_min_n: int = 30
     staffing: dict = field(default_factory=dict)  # role -> students per staff member
 
 
@@ -79,6 +83,15 @@ def load_settings(path: Path = FILE) -> ReportSettings:
             )
         elif not isinstance(entry.get("source"), str) or not entry["source"].strip():
             errors.append(f"{where('disparity', 'state_comparison', outcome)}: name the source of the risk")
+    idea = disparity.get("idea_discipline") or {}
+    if not isinstance(idea, dict):
+        errors.append(f"{where('disparity', 'idea_discipline')}: idea_discipline must be a mapping")
+        idea = {}
+    for key in idea:
+        if key not in ("min_cell", "min_n") or not _whole(idea[key], 1):
+            errors.append(
+                f"{where('disparity', 'idea_discipline', key)}: give min_cell and min_n as whole numbers >= 1"
+            )
     if set(staffing) != set(STAFF_ROLES) or not all(_whole(v, 1) for v in staffing.values()):
         errors.append(
             f"{where('staffing')}: staffing must give {', '.join(STAFF_ROLES)} as whole numbers >= 1"
@@ -93,6 +106,8 @@ def load_settings(path: Path = FILE) -> ReportSettings:
         alert_ratio=float(ratio),
         state_comparison={k: {"risk": float(v["risk"]), "source": v["source"]} for k, v in state.items()},
         staffing=dict(staffing),
+        idea_min_cell=idea.get("min_cell", 10),
+        idea_min_n=idea.get("min_n", 30),
     )
 
 

@@ -21,7 +21,10 @@ from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import District
 from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor
 from caseflow.reports.disparity import METHOD_TEXT
+from caseflow.reports.groups import GROUPINGS
+from caseflow.reports.idea_discipline import CATEGORIES
 from caseflow.reports.periods import current_school_year, report_schools, year_label, zone_of
+from caseflow.reports.ratio_chart import area_charts
 from caseflow.reports.settings import settings
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -128,13 +131,17 @@ def civil_rights_csv():
 def disparity():
     year = _year()
     areas = monitor.monitor_for(current_user, report_schools(current_user), year)
+    cfg = settings()
     return render_template(
         "reports/disparity.html",
         areas=areas,
+        charts=[area_charts(area, cfg) for area in areas],
         alerts=monitor.alerts(areas),
         outcomes=monitor.OUTCOME_LABELS,
+        categories=CATEGORIES,
+        groupings=GROUPINGS,
         methods=METHOD_TEXT,
-        cfg=settings(),
+        cfg=cfg,
         year=year,
         years=_years(),
     )
