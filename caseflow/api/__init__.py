@@ -98,6 +98,7 @@ def init_api(app: Flask) -> None:
     from caseflow.exports import api as exports_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
+    from caseflow.notices import api as notices_api
     from caseflow.people import api as people_api
     from caseflow.reports import api as reports_api
     from caseflow.restorative import api as restorative_api
@@ -111,6 +112,7 @@ def init_api(app: Flask) -> None:
         *incidents_api.blueprints,
         *cases_api.blueprints,
         *contacts_api.blueprints,
+        *notices_api.blueprints,
         *threats_api.blueprints,
         *restorative_api.blueprints,
         *escalations_api.blueprints,

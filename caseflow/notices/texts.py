@@ -49,6 +49,7 @@ class Language:
     dir: str
     reviewed: bool
     note: str | None
+    date_format: str = "%Y-%m-%d"
     subjects: dict = field(default_factory=dict)
     meeting_kinds: dict = field(default_factory=dict)
 
@@ -88,6 +89,7 @@ def languages() -> dict[str, Language]:
             dir="rtl" if meta.get("dir") == "rtl" else "ltr",
             reviewed=meta.get("reviewed") is True,
             note=meta.get("note"),
+            date_format=str(meta.get("date_format") or "%Y-%m-%d"),
             subjects=dict(meta.get("subjects") or {}),
             meeting_kinds=dict(meta.get("meeting_kinds") or {}),
         )
@@ -122,8 +124,10 @@ def text_language(code: str | None, kind: str) -> str:
 
 def _render_in(language: Language, kind: str, values: dict) -> tuple[str, str]:
     meeting = values.get("meeting_kind_code")
+    day = values.get("incident_date")
     body_values = {
         **values,
+        "incident_date": day.strftime(language.date_format) if day else "",
         "meeting_kind": language.meeting_kinds.get(meeting, MEETING_KINDS.get(meeting, "")),
     }
     body = _environment().get_template(f"{language.code}/{kind}.txt").render(body_values).strip()
@@ -133,8 +137,8 @@ def _render_in(language: Language, kind: str, values: dict) -> tuple[str, str]:
 
 def render_notice(kind: str, language_code: str | None, values: dict) -> RenderedNotice:
     """The notice of `kind` for a guardian speaking `language_code`, filled with `values`
-    (guardian_name, student_name, school_name, incident_date, meeting_kind_code and the FREE_TEXT
-    parts). Raises KeyError for an unknown kind."""
+    (guardian_name, student_name, school_name, incident_date (a date, written in each language's
+    date_format), meeting_kind_code and the FREE_TEXT parts). Raises KeyError for an unknown kind."""
     if kind not in NOTICE_KINDS:
         raise KeyError(kind)
     requested = (language_code or ORIGINAL).lower()
