@@ -101,6 +101,7 @@ def init_api(app: Flask) -> None:
     from caseflow.notices import api as notices_api
     from caseflow.people import api as people_api
     from caseflow.reports import api as reports_api
+    from caseflow.reports import reach_api
     from caseflow.restorative import api as restorative_api
     from caseflow.threats import api as threats_api
 
@@ -118,6 +119,7 @@ def init_api(app: Flask) -> None:
         *escalations_api.blueprints,
         *discipline_api.blueprints,
         *reports_api.blueprints,
+        *reach_api.blueprints,
         *exports_api.blueprints,
     ):
         csrf.exempt(blp)

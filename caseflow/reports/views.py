@@ -19,7 +19,7 @@ from caseflow.escalations.models import OUTCOMES, EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import District
-from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor
+from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor, reach
 from caseflow.reports.disparity import METHOD_TEXT
 from caseflow.reports.periods import current_school_year, report_schools, year_label, zone_of
 from caseflow.reports.settings import settings
@@ -127,8 +127,11 @@ def civil_rights_csv():
 def disparity():
     year = _year()
     areas = monitor.monitor_for(current_user, report_schools(current_user), year)
+    reach_areas = reach.reach_parity(current_user, report_schools(current_user), year)
     return render_template(
         "reports/disparity.html",
+        reach_areas=reach_areas,
+        reach_alerts=reach.reach_alerts(reach_areas),
         areas=areas,
         alerts=monitor.alerts(areas),
         outcomes=monitor.OUTCOME_LABELS,
