@@ -13,7 +13,7 @@ from caseflow.contacts.schemas import ContactSchema
 from caseflow.db import transaction
 from caseflow.incidents.api import require_json
 from caseflow.notices import services
-from caseflow.notices.schemas import NoticeInputSchema, NoticePreviewSchema, NoticeSendSchema
+from caseflow.notices.schemas import NoticeInputSchema, NoticePreviewSchema
 
 notices_blp = Blueprint(
     "api_notices", __name__, url_prefix="/api/v1/students", description="Guardian notices"
@@ -42,34 +42,50 @@ class NoticePreview(MethodView):
         return draft.notice
 
 
+def _send(data: dict, student_id: int, channel: str):
+    student = _student(student_id)
+    with transaction():
+        sent = services.send_notice(
+            actor=current_user, student=student, channel=channel, **NoticeInputSchema.draft_args(data)
+        )
+        sent.contact_id = sent.contact.id
+    return sent
+
+
 @notices_blp.route("/<int:student_id>/notices")
 class Notices(MethodView):
     @permission_required(Permission.GUARDIAN_CONTACT)
     @require_json
-    @notices_blp.arguments(NoticeSendSchema)
+    @notices_blp.arguments(NoticeInputSchema)
     @notices_blp.response(201, ContactSchema)
-    @notices_blp.alt_response(201, description="The letter (channel letter)", content_type="application/pdf")
     def post(self, data, student_id: int):
-        """Send the notice: by e-mail (queued in the outbox; answers with the guardian contact
-        recorded) or as a letter (answers with the PDF; the contact's id is in X-Contact-Id).
-        A guardian under a no-contact order is refused."""
-        student = _student(student_id)
-        with transaction():
-            sent = services.send_notice(
-                actor=current_user,
-                student=student,
-                channel=data["channel"],
-                **NoticeSendSchema.draft_args(data),
-            )
-            contact_id = sent.contact.id
-        if sent.letter is not None:
-            return Response(
-                sent.letter,
-                status=201,
-                mimetype="application/pdf",
-                headers={
-                    "X-Contact-Id": str(contact_id),
-                    "Content-Disposition": f'attachment; filename="notice-{contact_id}.pdf"',
-                },
-            )
-        return sent.contact
+        """Send the notice by e-mail (queued in the outbox, one message with its own Message-ID
+        and Content-Language) and answer with the guardian contact recorded. A guardian under a
+        no-contact order, or one without an e-mail address, is refused."""
+        return _send(data, student_id, "email").contact
+
+
+@notices_blp.route("/<int:student_id>/notices/letter")
+class NoticeLetter(MethodView):
+    @permission_required(Permission.GUARDIAN_CONTACT)
+    @require_json
+    @notices_blp.arguments(NoticeInputSchema)
+    @notices_blp.response(
+        201,
+        {"type": "string", "format": "binary"},
+        content_type="application/pdf",
+        description="The letter to print; the guardian contact recorded is in X-Contact-Id",
+    )
+    def post(self, data, student_id: int):
+        """Print the notice as a PDF letter, recorded in the guardian contact log as a letter
+        sent. A guardian under a no-contact order is refused."""
+        sent = _send(data, student_id, "letter")
+        return Response(
+            sent.letter,
+            status=201,
+            mimetype="application/pdf",
+            headers={
+                "X-Contact-Id": str(sent.contact_id),
+                "Content-Disposition": f'attachment; filename="notice-{sent.contact_id}.pdf"',
+            },
+        )

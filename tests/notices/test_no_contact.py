@@ -24,12 +24,10 @@ def _nothing_written(app):
 @pytest.mark.parametrize("channel", ["email", "letter"])
 def test_not_through_the_api(app, client, family, mailbox, channel):
     barred = family.guardian("es", legal_restriction="no_contact")
-    body = {**notice_body("incident", barred, family.incident), "channel": channel}
-    for url, payload in (
-        (f"{family.url}/preview", notice_body("incident", barred, family.incident)),
-        (family.url, body),
-    ):
-        response = client.post(url, json=payload, headers=family.headers)
+    body = notice_body("incident", barred, family.incident)
+    send = family.url + ("/letter" if channel == "letter" else "")
+    for url in (f"{family.url}/preview", send):
+        response = client.post(url, json=body, headers=family.headers)
         assert response.status_code == 422
         assert "no-contact" in response.get_json()["error"]["fields"]["link_id"][0]
     _nothing_written(app)

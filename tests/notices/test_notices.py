@@ -37,11 +37,11 @@ def test_each_notice_as_email_and_letter(kind, language, app, client, family, ma
     if language == "es":
         assert notice["text"] != notice["english_text"] and "Atentamente" in notice["text"]
 
-    letter = client.post(family.url, json={**body, "channel": "letter"}, headers=family.headers)
+    letter = client.post(f"{family.url}/letter", json=body, headers=family.headers)
     assert letter.status_code == 201 and letter.mimetype == "application/pdf"
     assert words(pdf_text(letter.data, tmp_path)) == words(notice["text"])
 
-    sent = client.post(family.url, json={**body, "channel": "email"}, headers=family.headers)
+    sent = client.post(family.url, json=body, headers=family.headers)
     assert sent.status_code == 201, sent.get_json()
     contact = sent.get_json()
     assert (contact["method"], contact["language"], contact["delivery"], contact["notice_kind"]) == (
@@ -128,7 +128,7 @@ def test_a_bounced_notice_stops_counting_as_the_guardian_reached(app, client, li
     told = family.guardian("es")
     bouncing = family.guardian("en")
     for link in (told, bouncing):
-        body = {**notice_body("police_before", link, family.incident), "channel": "email"}
+        body = notice_body("police_before", link, family.incident)
         assert client.post(family.url, json=body, headers=family.headers).status_code == 201
     with app.app_context():
         reached = db.session.scalars(reached_contacts(lincoln.student)).all()
@@ -143,7 +143,7 @@ def test_a_bounced_notice_stops_counting_as_the_guardian_reached(app, client, li
 
 
 def test_sending_twice_is_one_message(app, client, family, mailbox):
-    body = {**notice_body("incident", family.guardian(), family.incident), "channel": "email"}
+    body = notice_body("incident", family.guardian(), family.incident)
     first = client.post(family.url, json=body, headers=family.headers).get_json()
     again = client.post(family.url, json=body, headers=family.headers).get_json()
     assert first["id"] == again["id"]
