@@ -25,7 +25,16 @@ from caseflow.db import now_utc
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
-from caseflow.notices.texts import FREE_TEXT, MEETING_KINDS, NOTICE_KINDS, RenderedNotice, render_notice
+from caseflow.notices.texts import (
+    FREE_TEXT,
+    MEETING_KINDS,
+    NOTICE_KINDS,
+    ORIGINAL,
+    RenderedNotice,
+    languages,
+    render_notice,
+    text_language,
+)
 from caseflow.people.models import Student, StudentGuardian
 
 CHANNELS = ("email", "letter")
@@ -68,25 +77,30 @@ def contactable_links(student: Student) -> list[StudentGuardian]:
     return [link for link in student.guardian_links if link.may_be_contacted]
 
 
-def suggested_values(kind: str, incident: Incident | None, actor) -> dict:
+def suggested_values(kind: str, incident: Incident | None, actor, language: str = ORIGINAL) -> dict:
     """The free-text parts as the form first shows them: what happened in plain words (the
-    incident's behaviors and place, never its description, which may name other students) and
-    the person to call (the one sending)."""
+    incident's behaviors and place, in the notice's language where its meta.yaml has the words,
+    never the incident's description, which may name other students) and the person to call
+    (the one sending)."""
     from caseflow.incidents.taxonomy import get_taxonomy
 
     values = {name: "" for name in FREE_TEXT}
     values["contact_person"] = actor.full_name
     if incident is not None:
         taxonomy = get_taxonomy()
+        words = languages().get(language) or languages()[ORIGINAL]
+
+        def label(codes, code: str) -> str:
+            return codes[code].label if code in codes else code
+
         behaviors = [
-            taxonomy.behaviors[b.behavior_code].label
-            if b.behavior_code in taxonomy.behaviors
-            else b.behavior_code
+            words.behaviors.get(b.behavior_code) or label(taxonomy.behaviors, b.behavior_code)
             for b in incident.behaviors
         ]
-        place = taxonomy.locations.get(incident.location_code)
-        what = ", ".join(behaviors) or "An incident"
-        values["what_happened"] = f"{what} ({place.label if place else incident.location_code})."
+        place = words.locations.get(incident.location_code) or label(
+            taxonomy.locations, incident.location_code
+        )
+        values["what_happened"] = f"{', '.join(behaviors) or '—'} ({place})."
     return values
 
 
@@ -149,7 +163,8 @@ def draft_notice(
         incident = None
         incident_id = -1  # named, but not one of the student's: refused below
     given = {k: (v or "").strip() for k, v in (values or {}).items() if k in FREE_TEXT and v is not None}
-    merged = {**suggested_values(kind, incident, actor), **given}
+    language = text_language(link.guardian.preferred_language if link else None, kind)
+    merged = {**suggested_values(kind, incident, actor, language), **given}
     fields = _check(kind, student, link, incident if incident_id != -1 else None, merged, meeting_kind)
     if incident_id == -1:
         fields["incident_id"] = ["Choose one of this student's incidents."]

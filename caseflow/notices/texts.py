@@ -52,6 +52,8 @@ class Language:
     date_format: str = "%Y-%m-%d"
     subjects: dict = field(default_factory=dict)
     meeting_kinds: dict = field(default_factory=dict)
+    behaviors: dict = field(default_factory=dict)  # taxonomy code -> words in this language
+    locations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def languages() -> dict[str, Language]:
             date_format=str(meta.get("date_format") or "%Y-%m-%d"),
             subjects=dict(meta.get("subjects") or {}),
             meeting_kinds=dict(meta.get("meeting_kinds") or {}),
+            behaviors=dict(meta.get("behaviors") or {}),
+            locations=dict(meta.get("locations") or {}),
         )
     return found
 

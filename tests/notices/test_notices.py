@@ -107,6 +107,8 @@ def test_the_page_shows_both_texts_and_says_when_english_goes(
     html = page.get_data(as_text=True)
     assert f'value="{spanish}" selected' in html
     assert "Estimado/a" in html and "Dear " in html and 'data-testid="english-instead"' not in html
+    # What happened, suggested in the notice's language from the taxonomy's words.
+    assert "Pelea (el salón de clases)." in html
     html = client.get(f"{url}&link_id={arabic}").get_data(as_text=True)
     assert 'data-testid="english-instead"' in html and 'dir="rtl"' in html
     assert "note in العربية that a translation can be asked for" in html
