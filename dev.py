@@ -140,6 +140,11 @@ def cmd_test(options) -> None:
     env = {"CASEFLOW_ENV": "test"}
     if shutil.which("chromium") is None and not in_ci:
         say("Chromium is not installed: browser tests will be skipped (apt-get install chromium)")
+    if shutil.which("pdftotext") is None and not in_ci:
+        say(
+            "pdftotext is not installed: the guardian letter (PDF) tests will be skipped "
+            "(apt-get install poppler-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk)"
+        )
 
     say("Test suite on SQLite")
     sqlite_status = run(PYTHON, *pytest_args, env={**env, "TEST_DATABASE_URL": None}, check=False)

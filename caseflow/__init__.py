@@ -89,6 +89,9 @@ def _register_models() -> None:
     from caseflow.roster.history import install
 
     install()  # enrolment and program history, whatever changes a student
+    from caseflow.notices.services import listen_for_deliveries
+
+    listen_for_deliveries()  # a notice's e-mail delivered or bounced, as the mail job learns it
     keep_search_keys_filled()  # the name search keys, whatever writes a student or an account
 
 

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.escalations.views import bp as escalations_bp
     from caseflow.identity.views import bp as identity_bp
     from caseflow.incidents.views import bp as incidents_bp
+    from caseflow.notices.views import bp as notices_bp
     from caseflow.notifications.views import bp as notifications_bp
     from caseflow.people.views import bp as people_bp
     from caseflow.reports.views import bp as reports_bp
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
         triage_bp,
         people_bp,
         contacts_bp,
+        notices_bp,
         discipline_bp,
         escalations_bp,
         scheduling_bp,

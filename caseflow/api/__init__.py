@@ -98,8 +98,10 @@ def init_api(app: Flask) -> None:
     from caseflow.exports import api as exports_api
     from caseflow.extensions import csrf
     from caseflow.incidents import api as incidents_api
+    from caseflow.notices import api as notices_api
     from caseflow.people import api as people_api
     from caseflow.reports import api as reports_api
+    from caseflow.reports import reach_api
     from caseflow.restorative import api as restorative_api
     from caseflow.threats import api as threats_api
 
@@ -111,11 +113,13 @@ def init_api(app: Flask) -> None:
         *incidents_api.blueprints,
         *cases_api.blueprints,
         *contacts_api.blueprints,
+        *notices_api.blueprints,
         *threats_api.blueprints,
         *restorative_api.blueprints,
         *escalations_api.blueprints,
         *discipline_api.blueprints,
         *reports_api.blueprints,
+        *reach_api.blueprints,
         *exports_api.blueprints,
     ):
         csrf.exempt(blp)

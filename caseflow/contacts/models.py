@@ -21,6 +21,9 @@ CONTACT_METHODS = {
     "email": "E-mail",
     "letter": "Letter",
 }
+# What became of a written notice (an e-mail or a letter the school sent from Caseflow): sent,
+# then delivered or bounced as the mail job learns it. None for a contact logged by hand.
+DELIVERY_STATES = ("sent", "delivered", "bounced")
 CONTACT_PURPOSES = {
     "general": "General",
     "incident_notice": "About an incident",
@@ -53,6 +56,10 @@ class GuardianContact(db.Model):
     # The incident the contact was about (a notice, or the call before a police escalation).
     incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # A notice sent from Caseflow (caseflow.notices): its kind, its fate and its e-mail.
+    notice_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    delivery: Mapped[str | None] = mapped_column(enum_column_type(DELIVERY_STATES, "delivery"))
+    outbox_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_messages.id"), unique=True)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

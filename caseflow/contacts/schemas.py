@@ -34,5 +34,7 @@ class ContactSchema(ma.Schema):
     purpose = ma.fields.String()
     incident_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
+    notice_kind = ma.fields.String(allow_none=True, metadata={"description": "A notice sent from Caseflow"})
+    delivery = ma.fields.String(allow_none=True, metadata={"description": "sent, delivered or bounced"})
     recorded_by_id = ma.fields.Integer()
     recorded_at = ma.fields.AwareDateTime()

@@ -151,9 +151,21 @@ def incidents_for_contact(student_id: int, limit: int = 20) -> list[Incident]:
     ).all()
 
 
+def notice_arrived() -> sa.ColumnElement[bool]:
+    """A contact logged by hand counts as it was recorded; a notice sent from Caseflow counts
+    once it can have arrived: a letter once printed, an e-mail once the guardian's mail server
+    accepted it (never one still in the outbox, never a bounced one)."""
+    return sa.or_(
+        GuardianContact.delivery.is_(None),
+        GuardianContact.delivery == "delivered",
+        sa.and_(GuardianContact.method == "letter", GuardianContact.delivery == "sent"),
+    )
+
+
 def reached_contacts(student_id: int, *, before: datetime | None = None) -> sa.Select:
     """Contacts that reached a guardian of the student who may be contacted (today's
-    restrictions apply: a guardian placed under a no-contact order since does not count)."""
+    restrictions apply: a guardian placed under a no-contact order since does not count; a
+    notice counts once it can have arrived: notice_arrived)."""
     stmt = (
         sa.select(GuardianContact)
         .join(StudentGuardian, StudentGuardian.id == GuardianContact.link_id)
@@ -162,6 +174,7 @@ def reached_contacts(student_id: int, *, before: datetime | None = None) -> sa.S
             GuardianContact.reached.is_(True),
             StudentGuardian.student_id == student_id,
             StudentGuardian.legal_restriction != "no_contact",
+            notice_arrived(),
         )
     )
     if before is not None:

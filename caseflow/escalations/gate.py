@@ -17,8 +17,10 @@ in workflows/police.yaml):
    not necessary, nobody else's statement outweighs it.
 
 The guardian contact that counts is one about this incident (or its escalation), not any call
-that reached a parent. Reviews by the requester or the approver never count: the independent
-voices stay independent.
+that reached a parent. A notice sent from Caseflow (caseflow.notices) is such a contact once it
+can have arrived: a printed letter, an e-mail the guardian's mail server accepted; never a
+bounced one (caseflow.contacts.services.notice_arrived). Reviews by the requester or the approver
+never count: the independent voices stay independent.
 
 `checklist()` says, for each condition, whether it is met and why; services.approve() refuses
 unless every one is. The same checklist is the request page's live list and the audit's record.

@@ -19,7 +19,7 @@ from caseflow.escalations.models import OUTCOMES, EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import District
-from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor
+from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor, reach
 from caseflow.reports.disparity import METHOD_TEXT
 from caseflow.reports.groups import GROUPINGS
 from caseflow.reports.idea_discipline import CATEGORIES
@@ -132,8 +132,11 @@ def disparity():
     year = _year()
     areas = monitor.monitor_for(current_user, report_schools(current_user), year)
     cfg = settings()
+    reach_areas = reach.reach_parity(current_user, report_schools(current_user), year)
     return render_template(
         "reports/disparity.html",
+        reach_areas=reach_areas,
+        reach_alerts=reach.reach_alerts(reach_areas),
         areas=areas,
         charts=[area_charts(area, cfg) for area in areas],
         alerts=monitor.alerts(areas),
