@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
-from caseflow.discipline import services
+from caseflow.discipline import gate, services
 from caseflow.discipline.schemas import RecordedActionInputSchema, RecordedActionSchema
 from caseflow.incidents.api import require_json
 from caseflow.incidents.services import get_incident_for
@@ -42,6 +42,6 @@ class DisciplineActions(MethodView):
         """Record an action for a responsible student. The same action, student and day again
         returns the first record (200) instead of storing twice."""
         incident = get_incident_for(current_user, incident_id)
-        with transaction():
+        with gate.attempt():
             action, created = services.record_action(actor=current_user, incident=incident, **data)
         return action, (201 if created else 200)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
-from caseflow.discipline import services
+from caseflow.discipline import gate, services
 from caseflow.discipline.schemas import RecordedActionInputSchema
 from caseflow.errors import DomainError
 from caseflow.forms import load_form
@@ -26,7 +26,7 @@ def record(incident_id: int):
     values, errors, raw = load_form(RecordedActionInputSchema())
     if values is not None:
         try:
-            with transaction():
+            with gate.attempt():
                 _, created = services.record_action(actor=current_user, incident=incident, **values)
         except DomainError as exc:
             errors = dict(exc.fields or {})
