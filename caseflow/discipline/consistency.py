@@ -135,9 +135,7 @@ def _earlier_incidents(pairs: set[tuple[int, object]]) -> dict[tuple[int, object
         )
     ).all()
     return {
-        (s, at): sum(
-            1 for sid, when in rows if sid == s and at - timedelta(days=HISTORY_DAYS) <= when < at
-        )
+        (s, at): sum(1 for sid, when in rows if sid == s and at - timedelta(days=HISTORY_DAYS) <= when < at)
         for s, at in pairs
     }
 
@@ -150,7 +148,9 @@ def spread_for(incident: Incident, student: Student, day: date, *, below: int | 
     below = below or settings().suppress_below
     behavior = primary_behavior(incident)
     band = GRADE_BANDS.get(student.grade or "")
-    history = history_bucket(_earlier_incidents({(student.id, incident.occurred_at)})[(student.id, incident.occurred_at)])
+    history = history_bucket(
+        _earlier_incidents({(student.id, incident.occurred_at)})[(student.id, incident.occurred_at)]
+    )
     year = school_year_of(day)
     since = date(year - 1, SCHOOL_YEAR_START_MONTH, 1)
     decisions = []
@@ -183,11 +183,13 @@ def spread_for(incident: Incident, student: Student, day: date, *, below: int | 
                 first_behavior == behavior,
             )
         ).all()
-        rows = [r for r in rows if GRADE_BANDS.get(grade_then(r.grade, year - school_year_of(r.action_date)) or "") == band]
-        earlier = _earlier_incidents({(r.student_id, r.occurred_at) for r in rows})
-        decisions = [
-            r for r in rows if history_bucket(earlier[(r.student_id, r.occurred_at)]) == history
+        rows = [
+            r
+            for r in rows
+            if GRADE_BANDS.get(grade_then(r.grade, year - school_year_of(r.action_date)) or "") == band
         ]
+        earlier = _earlier_incidents({(r.student_id, r.occurred_at) for r in rows})
+        decisions = [r for r in rows if history_bucket(earlier[(r.student_id, r.occurred_at)]) == history]
     total = len(decisions)
     shown = total >= below
     codes = sorted({r.action_code for r in decisions}, key=lambda c: (SEVERITY[c], c))
@@ -196,22 +198,3 @@ def spread_for(incident: Incident, student: Student, day: date, *, below: int | 
     cells = tuple(Cell(c, DISCIPLINE_ACTIONS[c], n) for c, n in zip(codes, visible, strict=True))
     p75 = percentile_75([severity(r.action_code, r.length_days) for r in decisions]) if shown else None
     return Spread(behavior, band, history, total, shown, cells if shown else (), p75)
-
-
-def harsher_decisions(school_ids, since: date | None = None, until: date | None = None):
-    """The decisions recorded as harsher than three quarters of comparable ones, with their
-    written reasons, newest first: for the escalation audit."""
-    from sqlalchemy.orm import selectinload
-
-    stmt = (
-        sa.select(DisciplineAction)
-        .where(DisciplineAction.harsher_reason.is_not(None), DisciplineAction.school_id.in_(school_ids))
-        .order_by(DisciplineAction.action_date.desc(), DisciplineAction.id.desc())
-        .options(selectinload(DisciplineAction.student), selectinload(DisciplineAction.incident))
-        .limit(500)
-    )
-    if since is not None:
-        stmt = stmt.where(DisciplineAction.action_date >= since)
-    if until is not None:
-        stmt = stmt.where(DisciplineAction.action_date <= until)
-    return db.session.scalars(stmt).all()

@@ -74,7 +74,12 @@ def forbidding_rules(incident, student) -> list[tuple[str, str]]:
     codes = set(incident.behavior_codes)
     found = []
     if get_taxonomy().is_ordinary_discipline(codes):
-        found.append(("ordinary-discipline", "Ordinary discipline never leads to out-of-school suspension or expulsion."))
+        found.append(
+            (
+                "ordinary-discipline",
+                "Ordinary discipline never leads to out-of-school suspension or expulsion.",
+            )
+        )
     rules = exclusion_rules()
     for rule in rules.never_exclude:
         if codes and codes <= rule.behaviors:
@@ -93,7 +98,15 @@ def needs_second_administrator(action_code: str, length_days) -> bool:
 
 
 def admit(
-    *, actor, incident, student, action_code: str, action_date: date, length_days, answers: dict, now: datetime
+    *,
+    actor,
+    incident,
+    student,
+    action_code: str,
+    action_date: date,
+    length_days,
+    answers: dict,
+    now: datetime,
 ) -> dict:
     """Check a new action for `student` through the gate and the consistency check. Returns the
     columns to store with it; raises ExclusionRefused with every reason, by field."""
@@ -145,7 +158,9 @@ def admit(
             "reasons": reasons,
             "fields": fields,
         }
-        raise ExclusionRefused("The exclusion gate refused: " + " ".join(reasons), fields=fields, refusal=refusal)
+        raise ExclusionRefused(
+            "The exclusion gate refused: " + " ".join(reasons), fields=fields, refusal=refusal
+        )
     return columns
 
 
@@ -206,7 +221,9 @@ def pending_for(actor, action_id: int) -> DisciplineAction:
     return action
 
 
-def decide(*, actor, action: DisciplineAction, approve: bool, note: str | None = None, now: datetime | None = None):
+def decide(
+    *, actor, action: DisciplineAction, approve: bool, note: str | None = None, now: datetime | None = None
+):
     """Approve (the exclusion takes effect) or deny an exclusion waiting for a second
     administrator. A refused approval is stored and raised as ExclusionRefused (use attempt());
     raises Conflict when nothing waits."""
@@ -233,7 +250,9 @@ def decide(*, actor, action: DisciplineAction, approve: bool, note: str | None =
             },
         )
     if not approve and not _text(note):
-        raise ValidationFailed("Write why the exclusion is denied.", fields={"note": ["Write why it is denied."]})
+        raise ValidationFailed(
+            "Write why the exclusion is denied.", fields={"note": ["Write why it is denied."]}
+        )
     action.approval = "approved" if approve else "denied"
     action.approved_by_id, action.approved_at = actor.id, now
     db.session.flush()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
@@ -77,8 +78,10 @@ class DisciplineAction(db.Model):
             name="approver_not_recorder",
         ),
         sa.CheckConstraint(
-            "(approval IS NULL AND approved_by_id IS NULL) OR (approval = 'pending' AND approved_by_id IS NULL) "
-            "OR (approval IN ('approved', 'denied') AND approved_by_id IS NOT NULL AND approved_at IS NOT NULL)",
+            "(approval IS NULL AND approved_by_id IS NULL) "
+            "OR (approval = 'pending' AND approved_by_id IS NULL) "
+            "OR (approval IN ('approved', 'denied') "
+            "AND approved_by_id IS NOT NULL AND approved_at IS NOT NULL)",
             name="approval_decided_by",
         ),
     )
@@ -151,3 +154,10 @@ class ExclusionRefusal(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reasons: Mapped[list] = mapped_column(sa.JSON)  # sentences, one per reason
     fields: Mapped[dict] = mapped_column(sa.JSON)  # the same reasons by form field
+
+    student: Mapped[Student] = relationship()
+    actor: Mapped[User] = relationship()
+
+    @property
+    def label(self) -> str:
+        return DISCIPLINE_ACTIONS.get(self.action_code, self.action_code)

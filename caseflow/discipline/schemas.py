@@ -77,7 +77,9 @@ class RecordedActionSchema(ma.Schema):
     recorded_by_id = ma.fields.Integer(allow_none=True)
     recorded_at = ma.fields.AwareDateTime()
     takes_effect = ma.fields.Boolean()
-    approval = ma.fields.String(allow_none=True, metadata={"description": "pending, approved, denied or null"})
+    approval = ma.fields.String(
+        allow_none=True, metadata={"description": "pending, approved, denied or null"}
+    )
     approved_by_id = ma.fields.Integer(allow_none=True)
     supports_tried = ma.fields.List(ma.fields.Integer(), allow_none=True)
     no_supports_reason = ma.fields.String(allow_none=True)

@@ -40,6 +40,20 @@ def check(rules_file: Path | None):
         for line in exc.errors:
             click.echo(f"  {line}", err=True)
         ok = False
+    from caseflow.discipline.rules import FILE as EXCLUSION_FILE
+    from caseflow.discipline.rules import load_rules
+
+    try:
+        exclusion = load_rules()
+        click.echo(
+            f"Exclusion rules {EXCLUSION_FILE}: version {exclusion.version!r}, "
+            f"{len(exclusion.never_exclude) + len(exclusion.grade_floors)} rules - OK"
+        )
+    except RuleSetError as exc:
+        click.echo(f"Exclusion rules {EXCLUSION_FILE}: {len(exc.errors)} problem(s):", err=True)
+        for line in exc.errors:
+            click.echo(f"  {line}", err=True)
+        ok = False
     sys.exit(0 if ok else 1)
 
 
