@@ -90,8 +90,10 @@ def _rule_head(node, where, keys: set[str], seen: set[str], error) -> str | None
     return rid
 
 
-def load_rules(path: Path = FILE) -> ExclusionRules:
-    """Read and check the file; raises RuleSetError with one 'file:line: rule: reason' each."""
+def load_rules(path: Path | None = None) -> ExclusionRules:
+    """Read and check the file (FILE by default); raises RuleSetError with one
+    'file:line: rule: reason' line each."""
+    path = path or FILE
     errors: list[str] = []
     doc = read_yaml(path, errors)
     if errors or doc is None or not doc.ok:

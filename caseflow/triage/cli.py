@@ -40,17 +40,16 @@ def check(rules_file: Path | None):
         for line in exc.errors:
             click.echo(f"  {line}", err=True)
         ok = False
-    from caseflow.discipline.rules import FILE as EXCLUSION_FILE
-    from caseflow.discipline.rules import load_rules
+    from caseflow.discipline import rules as exclusion
 
     try:
-        exclusion = load_rules()
+        loaded = exclusion.load_rules()
         click.echo(
-            f"Exclusion rules {EXCLUSION_FILE}: version {exclusion.version!r}, "
-            f"{len(exclusion.never_exclude) + len(exclusion.grade_floors)} rules - OK"
+            f"Exclusion rules {exclusion.FILE}: version {loaded.version!r}, "
+            f"{len(loaded.never_exclude) + len(loaded.grade_floors)} rules - OK"
         )
     except RuleSetError as exc:
-        click.echo(f"Exclusion rules {EXCLUSION_FILE}: {len(exc.errors)} problem(s):", err=True)
+        click.echo(f"Exclusion rules {exclusion.FILE}: {len(exc.errors)} problem(s):", err=True)
         for line in exc.errors:
             click.echo(f"  {line}", err=True)
         ok = False
