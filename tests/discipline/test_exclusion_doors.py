@@ -113,3 +113,24 @@ def test_an_imported_suspension_is_history_never_checked(db_session, tmp_path):
     assert action.action_code == "Out of School Suspension" and action.external_id
     assert action.in_school_alternative_reason is None and action.takes_effect
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ExclusionRefusal)) == 0
+
+
+def test_an_exclusion_waiting_for_approval_is_not_counted_as_a_suspension(app, client, lincoln, gate_setup):
+    from datetime import UTC, datetime
+
+    from caseflow.reports.monitor import _outcome_events
+
+    _, action_id = _record_long_suspension(client, lincoln, gate_setup)
+    year = (datetime(2026, 8, 1, tzinfo=UTC), datetime(2027, 8, 1, tzinfo=UTC))
+    with app.app_context():
+        assert db.session.execute(_outcome_events("suspension", *year)).all() == []
+    approved = client.post(
+        f"/api/v1/discipline-actions/{action_id}/approval",
+        json={"approve": True},
+        headers=gate_setup.second_token,
+    )
+    assert approved.status_code == 200
+    with app.app_context():
+        assert db.session.execute(_outcome_events("suspension", *year)).all() == [
+            (lincoln.school, lincoln.student)
+        ]
