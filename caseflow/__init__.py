@@ -97,6 +97,7 @@ def _register_models() -> None:
 
 def _load_workflows() -> None:
     """The app never runs on a half-valid rule set: any error in workflows/ stops the start."""
+    from caseflow.discipline.rules import exclusion_rules
     from caseflow.escalations.criteria import police_criteria
     from caseflow.imports.mapping import EdfiMappingError, get_edfi_mapping
     from caseflow.incidents.taxonomy import TaxonomyError, get_taxonomy
@@ -110,6 +111,7 @@ def _load_workflows() -> None:
         activate()
         school_calendar()
         police_criteria()
+        exclusion_rules()
         deadlines()
         get_edfi_mapping()
     except (TaxonomyError, RuleSetError, CalendarError, DeadlinesError, EdfiMappingError) as exc:

@@ -224,6 +224,7 @@ def _run(action, describe):
 
 def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
+    from caseflow.discipline.cli import discipline_cli
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
     from caseflow.identity.cli import sign_in_cli
@@ -238,6 +239,7 @@ def register_commands(app: Flask) -> None:
         users_cli,
         workflows_cli,
         escalations_cli,
+        discipline_cli,
         scheduler_cli,
         export_cli,
         import_cli,

@@ -243,6 +243,7 @@ WRITES = {
         R.ADMINISTRATOR,
     },
     ("POST", "/api/v1/incidents/{incident_id}/discipline-actions"): ADMIN,
+    ("POST", "/api/v1/discipline-actions/{action_id}/approval"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/transitions"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/assignment"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/notes"): CASE_WORKERS,

@@ -138,6 +138,7 @@ def build_history(
                         length_days=rng.choice((1, 1, 2, 3)),
                         recorded_by_id=principals[school.id].id,
                         recorded_at=when + timedelta(days=1),
+                        historical=True,  # the district's past, from before the exclusion gate
                     )
                 )
     return incidents, actions

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
@@ -29,6 +30,16 @@ DISCIPLINE_ACTIONS = {
     "Other": "Other",
 }
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})
+# Exclusions: the student is sent out of school. These pass the exclusion gate (gate.py).
+EXCLUSIONS = (
+    "Out of School Suspension",
+    "Expulsion",
+    "Expulsion with Services",
+    "Expulsion under Guns Free School Act",
+    "Expulsion under Guns Free School Act with Services",
+)
+APPROVALS = ("pending", "approved", "denied")
+_EXCLUSION_SQL = ", ".join(f"'{c}'" for c in EXCLUSIONS)
 
 
 class DisciplineAction(db.Model):
@@ -52,6 +63,27 @@ class DisciplineAction(db.Model):
             "actual_length_days IS NULL OR actual_length_days >= 0", name="actual_length_not_negative"
         ),
         sa.Index("ix_discipline_actions_school_date", "school_id", "action_date"),
+        # The exclusion gate, in the database too: an exclusion recorded in Caseflow (not
+        # imported, not history from before the gate) names the supports already tried (or why
+        # none fit) and why an in-school alternative does not fit.
+        sa.CheckConstraint(
+            f"external_id IS NOT NULL OR historical OR action_code NOT IN ({_EXCLUSION_SQL}) OR "
+            "((supports_tried IS NOT NULL OR no_supports_reason IS NOT NULL) "
+            "AND in_school_alternative_reason IS NOT NULL)",
+            name="exclusion_answers",
+        ),
+        # A second administrator is a different person; a decision names who took it.
+        sa.CheckConstraint(
+            "approved_by_id IS NULL OR recorded_by_id IS NULL OR approved_by_id <> recorded_by_id",
+            name="approver_not_recorder",
+        ),
+        sa.CheckConstraint(
+            "(approval IS NULL AND approved_by_id IS NULL) "
+            "OR (approval = 'pending' AND approved_by_id IS NULL) "
+            "OR (approval IN ('approved', 'denied') "
+            "AND approved_by_id IS NOT NULL AND approved_at IS NOT NULL)",
+            name="approval_decided_by",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +101,20 @@ class DisciplineAction(db.Model):
     external_id: Mapped[str | None] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: imported
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Recorded before the exclusion gate existed (or the demo district's past): never re-checked.
+    historical: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The exclusion gate's answers (gate.py). supports_tried: ids of the student's intervention
+    # plans tried before; or no_supports_reason.
+    supports_tried: Mapped[list | None] = mapped_column(sa.JSON)
+    no_supports_reason: Mapped[str | None] = mapped_column(sa.Text)
+    in_school_alternative_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Why a consequence harsher than three quarters of comparable decisions (consistency.py).
+    harsher_reason: Mapped[str | None] = mapped_column(sa.Text)
+    gate_version: Mapped[str | None] = mapped_column(sa.String(100))
+    # None: no second administrator needed. pending: waits for one and does not take effect.
+    approval: Mapped[str | None] = mapped_column(enum_column_type(APPROVALS, "approval"))
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     student: Mapped[Student] = relationship()
     incident: Mapped[Incident | None] = relationship()
@@ -76,3 +122,42 @@ class DisciplineAction(db.Model):
     @property
     def label(self) -> str:
         return DISCIPLINE_ACTIONS[self.action_code]
+
+    @property
+    def takes_effect(self) -> bool:
+        """An exclusion awaiting (or denied) a second administrator's approval does not."""
+        return self.approval in (None, "approved")
+
+    @classmethod
+    def in_effect(cls):
+        """SQL: the actions that take effect."""
+        return sa.or_(cls.approval.is_(None), cls.approval == "approved")
+
+
+class ExclusionRefusal(db.Model):
+    """An attempt the exclusion gate refused (recording an exclusion, or approving one), with
+    every reason, kept for the audit. Kept even though nothing else of the attempt was stored."""
+
+    __tablename__ = "exclusion_refusals"
+    __table_args__ = (sa.Index("ix_exclusion_refusals_school_at", "school_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("students.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("discipline_actions.id"))
+    stage: Mapped[str] = mapped_column(enum_column_type(("record", "approval"), "stage"))
+    action_code: Mapped[str] = mapped_column(sa.String(60))
+    length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    reasons: Mapped[list] = mapped_column(sa.JSON)  # sentences, one per reason
+    fields: Mapped[dict] = mapped_column(sa.JSON)  # the same reasons by form field
+
+    student: Mapped[Student] = relationship()
+    actor: Mapped[User] = relationship()
+
+    @property
+    def label(self) -> str:
+        return DISCIPLINE_ACTIONS.get(self.action_code, self.action_code)

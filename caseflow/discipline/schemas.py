@@ -8,6 +8,8 @@ from marshmallow import validate
 from caseflow.api.fields import Day, Id, blanks_to_none
 from caseflow.discipline.models import DISCIPLINE_ACTIONS
 
+GATE_ANSWERS = ("supports_tried", "no_supports_reason", "in_school_alternative_reason", "harsher_reason")
+
 
 class RecordedActionInputSchema(ma.Schema):
     student_id = Id(required=True, metadata={"description": "A responsible student of the incident"})
@@ -32,11 +34,34 @@ class RecordedActionInputSchema(ma.Schema):
         return data
 
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    # The exclusion gate's answers (discipline/gate.py): asked of an out-of-school suspension or
+    # an expulsion, and harsher_reason of a choice harsher than most comparable decisions.
+    supports_tried = ma.fields.List(
+        Id(),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Ids of the student's intervention plans already tried"},
+    )
+    no_supports_reason = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    in_school_alternative_reason = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    harsher_reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @ma.pre_load
     def blank_is_none(self, data, **kwargs):
         """A form sends "" for an optional field left empty."""
-        return blanks_to_none(data, ("length_days", "note"))
+        return blanks_to_none(
+            data,
+            ("length_days", "note", "no_supports_reason", "in_school_alternative_reason", "harsher_reason"),
+        )
+
+    @ma.post_load
+    def gate_answers(self, data, **kwargs):
+        data["answers"] = {k: data.pop(k) for k in GATE_ANSWERS}
+        return data
 
 
 class RecordedActionSchema(ma.Schema):
@@ -51,3 +76,21 @@ class RecordedActionSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     recorded_by_id = ma.fields.Integer(allow_none=True)
     recorded_at = ma.fields.AwareDateTime()
+    takes_effect = ma.fields.Boolean()
+    approval = ma.fields.String(
+        allow_none=True, metadata={"description": "pending, approved, denied or null"}
+    )
+    approved_by_id = ma.fields.Integer(allow_none=True)
+    supports_tried = ma.fields.List(ma.fields.Integer(), allow_none=True)
+    no_supports_reason = ma.fields.String(allow_none=True)
+    in_school_alternative_reason = ma.fields.String(allow_none=True)
+    harsher_reason = ma.fields.String(allow_none=True)
+
+
+class ApprovalInputSchema(ma.Schema):
+    approve = ma.fields.Boolean(required=True, metadata={"description": "true approves, false denies"})
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @ma.pre_load
+    def blank_is_none(self, data, **kwargs):
+        return blanks_to_none(data, ("note",))

@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
+from caseflow.discipline import gate
 from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.incidents.policy import can_read_incident
+from caseflow.people.models import Student
 
 
 def can_record_action(user, incident: Incident) -> bool:
@@ -44,11 +46,14 @@ def record_action(
     action_date: date,
     length_days: Decimal | None = None,
     note: str | None = None,
+    answers: dict | None = None,
     now: datetime | None = None,
 ) -> tuple[DisciplineAction, bool]:
     """Record what was decided for a responsible student of `incident`. Returns the action and
     whether it was new: the same action for the same student, incident and day is stored once.
-    Raises Forbidden, ValidationFailed."""
+    Every new action passes the exclusion gate (gate.admit, with `answers`): an exclusion may
+    wait for a second administrator. Raises Forbidden, ValidationFailed, gate.ExclusionRefused
+    (the doors store the refusal with gate.attempt())."""
     now = now or now_utc()
     if not can_record_action(actor, incident):
         raise Forbidden("You may not record disciplinary actions for this incident.")
@@ -74,6 +79,16 @@ def record_action(
     )
     if existing is not None:
         return existing, False
+    checked = gate.admit(
+        actor=actor,
+        incident=incident,
+        student=db.session.get(Student, student_id),
+        action_code=action_code,
+        action_date=action_date,
+        length_days=length_days,
+        answers=answers,
+        now=now,
+    )
     action = DisciplineAction(
         district_id=incident.district_id,
         school_id=incident.school_id,
@@ -85,6 +100,7 @@ def record_action(
         note=(note or "").strip() or None,
         recorded_by_id=actor.id,
         recorded_at=now,
+        **checked,
     )
     try:
         with db.session.begin_nested():  # a savepoint: a twin request may have stored it first
@@ -114,6 +130,7 @@ def record_action(
             "action_code": action_code,
             "action_date": action_date,
             "length_days": length_days,
+            **checked,
         },
     )
     return action, True

@@ -1,4 +1,5 @@
-"""Recording a disciplinary action from the incident's page."""
+"""Recording a disciplinary action from the incident's page, and a second administrator's
+decision on an exclusion that waits for one."""
 
 from __future__ import annotations
 
@@ -7,14 +8,29 @@ from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
-from caseflow.db import transaction
-from caseflow.discipline import services
-from caseflow.discipline.schemas import RecordedActionInputSchema
-from caseflow.errors import DomainError
+from caseflow.db import now_utc
+from caseflow.discipline import consistency, gate, services
+from caseflow.discipline.schemas import ApprovalInputSchema, RecordedActionInputSchema
+from caseflow.errors import Conflict, DomainError
 from caseflow.forms import load_form
 from caseflow.incidents.services import get_incident_for
 
 bp = Blueprint("discipline", __name__, url_prefix="/incidents")
+
+
+def form_context(incident, user) -> dict:
+    """What the action form shows before submitting: the gate's requirements, and for each
+    responsible student the consistency spread and the supports on record to pick from."""
+    today = now_utc().date()
+    students = [s.student for s in incident.students if s.role == "responsible"]
+    pending = [a for a in services.actions_for_incident(incident.id) if a.approval == "pending"]
+    return {
+        "requirements": gate.requirements(),
+        "spreads": {s.id: consistency.spread_for(incident, s, today) for s in students},
+        "supports": {s.id: gate.supports_on_record(s.id, today) for s in students},
+        "students": {s.id: s for s in students},
+        "may_decide": {a.id: gate.approver_problem(user, a) is None for a in pending},
+    }
 
 
 @bp.route("/<int:incident_id>/discipline-actions", methods=["POST"])
@@ -23,16 +39,48 @@ def record(incident_id: int):
     from caseflow.incidents.views import _detail
 
     incident = get_incident_for(current_user, incident_id)
-    values, errors, raw = load_form(RecordedActionInputSchema())
+    values, errors, raw = load_form(RecordedActionInputSchema(), multi=("supports_tried",))
     if values is not None:
         try:
-            with transaction():
-                _, created = services.record_action(actor=current_user, incident=incident, **values)
+            with gate.attempt():
+                action, created = services.record_action(actor=current_user, incident=incident, **values)
         except DomainError as exc:
             errors = dict(exc.fields or {})
             errors.setdefault("_schema", [exc.message])
         else:
-            flash("Action recorded." if created else "This action was already recorded.", "info")
+            if not created:
+                flash("This action was already recorded.", "info")
+            elif action.approval == "pending":
+                flash(
+                    "Recorded. It waits for a second administrator and does not take effect until then.",
+                    "info",
+                )
+            else:
+                flash("Action recorded.", "info")
             return redirect(url_for("incidents.detail", incident_id=incident.id) + "#discipline")
     raw = raw or dict(request.form)
     return _detail(incident, discipline={"errors": errors, "raw": raw}, status=422)
+
+
+@bp.route("/<int:incident_id>/discipline-actions/<int:action_id>/approval", methods=["POST"])
+@permission_required(Permission.DISCIPLINE_RECORD)
+def decide(incident_id: int, action_id: int):
+    """Approve or deny an exclusion waiting for a second administrator."""
+    incident = get_incident_for(current_user, incident_id)
+    values, errors, _ = load_form(ApprovalInputSchema())
+    if values is None:
+        flash(" ".join(m for ms in errors.values() for m in ms), "error")
+    else:
+        try:
+            with gate.attempt():
+                action = gate.pending_for(current_user, action_id)
+                if action.incident_id != incident.id:
+                    raise Conflict("This action belongs to another incident.")
+                gate.decide(actor=current_user, action=action, **values)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                "Exclusion approved: it takes effect." if values["approve"] else "Exclusion denied.", "info"
+            )
+    return redirect(url_for("incidents.detail", incident_id=incident.id) + "#discipline")

@@ -96,7 +96,7 @@ def recorded_actions(incidents: sa.Select) -> dict[int, list]:
     out: dict[int, list] = {}
     for action in db.session.scalars(
         sa.select(DisciplineAction)
-        .where(DisciplineAction.incident_id.in_(ids))
+        .where(DisciplineAction.incident_id.in_(ids), DisciplineAction.in_effect())
         .order_by(DisciplineAction.action_date, DisciplineAction.id)
         .options(selectinload(DisciplineAction.student))
     ):

@@ -202,6 +202,7 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipl
     the disciplinary-action form."""
     from caseflow.discipline.models import DISCIPLINE_ACTIONS
     from caseflow.discipline.services import actions_for_incident, can_record_action, can_see_actions
+    from caseflow.discipline.views import form_context
 
     decisions = current_decisions([incident.id])[incident.id] if can_see_decisions(current_user) else []
     page = render_template(
@@ -226,7 +227,8 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipl
         discipline_students=[
             (s.student_id, s.student.display_name) for s in incident.students if s.role == "responsible"
         ],
-        can_record_discipline=can_record_action(current_user, incident),
+        can_record_discipline=(may_record := can_record_action(current_user, incident)),
+        discipline_gate=form_context(incident, current_user) if may_record else None,
         discipline=discipline or {"errors": {}, "raw": {}},
     )
     return page, status

@@ -491,3 +491,37 @@ def timeline(kind: str, item_id: int, since: datetime) -> list[AuditEvent]:
         .order_by(AuditEvent.id)
     ).all()
     return sorted({e.id: e for e in [*own, *contacts]}.values(), key=lambda e: e.id)
+
+
+def harsher_decisions(school_ids: list[int], filters: Filters, limit: int = 100):
+    """Consequences chosen although harsher than three quarters of comparable decisions
+    (discipline.consistency), with the written reason, newest first; and the exclusions the
+    gate refused (discipline.gate), newest first. Four queries."""
+    from caseflow.discipline.models import DisciplineAction, ExclusionRefusal
+
+    def dated(stmt, column):
+        if filters.since is not None:
+            stmt = stmt.where(column >= filters.since)
+        if filters.until is not None:
+            stmt = stmt.where(column <= filters.until)
+        return stmt
+
+    harsher = db.session.scalars(
+        dated(
+            sa.select(DisciplineAction).where(
+                DisciplineAction.harsher_reason.is_not(None), DisciplineAction.school_id.in_(school_ids)
+            ),
+            DisciplineAction.action_date,
+        )
+        .order_by(DisciplineAction.action_date.desc(), DisciplineAction.id.desc())
+        .options(selectinload(DisciplineAction.student))
+        .limit(limit)
+    ).all()
+    refused = db.session.scalars(
+        sa.select(ExclusionRefusal)
+        .where(ExclusionRefusal.school_id.in_(school_ids))
+        .order_by(ExclusionRefusal.at.desc(), ExclusionRefusal.id.desc())
+        .options(selectinload(ExclusionRefusal.student), selectinload(ExclusionRefusal.actor))
+        .limit(limit)
+    ).all()
+    return harsher, refused

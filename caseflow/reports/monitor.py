@@ -61,6 +61,7 @@ def _outcome_events(outcome: str, start: datetime, end: datetime) -> sa.Select:
     if outcome == "suspension":
         return sa.select(DisciplineAction.school_id, DisciplineAction.student_id).where(
             DisciplineAction.action_code.in_(SUSPENSIONS),
+            DisciplineAction.in_effect(),  # not one waiting for, or denied, a second administrator
             DisciplineAction.action_date >= start.date(),
             DisciplineAction.action_date < end.date(),
         )

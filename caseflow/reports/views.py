@@ -190,6 +190,7 @@ def escalation_audit_page():
     filters, errors = _filters()
     school_ids, tz = _audit_scope(filters)
     rows, total = escalation_audit.audit_page(school_ids, filters, tz)
+    harsher, exclusion_refusals = escalation_audit.harsher_decisions(school_ids, filters)
     query = {k: v for k, v in request.args.items() if k in AUDIT_FILTERS and v}
     return render_template(
         "reports/escalation_audit.html",
@@ -207,6 +208,8 @@ def escalation_audit_page():
         tz=tz,
         races=RACE_ETHNICITY,
         sexes=SEX,
+        harsher=harsher,
+        exclusion_refusals=exclusion_refusals,
     ), (422 if errors else 200)
 
 

@@ -40,6 +40,19 @@ def check(rules_file: Path | None):
         for line in exc.errors:
             click.echo(f"  {line}", err=True)
         ok = False
+    from caseflow.discipline import rules as exclusion
+
+    try:
+        loaded = exclusion.load_rules()
+        click.echo(
+            f"Exclusion rules {exclusion.FILE}: version {loaded.version!r}, "
+            f"{len(loaded.never_exclude) + len(loaded.grade_floors)} rules - OK"
+        )
+    except RuleSetError as exc:
+        click.echo(f"Exclusion rules {exclusion.FILE}: {len(exc.errors)} problem(s):", err=True)
+        for line in exc.errors:
+            click.echo(f"  {line}", err=True)
+        ok = False
     sys.exit(0 if ok else 1)
 
 

@@ -73,6 +73,7 @@ def cohort(app):
                     action_code="Out of School Suspension",
                     action_date=day,
                     length_days=2,
+                    historical=True,  # past data: not through the exclusion gate
                 )
                 for s in students[:suspended]
             )

@@ -42,6 +42,7 @@ def _suspension(student: Student, school_id: int, day: date) -> None:
             student_id=student.id,
             action_code="Out of School Suspension",
             action_date=day,
+            historical=True,  # past data, as if imported: not through the exclusion gate
         )
     )
 

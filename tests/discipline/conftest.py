@@ -1,0 +1,57 @@
+"""Helpers for the exclusion gate's tests: an incident logged through the API, administrators
+with tokens, and counts of what was stored."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow.discipline.models import DisciplineAction, ExclusionRefusal
+from caseflow.extensions import db
+from tests.helpers import FROZEN_NOW
+
+ACTION_DAY = (FROZEN_NOW + timedelta(days=1)).date().isoformat()
+ANSWERS = {
+    "no_supports_reason": "New to the school this week; nothing on record yet.",
+    "in_school_alternative_reason": "The in-school room is closed for the week of testing.",
+}
+
+
+@pytest.fixture
+def gate_setup(app, client, make, lincoln, api_token, payload):
+    """An incident at Lincoln with `behaviors`, its two administrators and their tokens."""
+    first = make.user("administrator", schools=[lincoln.school])
+    second = make.user("administrator", schools=[lincoln.school])
+
+    def incident(*behaviors: str, student=None) -> int:
+        student = student or lincoln.student
+        body = payload(behaviors=list(behaviors), students=[{"student_id": student, "role": "responsible"}])
+        response = client.post("/api/v1/incidents", json=body, headers=api_token(lincoln.teacher))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    return SimpleNamespace(
+        incident=incident,
+        first=first,
+        second=second,
+        first_token=api_token(first),
+        second_token=api_token(second),
+    )
+
+
+def counts(app) -> tuple[int, int]:
+    """(actions, refused attempts) stored."""
+    with app.app_context():
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(DisciplineAction)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(ExclusionRefusal)),
+        )
+
+
+def refusals(app) -> list[tuple[str, list[str]]]:
+    with app.app_context():
+        return [
+            (r.stage, r.reasons)
+            for r in db.session.scalars(sa.select(ExclusionRefusal).order_by(ExclusionRefusal.id))
+        ]
