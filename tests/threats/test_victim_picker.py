@@ -71,13 +71,12 @@ def test_a_victim_is_picked_by_name_or_student_number(app, client, make, threat,
 def test_a_restorative_party_is_picked_by_name(app, client, make, lincoln, payload, api_token):
     from tests.restorative.test_process import _case
 
-    adviser, _principal, case_id, incident_id = _case(app, client, make, lincoln, payload, api_token)
+    adviser, _principal, case_id, _incident_id = _case(app, client, make, lincoln, payload, api_token)
     h = api_token(adviser)
     url = f"/api/v1/cases/{case_id}/restorative"
-    assert (
-        client.post(url, json={"harm": "Ben was hurt.", "incident_id": incident_id}, headers=h).status_code
-        == 201
-    )
+    # A process about no particular incident has no party yet (about the incident, both
+    # students would be parties already).
+    assert client.post(url, json={"harm": "Ben was hurt."}, headers=h).status_code == 201
     sign_in(client, adviser)
     token = csrf_token(client, f"/cases/{case_id}/restorative")
     page = client.get(f"/cases/{case_id}/restorative").get_data(as_text=True)
@@ -87,6 +86,11 @@ def test_a_restorative_party_is_picked_by_name(app, client, make, lincoln, paylo
         data={"csrf_token": token, "role": "harmed", "name": "", "student": "Cole"},
     )
     assert added.status_code == 302
+    twice = client.post(
+        f"/cases/{case_id}/restorative/parties",
+        data={"csrf_token": token, "role": "harmed", "name": "", "student": "Cole"},
+    )
+    assert twice.status_code == 422 and "already a party" in twice.get_data(as_text=True)
     unknown = client.post(
         f"/cases/{case_id}/restorative/parties",
         data={"csrf_token": token, "role": "supporter", "name": "", "student": "Nobody Here"},
