@@ -24,11 +24,32 @@ DISCIPLINE_ACTIONS = {
     "Expulsion with Services": "Expulsion with services",
     "Expulsion under Guns Free School Act": "Expulsion (Gun-Free Schools Act)",
     "Expulsion under Guns Free School Act with Services": "Expulsion (Gun-Free Schools Act) with services",
+    "Removal to Alternative Setting": "Removal to an alternative setting",
+    "Interim Alternative Educational Setting": "Interim alternative educational setting (45 days at most)",
     "Community Service": "Community service",
     "No action for incident": "No action",
     "Other": "Other",
 }
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})
+# Removals from the student's placement: their school days count toward the 10-day line of
+# 34 CFR 300.530 (a removal from one class period does not).
+REMOVALS = frozenset(
+    {
+        "In School Suspension",
+        "Out of School Suspension",
+        "Expulsion",
+        "Expulsion with Services",
+        "Expulsion under Guns Free School Act",
+        "Expulsion under Guns Free School Act with Services",
+        "Removal to Alternative Setting",
+        "Interim Alternative Educational Setting",
+    }
+)
+# in_effect: served or being served; provisional: a change of placement waiting for its
+# manifestation determination review to be scheduled; withdrawn: never served (or only the
+# actual_length_days already served); ended: stopped early, the served part in actual_length_days.
+ACTION_STATUSES = ("in_effect", "provisional", "withdrawn", "ended")
+PLACEMENT_REASONS = ("cumulative", "consecutive", "pattern", "special_circumstances")
 
 
 class DisciplineAction(db.Model):
@@ -52,6 +73,19 @@ class DisciplineAction(db.Model):
             "actual_length_days IS NULL OR actual_length_days >= 0", name="actual_length_not_negative"
         ),
         sa.Index("ix_discipline_actions_school_date", "school_id", "action_date"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= action_date", name="end_after_start"),
+        # A change of placement for a student with a disability (34 CFR 300.536) cannot be in
+        # effect, or have ended, without its manifestation determination review scheduled.
+        sa.CheckConstraint(
+            "NOT change_of_placement OR status IN ('provisional', 'withdrawn') "
+            "OR manifestation_review_id IS NOT NULL",
+            name="placement_change_reviewed",
+        ),
+        sa.CheckConstraint(
+            "change_of_placement = (placement_reason IS NOT NULL) "
+            "AND (NOT change_of_placement OR review_due_on IS NOT NULL)",
+            name="placement_change_explained",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +103,22 @@ class DisciplineAction(db.Model):
     external_id: Mapped[str | None] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: imported
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The last day of the removal, when given as dates (school days between are what count).
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(
+        enum_column_type(ACTION_STATUSES, "action_status"), default="in_effect", server_default="in_effect"
+    )
+    change_of_placement: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    placement_reason: Mapped[str | None] = mapped_column(
+        enum_column_type(PLACEMENT_REASONS, "placement_reason")
+    )
+    # The administrator's answers to the pattern questions (34 CFR 300.536(a)(2)).
+    pattern_answers: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The last day the manifestation determination review may be held (10 school days).
+    review_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    manifestation_review_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("manifestation_reviews.id"), index=True
+    )
 
     student: Mapped[Student] = relationship()
     incident: Mapped[Incident | None] = relationship()
@@ -76,3 +126,7 @@ class DisciplineAction(db.Model):
     @property
     def label(self) -> str:
         return DISCIPLINE_ACTIONS[self.action_code]
+
+    @property
+    def is_removal(self) -> bool:
+        return self.action_code in REMOVALS

@@ -17,6 +17,7 @@ from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
 from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
+from caseflow.discipline.placement import assess_removal
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
@@ -44,6 +45,8 @@ def record_action(
     action_date: date,
     length_days: Decimal | None = None,
     note: str | None = None,
+    end_date: date | None = None,
+    pattern_answers: dict | None = None,
     now: datetime | None = None,
 ) -> tuple[DisciplineAction, bool]:
     """Record what was decided for a responsible student of `incident`. Returns the action and
@@ -62,6 +65,8 @@ def record_action(
         fields["action_date"] = ["An action cannot come before the incident."]
     if action_date is not None and action_date > now.date() + timedelta(days=366):
         fields["action_date"] = ["Give a date within the next year."]
+    if end_date is not None and action_date is not None and end_date < action_date:
+        fields["end_date"] = ["The last day cannot come before the first."]
     if fields:
         raise ValidationFailed("Some fields are not valid.", fields=fields)
     existing = db.session.scalar(
@@ -85,7 +90,10 @@ def record_action(
         note=(note or "").strip() or None,
         recorded_by_id=actor.id,
         recorded_at=now,
+        end_date=end_date,
     )
+    # A student with an IEP or 504 plan: a change of placement is stored provisional.
+    assess_removal(action, pattern_answers=pattern_answers, now=now)
     try:
         with db.session.begin_nested():  # a savepoint: a twin request may have stored it first
             db.session.add(action)
@@ -113,7 +121,9 @@ def record_action(
             "incident_id": incident.id,
             "action_code": action_code,
             "action_date": action_date,
-            "length_days": length_days,
+            "length_days": action.length_days,
+            "status": action.status,
+            "placement_reason": action.placement_reason,
         },
     )
     return action, True
