@@ -91,7 +91,9 @@ def test_withdrawn_and_ended_removals_count_what_was_served():
         action("in_effect", 3),
         action("withdrawn", 5),
         action("ended", 5, Decimal(2)),
-        DisciplineAction(action_code="Removal from Classroom", action_date=date(2026, 11, 18), status="in_effect"),
+        DisciplineAction(
+            action_code="Removal from Classroom", action_date=date(2026, 11, 18), status="in_effect"
+        ),
     ]
     summary = tally(1, True, 2026, actions, CAL)
     assert summary.total == 5
