@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
-from caseflow.discipline import services
+from caseflow.discipline import removals_api, services
 from caseflow.discipline.schemas import RecordedActionInputSchema, RecordedActionSchema
 from caseflow.incidents.api import require_json
 from caseflow.incidents.services import get_incident_for
@@ -17,7 +17,7 @@ from caseflow.incidents.services import get_incident_for
 discipline_blp = Blueprint(
     "api_discipline", __name__, url_prefix="/api/v1/incidents", description="Disciplinary actions"
 )
-blueprints = (discipline_blp,)
+blueprints = (discipline_blp, *removals_api.blueprints)
 
 
 @discipline_blp.route("/<int:incident_id>/discipline-actions")

@@ -30,7 +30,7 @@ from caseflow.discipline.placement_models import (
     SafeguardsNotice,
 )
 from caseflow.discipline.removals import LINE, decision_day, removal_days, removal_days_for
-from caseflow.errors import Conflict, Forbidden, ValidationFailed
+from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import School, StudentGuardian
 from caseflow.people.policy import can_read_student
@@ -84,6 +84,34 @@ def case_manager_ids(student, *, fallback: bool = True) -> tuple[int, ...]:
             .order_by(User.id)
         ).all()
     )
+
+
+def get_student_removals_for(user, student_id: int):
+    """The student, if `user` may see their removal days. Raises NotFound, Forbidden."""
+    from caseflow.people.services import get_student_for
+
+    student = get_student_for(user, student_id)
+    if not can_see_removals(user, student):
+        raise Forbidden("This student's removal days are not available to you.")
+    return student
+
+
+def get_action_for(user, action_id: int) -> DisciplineAction:
+    """A disciplinary action whose student's removals `user` may see. Raises NotFound, Forbidden."""
+    action = db.session.get(DisciplineAction, action_id)
+    if action is None:
+        raise NotFound("No such disciplinary action.")
+    get_student_removals_for(user, action.student_id)
+    return action
+
+
+def get_review_for(user, review_id: int) -> ManifestationReview:
+    """A manifestation review whose student's removals `user` may see. Raises NotFound, Forbidden."""
+    review = db.session.get(ManifestationReview, review_id)
+    if review is None:
+        raise NotFound("No such manifestation review.")
+    get_student_removals_for(user, review.student_id)
+    return review
 
 
 def _authorize(actor, action: DisciplineAction) -> None:

@@ -7,6 +7,30 @@ from marshmallow import validate
 
 from caseflow.api.fields import Day, Id, blanks_to_none
 from caseflow.discipline.models import DISCIPLINE_ACTIONS
+from caseflow.discipline.placement import PATTERN_QUESTIONS
+
+
+class PatternAnswersSchema(ma.Schema):
+    """The pattern questions of 34 CFR 300.536(a)(2), for a student with an IEP or 504 plan."""
+
+    similar_behavior = ma.fields.Boolean(
+        required=True, metadata={"description": PATTERN_QUESTIONS["similar_behavior"]}
+    )
+    length_total_proximity = ma.fields.Boolean(
+        required=True, metadata={"description": PATTERN_QUESTIONS["length_total_proximity"]}
+    )
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+def pattern_from_form(data):
+    if not hasattr(data, "get") or "pattern_answers" in data:
+        return data
+    keys = [f"pattern_{key}" for key in PATTERN_QUESTIONS]
+    if not any(data.get(k) for k in keys):
+        return {k: v for k, v in data.items() if not k.startswith("pattern_")}
+    answers = {key: data.get(f"pattern_{key}") for key in PATTERN_QUESTIONS}
+    answers["note"] = data.get("pattern_note") or None
+    return {**{k: v for k, v in data.items() if not k.startswith("pattern_")}, "pattern_answers": answers}
 
 
 class RecordedActionInputSchema(ma.Schema):
@@ -32,11 +56,15 @@ class RecordedActionInputSchema(ma.Schema):
         return data
 
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    end_date = Day(load_default=None, allow_none=True, metadata={"description": "The removal's last day"})
+    pattern_answers = ma.fields.Nested(PatternAnswersSchema, load_default=None, allow_none=True)
 
     @ma.pre_load
     def blank_is_none(self, data, **kwargs):
-        """A form sends "" for an optional field left empty."""
-        return blanks_to_none(data, ("length_days", "note"))
+        """A form sends "" for an optional field left empty, and the pattern questions as
+        pattern_<question> = yes / no."""
+        data = blanks_to_none(data, ("length_days", "note", "end_date"))
+        return pattern_from_form(data)
 
 
 class RecordedActionSchema(ma.Schema):
@@ -51,3 +79,9 @@ class RecordedActionSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     recorded_by_id = ma.fields.Integer(allow_none=True)
     recorded_at = ma.fields.AwareDateTime()
+    end_date = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(metadata={"description": "in_effect, provisional, withdrawn or ended"})
+    change_of_placement = ma.fields.Boolean()
+    placement_reason = ma.fields.String(allow_none=True)
+    review_due_on = ma.fields.Date(allow_none=True)
+    manifestation_review_id = ma.fields.Integer(allow_none=True)
