@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.people.models import Student
 
 REVIEW_STATUSES = ("scheduled", "decided")
 TEAM_ROLES = {
@@ -132,6 +133,8 @@ class BehaviorFollowUp(db.Model):
     due_on: Mapped[date] = mapped_column(sa.Date)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     done_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    student: Mapped[Student] = relationship()
 
     @property
     def label(self) -> str:
