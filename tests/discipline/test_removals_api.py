@@ -152,3 +152,20 @@ def _district_of(app, school_id):
 
     with app.app_context():
         return db.session.get(School, school_id).district_id
+
+
+def test_the_command_line_shows_and_withdraws(app, client, iep, api_token, lincoln):
+    action = _record(client, iep, api_token(iep.admin), action_code="In School Suspension", length_days="3")
+    action_id = action.get_json()["id"]
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["removals", "show", str(iep.student), "--as", iep.admin.email])
+    assert shown.exit_code == 0, shown.output
+    assert "3 of 10 school days in 2026-27" in shown.output and f"#{action_id}" in shown.output
+    refused = runner.invoke(args=["removals", "show", str(iep.student), "--as", lincoln.teacher.email])
+    assert refused.exit_code != 0 and "not available" in refused.output
+    withdrawn = runner.invoke(
+        args=["removals", "withdraw", str(action_id), "--as", iep.admin.email, "--served", "1"]
+    )
+    assert withdrawn.exit_code == 0, withdrawn.output
+    again = runner.invoke(args=["removals", "show", str(iep.student), "--as", iep.admin.email])
+    assert "1 of 10 school days" in again.output and "withdrawn" in again.output
