@@ -243,6 +243,11 @@ WRITES = {
         R.ADMINISTRATOR,
     },
     ("POST", "/api/v1/incidents/{incident_id}/discipline-actions"): ADMIN,
+    **{
+        ("POST", f"/api/v1/discipline-actions/{{action_id}}/{door}"): ADMIN
+        for door in ("manifestation-review", "withdrawal", "safeguards-notice", "services")
+    },
+    ("POST", "/api/v1/manifestation-reviews/{review_id}/determination"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/transitions"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/assignment"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/notes"): CASE_WORKERS,
