@@ -24,12 +24,16 @@ DISCIPLINE_ACTIONS = {
     "Expulsion with Services": "Expulsion with services",
     "Expulsion under Guns Free School Act": "Expulsion (Gun-Free Schools Act)",
     "Expulsion under Guns Free School Act with Services": "Expulsion (Gun-Free Schools Act) with services",
-    "Removal to Alternative Setting": "Removal to an alternative setting",
-    "Interim Alternative Educational Setting": "Interim alternative educational setting (45 days at most)",
     "Community Service": "Community service",
     "No action for incident": "No action",
     "Other": "Other",
 }
+# Kinds Caseflow keeps beyond Ed-Fi's vocabulary (exported as "Other").
+LOCAL_ACTIONS = {
+    "Removal to Alternative Setting": "Removal to an alternative setting",
+    "Interim Alternative Educational Setting": "Interim alternative educational setting (45 days at most)",
+}
+ACTION_LABELS = {**DISCIPLINE_ACTIONS, **LOCAL_ACTIONS}
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})
 # Removals from the student's placement: their school days count toward the 10-day line of
 # 34 CFR 300.530 (a removal from one class period does not).
@@ -93,7 +97,7 @@ class DisciplineAction(db.Model):
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"))
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("students.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
-    action_code: Mapped[str] = mapped_column(enum_column_type(tuple(DISCIPLINE_ACTIONS), "action_code"))
+    action_code: Mapped[str] = mapped_column(enum_column_type(tuple(ACTION_LABELS), "action_code"))
     action_date: Mapped[date] = mapped_column(sa.Date)
     # In school days, as Ed-Fi measures them (decimal, two places).
     length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
@@ -125,7 +129,7 @@ class DisciplineAction(db.Model):
 
     @property
     def label(self) -> str:
-        return DISCIPLINE_ACTIONS[self.action_code]
+        return ACTION_LABELS[self.action_code]
 
     @property
     def is_removal(self) -> bool:

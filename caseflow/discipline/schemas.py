@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from caseflow.api.fields import Day, Id, blanks_to_none
-from caseflow.discipline.models import DISCIPLINE_ACTIONS
+from caseflow.discipline.models import ACTION_LABELS
 from caseflow.discipline.placement import PATTERN_QUESTIONS
 
 
@@ -37,7 +37,7 @@ class RecordedActionInputSchema(ma.Schema):
     student_id = Id(required=True, metadata={"description": "A responsible student of the incident"})
     action_code = ma.fields.String(
         required=True,
-        validate=validate.OneOf(tuple(DISCIPLINE_ACTIONS), error="Choose one of the listed actions."),
+        validate=validate.OneOf(tuple(ACTION_LABELS), error="Choose one of the listed actions."),
         metadata={"description": "An Ed-Fi DisciplineDescriptor CodeValue"},
     )
     action_date = Day(required=True)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
-from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
+from caseflow.discipline.models import ACTION_LABELS, DisciplineAction
 from caseflow.discipline.placement import assess_removal
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
@@ -59,7 +59,7 @@ def record_action(
     responsible = {s.student_id for s in incident.students if s.role == "responsible"}
     if student_id not in responsible:
         fields["student_id"] = ["Choose a student who was responsible in this incident."]
-    if action_code not in DISCIPLINE_ACTIONS:
+    if action_code not in ACTION_LABELS:
         fields["action_code"] = ["Choose one of the listed actions."]
     if action_date is not None and action_date < incident.occurred_at.date() - timedelta(days=1):
         fields["action_date"] = ["An action cannot come before the incident."]

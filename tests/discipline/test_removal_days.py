@@ -100,3 +100,11 @@ def test_withdrawn_and_ended_removals_count_what_was_served():
     assert [r.running_total for r in summary.removals] == [3, 3, 5, 5]
     assert summary.left_before_line == 5 and not summary.past_line
     assert summary.standing == "5 of 10 school days in 2026-27; 5 left before a change of placement."
+
+
+def test_caseflow_s_own_removal_kinds_leave_in_ed_fi_as_other():
+    from caseflow.exports.edfi import edfi_discipline
+
+    assert edfi_discipline("Interim Alternative Educational Setting") == "Other"
+    assert edfi_discipline("Removal to Alternative Setting") == "Other"
+    assert edfi_discipline("Out of School Suspension") == "Out of School Suspension"
