@@ -74,6 +74,7 @@ def _register_models() -> None:
     import caseflow.cases.models  # noqa: F401
     import caseflow.contacts.models  # noqa: F401
     import caseflow.discipline.models  # noqa: F401
+    import caseflow.discipline.placement_models  # noqa: F401
     import caseflow.escalations.models  # noqa: F401
     import caseflow.identity.models  # noqa: F401
     import caseflow.imports.models  # noqa: F401

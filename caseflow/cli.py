@@ -225,6 +225,7 @@ def _run(action, describe):
 def register_commands(app: Flask) -> None:
     from caseflow.demo.cli import register as register_demo
     from caseflow.discipline.cli import discipline_cli
+    from caseflow.discipline.removals_cli import removals_cli
     from caseflow.escalations.cli import escalations_cli
     from caseflow.exports.cli import export_cli
     from caseflow.identity.cli import sign_in_cli
@@ -245,6 +246,7 @@ def register_commands(app: Flask) -> None:
         import_cli,
         roster_cli,
         sign_in_cli,
+        removals_cli,
     )
     for group in groups:
         app.cli.add_command(group)

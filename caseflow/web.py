@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.contacts.views import bp as contacts_bp
+    from caseflow.discipline.review_views import bp as removals_bp
     from caseflow.discipline.views import bp as discipline_bp
     from caseflow.escalations.views import bp as escalations_bp
     from caseflow.identity.views import bp as identity_bp
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         contacts_bp,
         notices_bp,
         discipline_bp,
+        removals_bp,
         escalations_bp,
         scheduling_bp,
         roster_bp,

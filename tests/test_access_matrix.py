@@ -244,6 +244,11 @@ WRITES = {
     },
     ("POST", "/api/v1/incidents/{incident_id}/discipline-actions"): ADMIN,
     ("POST", "/api/v1/discipline-actions/{action_id}/approval"): ADMIN,
+    **{
+        ("POST", f"/api/v1/discipline-actions/{{action_id}}/{door}"): ADMIN
+        for door in ("manifestation-review", "withdrawal", "safeguards-notice", "services")
+    },
+    ("POST", "/api/v1/manifestation-reviews/{review_id}/determination"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/transitions"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/assignment"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/notes"): CASE_WORKERS,

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
-from caseflow.discipline import gate, services
+from caseflow.discipline import gate, removals_api, services
 from caseflow.discipline.schemas import (
     ApprovalInputSchema,
     RecordedActionInputSchema,
@@ -26,7 +26,7 @@ approval_blp = Blueprint(
     url_prefix="/api/v1/discipline-actions",
     description="A second administrator's decision on an exclusion",
 )
-blueprints = (discipline_blp, approval_blp)
+blueprints = (discipline_blp, approval_blp, *removals_api.blueprints)
 
 
 @discipline_blp.route("/<int:incident_id>/discipline-actions")

@@ -29,6 +29,12 @@ DISCIPLINE_ACTIONS = {
     "No action for incident": "No action",
     "Other": "Other",
 }
+# Kinds Caseflow keeps beyond Ed-Fi's vocabulary (exported as "Other").
+LOCAL_ACTIONS = {
+    "Removal to Alternative Setting": "Removal to an alternative setting",
+    "Interim Alternative Educational Setting": "Interim alternative educational setting (45 days at most)",
+}
+ACTION_LABELS = {**DISCIPLINE_ACTIONS, **LOCAL_ACTIONS}
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})
 # Exclusions: the student is sent out of school. These pass the exclusion gate (gate.py).
 EXCLUSIONS = (
@@ -40,6 +46,25 @@ EXCLUSIONS = (
 )
 APPROVALS = ("pending", "approved", "denied")
 _EXCLUSION_SQL = ", ".join(f"'{c}'" for c in EXCLUSIONS)
+# Removals from the student's placement: their school days count toward the 10-day line of
+# 34 CFR 300.530 (a removal from one class period does not).
+REMOVALS = frozenset(
+    {
+        "In School Suspension",
+        "Out of School Suspension",
+        "Expulsion",
+        "Expulsion with Services",
+        "Expulsion under Guns Free School Act",
+        "Expulsion under Guns Free School Act with Services",
+        "Removal to Alternative Setting",
+        "Interim Alternative Educational Setting",
+    }
+)
+# in_effect: served or being served; provisional: a change of placement waiting for its
+# manifestation determination review to be scheduled; withdrawn: never served (or only the
+# actual_length_days already served); ended: stopped early, the served part in actual_length_days.
+ACTION_STATUSES = ("in_effect", "provisional", "withdrawn", "ended")
+PLACEMENT_REASONS = ("cumulative", "consecutive", "pattern", "special_circumstances")
 
 
 class DisciplineAction(db.Model):
@@ -84,6 +109,19 @@ class DisciplineAction(db.Model):
             "AND approved_by_id IS NOT NULL AND approved_at IS NOT NULL)",
             name="approval_decided_by",
         ),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= action_date", name="end_after_start"),
+        # A change of placement for a student with a disability (34 CFR 300.536) cannot be in
+        # effect, or have ended, without its manifestation determination review scheduled.
+        sa.CheckConstraint(
+            "NOT change_of_placement OR status IN ('provisional', 'withdrawn') "
+            "OR manifestation_review_id IS NOT NULL",
+            name="placement_change_reviewed",
+        ),
+        sa.CheckConstraint(
+            "change_of_placement = (placement_reason IS NOT NULL) "
+            "AND (NOT change_of_placement OR review_due_on IS NOT NULL)",
+            name="placement_change_explained",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +129,7 @@ class DisciplineAction(db.Model):
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"))
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("students.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
-    action_code: Mapped[str] = mapped_column(enum_column_type(tuple(DISCIPLINE_ACTIONS), "action_code"))
+    action_code: Mapped[str] = mapped_column(enum_column_type(tuple(ACTION_LABELS), "action_code"))
     action_date: Mapped[date] = mapped_column(sa.Date)
     # In school days, as Ed-Fi measures them (decimal, two places).
     length_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
@@ -115,13 +153,33 @@ class DisciplineAction(db.Model):
     approval: Mapped[str | None] = mapped_column(enum_column_type(APPROVALS, "approval"))
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last day of the removal, when given as dates (school days between are what count).
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(
+        enum_column_type(ACTION_STATUSES, "action_status"), default="in_effect", server_default="in_effect"
+    )
+    change_of_placement: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    placement_reason: Mapped[str | None] = mapped_column(
+        enum_column_type(PLACEMENT_REASONS, "placement_reason")
+    )
+    # The administrator's answers to the pattern questions (34 CFR 300.536(a)(2)).
+    pattern_answers: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The last day the manifestation determination review may be held (10 school days).
+    review_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    manifestation_review_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("manifestation_reviews.id"), index=True
+    )
 
     student: Mapped[Student] = relationship()
     incident: Mapped[Incident | None] = relationship()
 
     @property
     def label(self) -> str:
-        return DISCIPLINE_ACTIONS[self.action_code]
+        return ACTION_LABELS[self.action_code]
+
+    @property
+    def is_removal(self) -> bool:
+        return self.action_code in REMOVALS
 
     @property
     def takes_effect(self) -> bool:
@@ -160,4 +218,4 @@ class ExclusionRefusal(db.Model):
 
     @property
     def label(self) -> str:
-        return DISCIPLINE_ACTIONS.get(self.action_code, self.action_code)
+        return ACTION_LABELS.get(self.action_code, self.action_code)

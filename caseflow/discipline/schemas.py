@@ -6,7 +6,32 @@ import marshmallow as ma
 from marshmallow import validate
 
 from caseflow.api.fields import Day, Id, blanks_to_none
-from caseflow.discipline.models import DISCIPLINE_ACTIONS
+from caseflow.discipline.models import ACTION_LABELS
+from caseflow.discipline.placement import PATTERN_QUESTIONS
+
+
+class PatternAnswersSchema(ma.Schema):
+    """The pattern questions of 34 CFR 300.536(a)(2), for a student with an IEP or 504 plan."""
+
+    similar_behavior = ma.fields.Boolean(
+        required=True, metadata={"description": PATTERN_QUESTIONS["similar_behavior"]}
+    )
+    length_total_proximity = ma.fields.Boolean(
+        required=True, metadata={"description": PATTERN_QUESTIONS["length_total_proximity"]}
+    )
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+def pattern_from_form(data):
+    if not hasattr(data, "get") or "pattern_answers" in data:
+        return data
+    keys = [f"pattern_{key}" for key in PATTERN_QUESTIONS]
+    if not any(data.get(k) for k in keys):
+        return {k: v for k, v in data.items() if not k.startswith("pattern_")}
+    answers = {key: data.get(f"pattern_{key}") for key in PATTERN_QUESTIONS}
+    answers["note"] = data.get("pattern_note") or None
+    return {**{k: v for k, v in data.items() if not k.startswith("pattern_")}, "pattern_answers": answers}
+
 
 GATE_ANSWERS = ("supports_tried", "no_supports_reason", "in_school_alternative_reason", "harsher_reason")
 
@@ -15,7 +40,7 @@ class RecordedActionInputSchema(ma.Schema):
     student_id = Id(required=True, metadata={"description": "A responsible student of the incident"})
     action_code = ma.fields.String(
         required=True,
-        validate=validate.OneOf(tuple(DISCIPLINE_ACTIONS), error="Choose one of the listed actions."),
+        validate=validate.OneOf(tuple(ACTION_LABELS), error="Choose one of the listed actions."),
         metadata={"description": "An Ed-Fi DisciplineDescriptor CodeValue"},
     )
     action_date = Day(required=True)
@@ -50,13 +75,25 @@ class RecordedActionInputSchema(ma.Schema):
     )
     harsher_reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
+    end_date = Day(load_default=None, allow_none=True, metadata={"description": "The removal's last day"})
+    pattern_answers = ma.fields.Nested(PatternAnswersSchema, load_default=None, allow_none=True)
+
     @ma.pre_load
     def blank_is_none(self, data, **kwargs):
-        """A form sends "" for an optional field left empty."""
-        return blanks_to_none(
+        """A form sends "" for an optional field left empty, and the pattern questions as
+        pattern_<question> = yes / no."""
+        data = blanks_to_none(
             data,
-            ("length_days", "note", "no_supports_reason", "in_school_alternative_reason", "harsher_reason"),
+            (
+                "length_days",
+                "note",
+                "end_date",
+                "no_supports_reason",
+                "in_school_alternative_reason",
+                "harsher_reason",
+            ),
         )
+        return pattern_from_form(data)
 
     @ma.post_load
     def gate_answers(self, data, **kwargs):
@@ -85,6 +122,12 @@ class RecordedActionSchema(ma.Schema):
     no_supports_reason = ma.fields.String(allow_none=True)
     in_school_alternative_reason = ma.fields.String(allow_none=True)
     harsher_reason = ma.fields.String(allow_none=True)
+    end_date = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(metadata={"description": "in_effect, provisional, withdrawn or ended"})
+    change_of_placement = ma.fields.Boolean()
+    placement_reason = ma.fields.String(allow_none=True)
+    review_due_on = ma.fields.Date(allow_none=True)
+    manifestation_review_id = ma.fields.Integer(allow_none=True)
 
 
 class ApprovalInputSchema(ma.Schema):

@@ -17,12 +17,15 @@ from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
 from caseflow.discipline import gate
-from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
+from caseflow.discipline.models import ACTION_LABELS, DisciplineAction
+from caseflow.discipline.placement import assess_removal
+from caseflow.discipline.removals import planned_days
 from caseflow.errors import Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.incidents.policy import can_read_incident
 from caseflow.people.models import Student
+from caseflow.schooldays import school_calendar
 
 
 def can_record_action(user, incident: Incident) -> bool:
@@ -47,6 +50,8 @@ def record_action(
     length_days: Decimal | None = None,
     note: str | None = None,
     answers: dict | None = None,
+    end_date: date | None = None,
+    pattern_answers: dict | None = None,
     now: datetime | None = None,
 ) -> tuple[DisciplineAction, bool]:
     """Record what was decided for a responsible student of `incident`. Returns the action and
@@ -61,12 +66,14 @@ def record_action(
     responsible = {s.student_id for s in incident.students if s.role == "responsible"}
     if student_id not in responsible:
         fields["student_id"] = ["Choose a student who was responsible in this incident."]
-    if action_code not in DISCIPLINE_ACTIONS:
+    if action_code not in ACTION_LABELS:
         fields["action_code"] = ["Choose one of the listed actions."]
     if action_date is not None and action_date < incident.occurred_at.date() - timedelta(days=1):
         fields["action_date"] = ["An action cannot come before the incident."]
     if action_date is not None and action_date > now.date() + timedelta(days=366):
         fields["action_date"] = ["Give a date within the next year."]
+    if end_date is not None and action_date is not None and end_date < action_date:
+        fields["end_date"] = ["The last day cannot come before the first."]
     if fields:
         raise ValidationFailed("Some fields are not valid.", fields=fields)
     existing = db.session.scalar(
@@ -79,6 +86,9 @@ def record_action(
     )
     if existing is not None:
         return existing, False
+    if end_date is not None and length_days is None:
+        # Given as dates: its length is the school days from the first to the last day.
+        length_days = Decimal(len(planned_days(action_date, school_calendar(), end=end_date)))
     checked = gate.admit(
         actor=actor,
         incident=incident,
@@ -101,7 +111,10 @@ def record_action(
         recorded_by_id=actor.id,
         recorded_at=now,
         **checked,
+        end_date=end_date,
     )
+    # A student with an IEP or 504 plan: a change of placement is stored provisional.
+    assess_removal(action, pattern_answers=pattern_answers, now=now)
     try:
         with db.session.begin_nested():  # a savepoint: a twin request may have stored it first
             db.session.add(action)
@@ -129,8 +142,10 @@ def record_action(
             "incident_id": incident.id,
             "action_code": action_code,
             "action_date": action_date,
-            "length_days": length_days,
             **checked,
+            "length_days": action.length_days,
+            "status": action.status,
+            "placement_reason": action.placement_reason,
         },
     )
     return action, True

@@ -95,6 +95,13 @@ def descriptor(kind: str, code_value: str, namespace: str = EDFI_NAMESPACE) -> s
     return f"{namespace}/{kind}Descriptor#{code_value}"
 
 
+def edfi_discipline(code: str) -> str:
+    """Ed-Fi's DisciplineDescriptor CodeValue of an action kind (Caseflow's own kinds: Other)."""
+    from caseflow.discipline.models import DISCIPLINE_ACTIONS
+
+    return code if code in DISCIPLINE_ACTIONS else "Other"
+
+
 def school_id(code: str) -> int | str:
     """Ed-Fi's SchoolId is a number: a school imported from Ed-Fi keeps it as its code."""
     return int(code) if code.isdigit() else code
@@ -282,7 +289,9 @@ def discipline_actions(incident, context: ExportContext) -> list[dict]:
             else f"CF-{action.id}",
             "disciplineDate": action.action_date.isoformat(),
             "studentReference": {"studentUniqueId": unique_id},
-            "disciplines": [{"disciplineDescriptor": descriptor("Discipline", action.action_code)}],
+            "disciplines": [
+                {"disciplineDescriptor": descriptor("Discipline", edfi_discipline(action.action_code))}
+            ],
             "disciplineActionLength": _days(action.length_days),
             "actualDisciplineActionLength": _days(action.actual_length_days),
             "responsibilitySchoolReference": _school_reference(incident),

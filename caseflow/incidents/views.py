@@ -200,7 +200,7 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipl
     """The incident page. `override` = {"decision": id, "errors": {...}, "raw": {...}} after a
     refused override, so that form comes back with what was typed; `discipline` the same for
     the disciplinary-action form."""
-    from caseflow.discipline.models import DISCIPLINE_ACTIONS
+    from caseflow.discipline.models import ACTION_LABELS
     from caseflow.discipline.services import actions_for_incident, can_record_action, can_see_actions
     from caseflow.discipline.views import form_context
 
@@ -223,7 +223,7 @@ def _detail(incident: Incident, *, errors=None, raw=None, override=None, discipl
         discipline_actions=actions_for_incident(incident.id)
         if can_see_actions(current_user, incident)
         else None,
-        discipline_choices=DISCIPLINE_ACTIONS,
+        discipline_choices=ACTION_LABELS,
         discipline_students=[
             (s.student_id, s.student.display_name) for s in incident.students if s.role == "responsible"
         ],

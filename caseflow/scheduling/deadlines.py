@@ -32,6 +32,8 @@ KINDS = (
     "agreement_item",
     "emergency_justification",
     "emergency_guardian_contact",
+    "manifestation_review",
+    "behavior_follow_up",
 )
 BY_TIER = ("first_contact", "check_in")
 
@@ -157,10 +159,17 @@ def due_items(now: datetime) -> Iterator[DueItem]:
         _escalation,
         _agreement,
         _emergency,
+        *discipline_scanners(),
     ):
         for item in scan(now, cal, spans, people):
             if item.due_at <= now:
                 yield item
+
+
+def discipline_scanners():
+    from caseflow.discipline.deadlines import SCANNERS
+
+    return SCANNERS
 
 
 def _route_assignment(now, cal, spans, people):

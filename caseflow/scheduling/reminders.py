@@ -29,6 +29,10 @@ KIND_WORDS = {
     "agreement_item": "Restorative agreement item past due",
     "emergency_justification": "Emergency police response without justification",
     "emergency_guardian_contact": "Emergency police response without a guardian reached",
+    "manifestation_review": "Manifestation determination review not scheduled",
+    "behavior_follow_up": "Behavioral assessment or plan past due",
+    "removal_days_5": "5 removal days for a student with an IEP or 504 plan",
+    "removal_days_8": "8 removal days for a student with an IEP or 504 plan",
 }
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0026exclusion"
-down_revision = "0024priority"
+down_revision = "0025removals"
 branch_labels = None
 depends_on = None
 

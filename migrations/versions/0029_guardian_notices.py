@@ -16,7 +16,7 @@ import caseflow.db
 
 # revision identifiers, used by Alembic.
 revision = "0029notices"
-down_revision = "0024priority"
+down_revision = "0026exclusion"
 branch_labels = None
 depends_on = None
 

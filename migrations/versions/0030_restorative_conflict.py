@@ -17,7 +17,7 @@ import caseflow.db
 
 # revision identifiers, used by Alembic.
 revision = "0030conflict"
-down_revision = "0024priority"
+down_revision = "0029notices"
 branch_labels = None
 depends_on = None
 
