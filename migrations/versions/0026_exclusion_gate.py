@@ -3,7 +3,7 @@ why an in-school alternative does not fit, may wait for a second administrator, 
 attempts are kept; a harsher-than-usual consequence keeps its written reason
 
 Revision ID: 0026exclusion
-Revises: 0024priority
+Revises: 0025removals
 Create Date: 2026-12-04 16:40:00
 
 """

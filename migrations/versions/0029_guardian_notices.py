@@ -3,7 +3,7 @@ keeps an e-mail's language and its bounce; no contact is ever written for a guar
 no-contact order (a trigger, on SQLite and PostgreSQL alike)
 
 Revision ID: 0029notices
-Revises: 0024priority
+Revises: 0026exclusion
 Create Date: 2026-12-04 16:24:45
 
 """

@@ -4,7 +4,7 @@ its incident (restorative_process_cases); a case is in at most one process under
 Each existing process is linked to its own case.
 
 Revision ID: 0030conflict
-Revises: 0024priority
+Revises: 0029notices
 Create Date: 2026-12-04 16:30:00
 
 """
