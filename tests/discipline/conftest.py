@@ -60,7 +60,23 @@ def refusals(app) -> list[tuple[str, list[str]]]:
 
 
 @pytest.fixture
-def iep(app, client, make, lincoln, api_token, payload):
+def removal_rules(monkeypatch):
+    """The district's exclusion rules with no second administrator needed: the removal tests are
+    about the 10-day line (the approval limits have their own tests in test_exclusion_gate.py).
+    Every code rule of the gate still applies."""
+    import dataclasses
+
+    from caseflow.discipline import gate, rules
+
+    lenient = dataclasses.replace(
+        rules.exclusion_rules(), alone_up_to_school_days=180, expulsion_needs_second_administrator=False
+    )
+    monkeypatch.setattr(gate, "exclusion_rules", lambda: lenient)
+    return lenient
+
+
+@pytest.fixture
+def iep(app, client, make, lincoln, api_token, payload, removal_rules):
     from caseflow.people.models import Student, StudentGuardian
 
     with app.app_context():
@@ -72,7 +88,10 @@ def iep(app, client, make, lincoln, api_token, payload):
         guardian_id = db.session.get(StudentGuardian, guardian_link).guardian_id
     incidents = []
     for _ in range(2):
-        response = client.post("/api/v1/incidents", json=payload(), headers=api_token(lincoln.teacher))
+        # A fight: not ordinary discipline, so an exclusion may follow (caseflow/discipline/gate.py).
+        response = client.post(
+            "/api/v1/incidents", json=payload(behaviors=["fighting"]), headers=api_token(lincoln.teacher)
+        )
         assert response.status_code == 201, response.get_json()
         incidents.append(response.get_json()["id"])
     admin = make.user("administrator", schools=[lincoln.school])

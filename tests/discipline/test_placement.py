@@ -18,7 +18,7 @@ from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.people.models import Student
-from tests.discipline.conftest import team
+from tests.discipline.conftest import ANSWERS, team
 from tests.helpers import FROZEN_NOW
 
 NO_PATTERN = {"similar_behavior": False, "length_total_proximity": False}
@@ -28,6 +28,7 @@ def _record(iep, code="Out of School Suspension", day=date(2026, 11, 18), length
     incident = db.session.get(Incident, kw.pop("incident", iep.incident))
     actor = db.session.get(User, (who or iep.admin).id)
     action, _ = record_action(
+        answers=ANSWERS,
         actor=actor,
         incident=incident,
         student_id=iep.student,

@@ -29,7 +29,7 @@ from caseflow.errors import DomainError
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.schooldays import school_calendar
-from tests.discipline.conftest import team
+from tests.discipline.conftest import ANSWERS, team
 from tests.helpers import FROZEN_NOW
 
 FIRST_DAY = date(2026, 11, 18)
@@ -78,6 +78,7 @@ def test_no_effective_removal_past_the_tenth_day_without_a_timely_review(db_sess
         def record(self, incident, code, offset, length, pattern):
             try:
                 action, _ = record_action(
+                    answers=ANSWERS,
                     actor=admin,
                     incident=db.session.get(Incident, incident),
                     student_id=iep.student,

@@ -17,6 +17,7 @@ from caseflow.incidents.models import Incident
 from caseflow.notifications.models import Notification
 from caseflow.people.models import Student
 from caseflow.scheduling.reminders import run_deadlines
+from tests.discipline.conftest import ANSWERS
 from tests.helpers import FROZEN_NOW
 
 NO_PATTERN = {"similar_behavior": False, "length_total_proximity": False}
@@ -25,6 +26,7 @@ NO_PATTERN = {"similar_behavior": False, "length_total_proximity": False}
 def _record(app, iep, incident, day, length):
     with app.app_context(), transaction():
         action, _ = record_action(
+            answers=ANSWERS,
             actor=db.session.get(User, iep.admin.id),
             incident=db.session.get(Incident, incident),
             student_id=iep.student,

@@ -12,7 +12,7 @@ import time_machine
 
 from caseflow.discipline.models import DisciplineAction
 from caseflow.extensions import db
-from tests.discipline.conftest import team
+from tests.discipline.conftest import ANSWERS, team
 
 FIXTURES = Path(__file__).resolve().parents[1] / "imports" / "fixtures" / "edfi_police"
 
@@ -22,6 +22,7 @@ def _record(client, iep, headers, **body):
         "student_id": iep.student,
         "action_code": "Out of School Suspension",
         "action_date": "2026-11-18",
+        **ANSWERS,
         **body,
     }
     return client.post(f"/api/v1/incidents/{iep.incident}/discipline-actions", json=body, headers=headers)

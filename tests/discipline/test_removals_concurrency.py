@@ -15,6 +15,7 @@ from caseflow.discipline.models import DisciplineAction
 from caseflow.discipline.services import record_action
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from tests.discipline.conftest import ANSWERS
 from tests.helpers import FROZEN_NOW
 
 
@@ -32,6 +33,7 @@ def test_two_administrators_cannot_both_slip_under_the_line(app, iep, postgres_o
                     assert first_recorded.wait(timeout=10)
                 with transaction():
                     record_action(
+                        answers=ANSWERS,
                         actor=db.session.get(User, who.id),
                         incident=db.session.get(Incident, incident_id),
                         student_id=iep.student,

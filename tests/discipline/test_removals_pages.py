@@ -17,6 +17,7 @@ from caseflow.discipline.models import DisciplineAction
 from caseflow.discipline.services import record_action
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from tests.discipline.conftest import ANSWERS
 from tests.helpers import FROZEN_NOW, csrf_token, sign_in
 
 
@@ -36,6 +37,7 @@ def test_a_change_of_placement_through_the_pages(app, client, iep):
         "action_date": "2026-11-18",
         "length_days": "",
         "end_date": "2026-12-08",
+        **ANSWERS,
     }
     assert client.post(f"{page}/discipline-actions", data=form).status_code == 302
     shown = client.get(page).get_data(as_text=True)
@@ -101,6 +103,7 @@ def test_a_change_of_placement_through_the_pages(app, client, iep):
 def test_who_sees_the_removal_days_on_the_pages(app, client, iep, make, lincoln):
     with app.app_context(), transaction():
         record_action(
+            answers=ANSWERS,
             actor=db.session.get(User, iep.admin.id),
             incident=db.session.get(Incident, iep.incident),
             student_id=iep.student,
@@ -127,6 +130,7 @@ def test_the_student_page_queries_do_not_grow_with_removals(app, client, iep, co
         with app.app_context(), transaction():
             for i in range(n):
                 record_action(
+                    answers=ANSWERS,
                     actor=db.session.get(User, iep.admin.id),
                     incident=db.session.get(Incident, iep.incidents[i % 2]),
                     student_id=iep.student,
