@@ -177,6 +177,8 @@ def year_actions(student_ids, school_year: int) -> list[DisciplineAction]:
             DisciplineAction.student_id.in_(list(student_ids)),
             DisciplineAction.action_code.in_(sorted(REMOVALS)),
             DisciplineAction.status.in_(COUNTED),
+            # An exclusion waiting for (or denied) a second administrator is not served.
+            DisciplineAction.in_effect(),
             DisciplineAction.action_date >= first,
             DisciplineAction.action_date < after,
         )

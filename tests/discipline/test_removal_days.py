@@ -108,3 +108,34 @@ def test_caseflow_s_own_removal_kinds_leave_in_ed_fi_as_other():
     assert edfi_discipline("Interim Alternative Educational Setting") == "Other"
     assert edfi_discipline("Removal to Alternative Setting") == "Other"
     assert edfi_discipline("Out of School Suspension") == "Out of School Suspension"
+
+
+def test_an_exclusion_waiting_for_a_second_administrator_counts_no_day(app, iep):
+    """The exclusion gate's pending approval: not served, so not counted toward the line."""
+    from caseflow.auth.models import User
+    from caseflow.db import transaction
+    from caseflow.discipline.removals import removal_days_for
+    from caseflow.discipline.services import record_action
+    from caseflow.extensions import db
+    from caseflow.incidents.models import Incident
+    from caseflow.people.models import Student
+    from tests.discipline.conftest import ANSWERS
+    from tests.helpers import FROZEN_NOW
+
+    with app.app_context(), transaction():
+        action, _ = record_action(
+            actor=db.session.get(User, iep.admin.id),
+            incident=db.session.get(Incident, iep.incident),
+            student_id=iep.student,
+            action_code="Expulsion",
+            action_date=date(2026, 11, 18),
+            length_days=Decimal(5),
+            answers=ANSWERS,
+            now=FROZEN_NOW,
+        )
+        action.approval = "pending"  # as the district's default rules would leave an expulsion
+        db.session.flush()
+        assert removal_days_for(db.session.get(Student, iep.student), 2026).total == 0
+        action.approval = None
+        db.session.flush()
+        assert removal_days_for(db.session.get(Student, iep.student), 2026).total == 5
