@@ -21,6 +21,7 @@ from flask_login import current_user
 from caseflow.auth.decorators import permission_required
 from caseflow.db import transaction
 from caseflow.errors import DomainError
+from caseflow.labels import translated
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def form_route(bp, rule: str, steps, *, permission, load_target, render, tz_of, 
             errors = dict(exc.fields or {})
             errors.setdefault("_schema", [exc.message])
             return render(target, errors={step: errors}, raw={step: raw}, status=exc.status)
-        flash(chosen.done, "info")
+        flash(translated(chosen.done), "info")
         return redirect(back(target))
 
     view.__name__ = f"{bp.name}_step"

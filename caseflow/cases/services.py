@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -172,7 +173,7 @@ def can_work_case(user, case: Case) -> bool:
 def get_case_for(user, case_id: int) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or not can_read_case(user, case):
-        raise NotFound("No such case.")
+        raise NotFound(gettext("No such case."))
     return case
 
 
@@ -184,19 +185,23 @@ def assign_case(
 
     now = now or now_utc()
     if not can_assign_case(actor, case):
-        raise Forbidden("Only an administrator of the school may assign cases.")
+        raise Forbidden(gettext("Only an administrator of the school may assign cases."))
     if version != case.version:
         raise stale(case)
     if case.status == "closed":
-        raise Conflict("A closed case cannot be assigned; reopen it first.")
+        raise Conflict(gettext("A closed case cannot be assigned; reopen it first."))
     eligible = {u.id: u for u in eligible_workers(case.kind, case.school)}
     fields = {}
     if assignee_id not in eligible:
-        fields["assignee_id"] = [f"Choose a {KIND_LABELS[case.kind]} who serves {case.school.name}."]
+        fields["assignee_id"] = [
+            gettext(
+                "Choose a %(value)s who serves %(name)s.", value=KIND_LABELS[case.kind], name=case.school.name
+            )
+        ]
     if not reason or not reason.strip():
-        fields["reason"] = ["Write why (it is recorded with the case)."]
+        fields["reason"] = [gettext("Write why (it is recorded with the case).")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = case.assignee_id
     case.assignee_id = assignee_id
     case.queue_reason = None
@@ -229,7 +234,7 @@ def move_case(
     not allow, or a stale version), ValidationFailed (closing needs an outcome and a note)."""
     now = now or now_utc()
     if not can_work_case(actor, case):
-        raise Forbidden("Only the case's owner or an administrator may change it.")
+        raise Forbidden(gettext("Only the case's owner or an administrator may change it."))
     if version != case.version:
         raise stale(case)
     allowed = moves_for(actor, case)
@@ -243,17 +248,21 @@ def move_case(
         lock_rows(Student, [case.student_id])
         if other := _open_case_id(case.student_id, case.kind):
             raise Conflict(
-                f"The student has another open {KIND_LABELS[case.kind]} case (#{other}); "
-                "work on that one instead of reopening this."
+                gettext(
+                    "The student has another open %(value)s case (#%(other)s); "
+                    "work on that one instead of reopening this.",
+                    value=KIND_LABELS[case.kind],
+                    other=other,
+                )
             )
     fields = {}
     if to == "closed":
         if outcome not in CASE_OUTCOMES:
-            fields["outcome"] = ["Choose the outcome."]
+            fields["outcome"] = [gettext("Choose the outcome.")]
         if not note or not note.strip():
-            fields["note"] = ["Write a closing note."]
+            fields["note"] = [gettext("Write a closing note.")]
         if fields:
-            raise ValidationFailed("Closing needs an outcome and a note.", fields=fields)
+            raise ValidationFailed(gettext("Closing needs an outcome and a note."), fields=fields)
     before = case.status
     case.status = to
     if to == "closed":
@@ -312,8 +321,14 @@ def stale(case: Case) -> Conflict:
     )
     change = f" {last['who']}: {last['what']} at {when}." if last else ""
     return Conflict(
-        f"Someone changed this case since you opened it.{change} It is now {case.status}, "
-        f"Tier {case.tier}, owner {owner}. Nothing you sent was saved: review it and try again."
+        gettext(
+            "Someone changed this case since you opened it.%(change)s It is now %(status)s, "
+            "Tier %(tier)s, owner %(owner)s. Nothing you sent was saved: review it and try again.",
+            change=change,
+            status=case.status,
+            tier=case.tier,
+            owner=owner,
+        )
     )
 
 
@@ -369,22 +384,29 @@ def open_referral(
     if not (actor.can(Permission.CASE_WORK) or actor.can(Permission.CASE_ASSIGN)) or not actor.serves_school(
         student.school_id
     ):
-        raise Forbidden("You may not open cases for this student.")
+        raise Forbidden(gettext("You may not open cases for this student."))
     fields = {}
     if kind not in CASE_KINDS:
-        fields["kind"] = ["Choose who the case is for."]
+        fields["kind"] = [gettext("Choose who the case is for.")]
     if tier not in (1, 2, 3):
-        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+        fields["tier"] = [gettext("Choose Tier 1, 2 or 3.")]
     if priority not in FIRST_CONTACT:
-        fields["priority"] = ["Choose routine, soon or urgent."]
+        fields["priority"] = [gettext("Choose routine, soon or urgent.")]
     if not reason or not reason.strip():
-        fields["reason"] = ["Say why the case is opened (who asked, what for)."]
+        fields["reason"] = [gettext("Say why the case is opened (who asked, what for).")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     lock_rows(Student, [student.id])  # a report routed at this moment waits, then joins this case
     existing = _open_case_id(student.id, kind)
     if existing:
-        raise Conflict(f"{student.display_name} already has an open {KIND_LABELS[kind]} case (#{existing}).")
+        raise Conflict(
+            gettext(
+                "%(display_name)s already has an open %(value)s case (#%(existing)s).",
+                display_name=student.display_name,
+                value=KIND_LABELS[kind],
+                existing=existing,
+            )
+        )
     case = _open_case(
         actor=actor,
         student=student,
@@ -411,11 +433,11 @@ def transfer_school(
     now = now or now_utc()
     school = db.session.get(School, school_id) if school_id else None
     if not can_assign_case(actor, case):
-        raise Forbidden("Only an administrator may transfer a case.")
+        raise Forbidden(gettext("Only an administrator may transfer a case."))
     if version != case.version:
         raise stale(case)
     if case.status == "closed":
-        raise Conflict("A closed case cannot be transferred; reopen it first.")
+        raise Conflict(gettext("A closed case cannot be transferred; reopen it first."))
     fields = {}
     if (
         school is None
@@ -423,11 +445,11 @@ def transfer_school(
         or school.id == case.school_id
         or not actor.serves_school(school.id)
     ):
-        fields["school_id"] = ["Choose another school of the district that you serve."]
+        fields["school_id"] = [gettext("Choose another school of the district that you serve.")]
     if not reason or not reason.strip():
-        fields["reason"] = ["Say why the case moves."]
+        fields["reason"] = [gettext("Say why the case moves.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = {"school_id": case.school_id, "assignee_id": case.assignee_id}
     case.school_id = school.id
     case.school = school

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -186,7 +187,7 @@ def open_case():
         errors = exc.fields or {}
         errors.setdefault("_schema", [exc.message])
         return render_student(student, case_form=raw, case_errors=errors, status=exc.status)
-    flash("Case opened.", "info")
+    flash(gettext("Case opened."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -209,7 +210,7 @@ def transfer(case_id: int):
         return _detail(
             case, errors={"transfer": exc.fields or {"_schema": [exc.message]}}, raw=raw, status=exc.status
         )
-    flash("Case transferred.", "info")
+    flash(gettext("Case transferred."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -226,7 +227,7 @@ def add_plan(case_id: int):
         return _detail(case, errors=exc.messages, raw=raw, status=422)
     except DomainError as exc:
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Plan added.", "info")
+    flash(gettext("Plan added."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -236,7 +237,7 @@ def add_check_in(case_id: int, plan_id: int):
     case = services.get_case_for(current_user, case_id)
     plan = db.session.get(InterventionPlan, plan_id)
     if plan is None or plan.case_id != case.id:
-        raise NotFound("No such plan on this case.")
+        raise NotFound(gettext("No such plan on this case."))
     raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
         values = CheckInInputSchema().load(raw)
@@ -257,7 +258,7 @@ def add_check_in(case_id: int, plan_id: int):
             raw=raw,
             status=exc.status,
         )
-    flash("Check-in recorded.", "info")
+    flash(gettext("Check-in recorded."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -277,7 +278,7 @@ def add_note(case_id: int):
             )
     except DomainError as exc:
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Note added.", "info")
+    flash(gettext("Note added."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -305,7 +306,7 @@ def move(case_id: int):
     except DomainError as exc:
         db.session.refresh(case)
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Case updated.", "info")
+    flash(gettext("Case updated."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -326,5 +327,5 @@ def assign(case_id: int):
     except DomainError as exc:
         db.session.refresh(case)
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Case assigned. The new owner sees it on their caseload.", "info")
+    flash(gettext("Case assigned. The new owner sees it on their caseload."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))

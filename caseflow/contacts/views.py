@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -40,5 +41,5 @@ def record(student_id: int):
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_student(student, contact_form=raw, contact_errors=errors, status=exc.status)
-    flash("Contact recorded.", "info")
+    flash(gettext("Contact recorded."), "info")
     return redirect(url_for("people.student", student_id=student.id) + "#guardian-contacts")

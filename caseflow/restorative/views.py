@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -70,7 +71,7 @@ def begin(case_id: int):
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_process(case, errors={"begin": errors}, raw={"begin": raw}, status=exc.status)
-    flash("Restorative process begun.", "info")
+    flash(gettext("Restorative process begun."), "info")
     return redirect(url_for("restorative.process", case_id=case.id))
 
 

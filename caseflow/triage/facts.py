@@ -23,18 +23,19 @@ from caseflow.incidents.models import (
     IncidentStudent,
 )
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_
 from caseflow.people.codes import GRADES
 from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, school_year_of
 from caseflow.rules.facts import Fact, FactRegistry, FactType
 
 ROUTES = {
-    "counselor": "the counselor",
-    "social_worker": "the social worker",
-    "psychologist": "the school psychologist",
-    "restorative_adviser": "the restorative-justice adviser",
-    "threat_team": "the threat-assessment team",
-    "administrator": "an administrator",
-    "teacher_follow_up": "the teacher (follow-up in class)",
+    "counselor": N_("the counselor"),
+    "social_worker": N_("the social worker"),
+    "psychologist": N_("the school psychologist"),
+    "restorative_adviser": N_("the restorative-justice adviser"),
+    "threat_team": N_("the threat-assessment team"),
+    "administrator": N_("an administrator"),
+    "teacher_follow_up": N_("the teacher (follow-up in class)"),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIREARMS = frozenset({"Handgun", "Rifle/Shotgun", "Other Firearm"})
