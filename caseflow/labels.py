@@ -13,7 +13,9 @@ in Python with `N_(...)` (a table built at import time) through babel's default 
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from contextlib import contextmanager
+
+from flask_babel import force_locale, gettext
 from markupsafe import Markup, escape
 
 
@@ -26,9 +28,11 @@ def translated(text: str | None) -> str:
     """`text` in the current locale (English, or the text itself, when the catalog lacks it)."""
     if not text:
         return text or ""
-    key = normal(text)
-    found = gettext(key)
-    return str(text) if found == key else found
+    for key in dict.fromkeys((str(text), normal(text))):  # as written, then as the YAML extractor folds it
+        found = gettext(key)
+        if found != key:
+            return found
+    return str(text)
 
 
 class Label(str):
@@ -46,3 +50,11 @@ class Label(str):
 def N_(text: str) -> Label:  # noqa: N802 (babel's keyword for "mark, translate later")
     """Mark words in Python code for the catalog, to be translated where they are shown."""
     return Label(text)
+
+
+@contextmanager
+def in_language_of(person):
+    """Words written to `person` (an e-mail) in the language they chose for Caseflow, whoever's
+    request or job writes them; English when they chose none."""
+    with force_locale(getattr(person, "language", None) or "en"):
+        yield

@@ -21,6 +21,7 @@ from flask_login import current_user
 from caseflow.auth.decorators import permission_required
 from caseflow.db import transaction
 from caseflow.errors import DomainError
+from caseflow.forms import form_errors
 from caseflow.labels import translated
 
 
@@ -91,7 +92,7 @@ def form_route(bp, rule: str, steps, *, permission, load_target, render, tz_of, 
             with transaction():
                 chosen.run(actor=current_user, target=target, **values)
         except ma.ValidationError as exc:
-            return render(target, errors={step: exc.messages}, raw={step: raw}, status=422)
+            return render(target, errors={step: form_errors(exc)}, raw={step: raw}, status=422)
         except DomainError as exc:
             errors = dict(exc.fields or {})
             errors.setdefault("_schema", [exc.message])

@@ -20,6 +20,7 @@ from caseflow.cases.policy import can_assign_case, can_read_case
 from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.people.models import Student
 
 # status -> {target status: what the move is called}
@@ -40,6 +41,10 @@ REFUSALS = {
 }
 # How soon the owner must make first contact, by priority.
 FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routine": timedelta(days=5)}
+
+
+# A case's priority in words (the codes are the data's; these are read in notifications).
+PRIORITY_WORDS = {"routine": N_("routine"), "soon": N_("soon"), "urgent": N_("urgent")}
 
 
 def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None) -> list[Case]:
@@ -127,7 +132,7 @@ def _open_or_join(incident, decision, kind: str, now: datetime) -> Case:
             priority=decision.priority,
             source="triage",
             now=now,
-            why="New case",
+            why=N_("New case"),
             context={"incident_id": incident.id},
         )
     else:
@@ -195,7 +200,9 @@ def assign_case(
     if assignee_id not in eligible:
         fields["assignee_id"] = [
             gettext(
-                "Choose a %(value)s who serves %(name)s.", value=KIND_LABELS[case.kind], name=case.school.name
+                "Choose a %(value)s who serves %(name)s.",
+                value=translated(KIND_LABELS[case.kind]),
+                name=case.school.name,
             )
         ]
     if not reason or not reason.strip():
@@ -216,7 +223,7 @@ def assign_case(
         now=now,
         changes={"assignee_id": {"before": before, "after": assignee_id}, "reason": reason.strip()},
     )
-    tell_assignee(case, "Assigned to you", now=now)
+    tell_assignee(case, N_("Assigned to you"), now=now)
     return case
 
 
@@ -251,7 +258,7 @@ def move_case(
                 gettext(
                     "The student has another open %(value)s case (#%(other)s); "
                     "work on that one instead of reopening this.",
-                    value=KIND_LABELS[case.kind],
+                    value=translated(KIND_LABELS[case.kind]),
                     other=other,
                 )
             )
@@ -340,8 +347,14 @@ def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
         student = case.student
         notify(
             case.assignee_id,
-            f"{why}: {KIND_LABELS[case.kind]} case for {student.display_name}, "
-            f"Tier {case.tier}, {case.priority}.",
+            lambda: gettext(
+                "%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s.",
+                why=translated(why),
+                kind=translated(KIND_LABELS[case.kind]),
+                student=student.display_name,
+                tier=case.tier,
+                priority=translated(PRIORITY_WORDS.get(case.priority, case.priority)),
+            ),
             f"/cases/{case.id}",
             now=now,
             priority=case.priority,
@@ -403,7 +416,7 @@ def open_referral(
             gettext(
                 "%(display_name)s already has an open %(value)s case (#%(existing)s).",
                 display_name=student.display_name,
-                value=KIND_LABELS[kind],
+                value=translated(KIND_LABELS[kind]),
                 existing=existing,
             )
         )
@@ -416,7 +429,7 @@ def open_referral(
         priority=priority,
         source="referral",
         now=now,
-        why="New case (referral)",
+        why=N_("New case (referral)"),
         context={"source": "referral"},
     )
     add_note(actor=actor, case=case, level="team", text=f"Opened by referral: {reason.strip()}", now=now)
@@ -474,7 +487,7 @@ def transfer_school(
             "assignment": assignment.reason,
         },
     )
-    tell_assignee(case, "Transferred to you", now=now)
+    tell_assignee(case, N_("Transferred to you"), now=now)
     return case
 
 

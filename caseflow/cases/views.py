@@ -33,6 +33,7 @@ from caseflow.cases.schemas import CheckInInputSchema, PlanInputSchema
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
+from caseflow.forms import form_errors
 from caseflow.incidents.forms import to_int
 from caseflow.people.policy import schools_served
 
@@ -224,7 +225,7 @@ def add_plan(case_id: int):
         with transaction():
             plans.add_plan(actor=current_user, case=case, **values)
     except ma.ValidationError as exc:
-        return _detail(case, errors=exc.messages, raw=raw, status=422)
+        return _detail(case, errors=form_errors(exc), raw=raw, status=422)
     except DomainError as exc:
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
     flash(gettext("Plan added."), "info")
@@ -250,7 +251,7 @@ def add_check_in(case_id: int, plan_id: int):
                 today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
             )
     except ma.ValidationError as exc:
-        return _detail(case, errors={f"checkin_{plan.id}": exc.messages}, raw=raw, status=422)
+        return _detail(case, errors={f"checkin_{plan.id}": form_errors(exc)}, raw=raw, status=422)
     except DomainError as exc:
         return _detail(
             case,

@@ -27,6 +27,7 @@ from caseflow.escalations.models import (
     Escalation,
 )
 from caseflow.extensions import db
+from caseflow.forms import form_errors
 from caseflow.incidents.forms import to_int
 from caseflow.labels import N_, translated
 from caseflow.people.policy import in_served_schools
@@ -226,7 +227,7 @@ def act(escalation_id: int, action: str):
             locked = services.get_for(current_user, escalation_id, lock=True)
             outcome = run(actor=current_user, escalation=locked, **values)
     except ma.ValidationError as exc:
-        return _render_detail(escalation, errors={action: exc.messages}, raw={action: raw}, status=422)
+        return _render_detail(escalation, errors={action: form_errors(exc)}, raw={action: raw}, status=422)
     except DomainError as exc:
         db.session.rollback()
         return _render_detail(
@@ -265,7 +266,7 @@ def new_emergency():
             flash(gettext("Emergency response recorded and flagged for an administrator's review."), "info")
             return redirect(url_for("escalations.emergency", response_id=response.id))
         except ma.ValidationError as exc:
-            errors = exc.messages
+            errors = form_errors(exc)
         except DomainError as exc:
             errors = _errors(exc)
     return render_template(
@@ -294,7 +295,7 @@ def emergency(response_id: int):
             flash(gettext("Emergency response updated."), "info")
             return redirect(url_for("escalations.emergency", response_id=response.id))
         except ma.ValidationError as exc:
-            errors = exc.messages
+            errors = form_errors(exc)
         except DomainError as exc:
             errors = _errors(exc)
             response = services.get_emergency_for(current_user, response_id)

@@ -13,6 +13,7 @@ from marshmallow import validate
 from caseflow.api.fields import PAGE, Day, Id
 from caseflow.incidents.models import INCIDENT_STATUSES, INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 
 MAX_DESCRIPTION = 5000
 MAX_THREAT_WORDS = 2000
@@ -23,12 +24,14 @@ def _known(kind: str, label: str):
     def check(value):
         if value not in getattr(get_taxonomy(), kind):
             if not str(value).strip():
-                raise ma.ValidationError(gettext("Choose the %(label)s from the list.", label=label))
+                raise ma.ValidationError(
+                    gettext("Choose the %(label)s from the list.", label=translated(label))
+                )
             raise ma.ValidationError(
                 gettext(
                     "“%(value)s” is not a %(label)s the district uses: choose one from the list.",
                     value=value,
-                    label=label,
+                    label=translated(label),
                 )
             )
 
@@ -56,13 +59,13 @@ class IncidentInputSchema(ma.Schema):
     occurred_at = ma.fields.AwareDateTime(
         required=True,
         error_messages={
-            "invalid": "Enter the date and time, with its time zone offset.",
-            "invalid_awareness": "Include a time zone offset, such as -06:00.",
+            "invalid": N_("Enter the date and time, with its time zone offset."),
+            "invalid_awareness": N_("Include a time zone offset, such as -06:00."),
         },
     )
-    location = ma.fields.String(required=True, validate=_known("locations", "location"))
+    location = ma.fields.String(required=True, validate=_known("locations", N_("location")))
     behaviors = ma.fields.List(
-        ma.fields.String(validate=_known("behaviors", "behavior")),
+        ma.fields.String(validate=_known("behaviors", N_("behavior"))),
         required=True,
         validate=validate.Length(min=1, max=5, error=lazy_gettext("Choose one to five behaviors.")),
     )
@@ -87,7 +90,7 @@ class IncidentInputSchema(ma.Schema):
         ),
     )
     staff_ids = ma.fields.List(Id(strict=True), load_default=list, validate=validate.Length(max=20))
-    weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", "weapon"))
+    weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", N_("weapon")))
     injury = ma.fields.String(load_default="none", validate=validate.OneOf(INJURY_LEVELS))
     threat_made = ma.fields.Boolean(load_default=False)
     threat_words = StrippedString(
@@ -99,7 +102,7 @@ class IncidentInputSchema(ma.Schema):
         ),
     )
     immediate_actions = ma.fields.List(
-        ma.fields.String(validate=_known("immediate_actions", "immediate action")),
+        ma.fields.String(validate=_known("immediate_actions", N_("immediate action"))),
         load_default=list,
         validate=validate.Length(max=10),
     )

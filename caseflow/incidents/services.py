@@ -38,6 +38,7 @@ from caseflow.incidents.policy import (
     visible_incidents,
 )
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 from caseflow.people.models import School, Student
 from caseflow.triage.services import decisions_summary, route_incident
 
@@ -46,25 +47,25 @@ CLOCK_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=366)
 
 STATUS_SUMMARIES = {
-    "logged": "Not yet reviewed by the student-support team.",
-    "routed": "Sent to the student-support team; nobody has started on it yet.",
-    "case_open": "A member of the student-support team is working with the student.",
-    "resolved": "The student-support team has closed it.",
+    "logged": N_("Not yet reviewed by the student-support team."),
+    "routed": N_("Sent to the student-support team; nobody has started on it yet."),
+    "case_open": N_("A member of the student-support team is working with the student."),
+    "resolved": N_("The student-support team has closed it."),
 }
 
 
 def occurred_at_problem(occurred: datetime, now: datetime) -> str | None:
     """Why an incident time cannot be right, or None."""
     if occurred > now + CLOCK_SKEW:
-        return "This time is in the future."
+        return gettext("This time is in the future.")
     if occurred < now - OLDEST:
-        return "This is more than a year ago; ask an administrator to record it."
+        return gettext("This is more than a year ago; ask an administrator to record it.")
     return None
 
 
-IN_CLASS_ONLY = "Yours to follow up in class: triage asked nobody else to act."
-IN_CLASS_ONLY_OTHERS = "The reporting teacher follows it up in class: triage asked nobody else to act."
-ALSO_IN_CLASS = " It is also yours to follow up in class."
+IN_CLASS_ONLY = N_("Yours to follow up in class: triage asked nobody else to act.")
+IN_CLASS_ONLY_OTHERS = N_("The reporting teacher follows it up in class: triage asked nobody else to act.")
+ALSO_IN_CLASS = N_("It is also yours to follow up in class.")
 
 
 def status_summary(incident: Incident, viewer=None) -> str:
@@ -91,14 +92,14 @@ def status_summaries(incidents: list[Incident], viewer=None) -> dict[int, str]:
         routes[incident_id].update(chosen or ())
     out = {}
     for incident in incidents:
-        text = STATUS_SUMMARIES[incident.status]
+        text = translated(STATUS_SUMMARIES[incident.status])
         chosen = routes.get(incident.id)
         if chosen and "teacher_follow_up" in chosen:
             reporter = viewer is not None and viewer.id == incident.reported_by_id
             if chosen == {"teacher_follow_up"}:
-                text = IN_CLASS_ONLY if reporter else IN_CLASS_ONLY_OTHERS
+                text = translated(IN_CLASS_ONLY if reporter else IN_CLASS_ONLY_OTHERS)
             elif reporter:
-                text += ALSO_IN_CLASS
+                text = f"{text} {translated(ALSO_IN_CLASS)}"
         out[incident.id] = text
     return out
 

@@ -18,7 +18,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
-from caseflow.forms import load_form
+from caseflow.forms import form_errors, load_form
 from caseflow.incidents import services
 from caseflow.incidents.forms import form_to_payload, incident_to_form, to_int
 from caseflow.incidents.intake import submit_incident
@@ -127,11 +127,9 @@ def _school_tz(form: MultiDict) -> ZoneInfo:
 
 
 def _errors_from(exc) -> dict:
-    return (
-        exc.messages
-        if isinstance(getattr(exc, "messages", None), dict)
-        else (exc.fields or {"_schema": [exc.message]})
-    )
+    if isinstance(exc, ma.ValidationError):
+        return form_errors(exc)
+    return exc.fields or {"_schema": [exc.message]}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -274,7 +272,7 @@ def override(incident_id: int, decision_id: int):
         with transaction():
             override_decision(actor=current_user, decision=decision, **values)
     except ma.ValidationError as exc:
-        errors, status = exc.messages, 422
+        errors, status = form_errors(exc), 422
     except DomainError as exc:
         errors, status = exc.fields or {"_schema": [exc.message]}, exc.status
     else:

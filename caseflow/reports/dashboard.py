@@ -24,6 +24,7 @@ from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, 
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident, IncidentBehavior
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_
 from caseflow.people.models import School, Student
 from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds, zone_of
 from caseflow.reports.settings import settings
@@ -31,12 +32,12 @@ from caseflow.reports.settings import settings
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")
 CASE_KIND_LABELS = {
-    "counselor": "Counselor",
-    "social_worker": "Social worker",
-    "psychologist": "Psychologist",
-    "restorative_adviser": "Restorative",
-    "threat_team": "Threat assessment",
-    "administrator": "Administrator",
+    "counselor": N_("Counselor"),
+    "social_worker": N_("Social worker"),
+    "psychologist": N_("Psychologist"),
+    "restorative_adviser": N_("Restorative"),
+    "threat_team": N_("Threat assessment"),
+    "administrator": N_("Administrator"),
 }
 OPEN_CASE = ("new", "assigned", "active", "monitoring")
 

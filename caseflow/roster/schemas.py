@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask_babel import gettext, lazy_gettext
 from marshmallow import validate
 
+from caseflow.labels import N_
 from caseflow.roster.models import SOURCE_KINDS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -57,7 +58,7 @@ class SourceSchema(ma.Schema):
         validate=validate.Range(
             min=Decimal("0.01"), max=Decimal("100"), error=lazy_gettext("A share from 0.01 to 100 percent.")
         ),
-        error_messages={"invalid": "A number of percent, such as 5."},
+        error_messages={"invalid": N_("A number of percent, such as 5.")},
     )
     enabled = ma.fields.Boolean(load_default=True)
 
