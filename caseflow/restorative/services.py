@@ -25,6 +25,7 @@ from caseflow.cases.services import can_work_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.restorative.models import (
     CONSENTS,
     PARTY_ROLES,
@@ -110,7 +111,7 @@ def _in_state(process: RestorativeProcess, *states: str, doing: str) -> None:
         raise Conflict(
             gettext(
                 "%(doing)s is not possible now: the process is %(value)s.",
-                doing=doing,
+                doing=translated(doing),
                 value=process.status.replace("_", " "),
             )
         )
@@ -135,7 +136,7 @@ def add_party(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="Adding a party")
+    _in_state(process, "preparing", doing=N_("Adding a party"))
     fields = {}
     if role not in PARTY_ROLES:
         fields["role"] = [gettext("Choose harmed, responsible or supporter.")]
@@ -172,7 +173,7 @@ def record_pre_meeting(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="A pre-meeting")
+    _in_state(process, "preparing", doing=N_("A pre-meeting"))
     party = next((p for p in process.parties if p.id == party_id), None)
     if party is None:
         raise NotFound(gettext("No such party in this process."))
@@ -217,7 +218,7 @@ def hold_conference(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="Recording the conference")
+    _in_state(process, "preparing", doing=N_("Recording the conference"))
     missing = conference_problems(process)
     if missing:
         raise Conflict("The conference needs " + "; ".join(missing) + ".")
@@ -260,7 +261,7 @@ def add_item(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "following_up", doing="Adding an agreement item")
+    _in_state(process, "following_up", doing=N_("Adding an agreement item"))
     owner = next((p for p in process.parties if p.id == owner_party_id), None)
     fields = {}
     if not _text(description):
@@ -285,7 +286,7 @@ def settle_item(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "following_up", doing="Following up an item")
+    _in_state(process, "following_up", doing=N_("Following up an item"))
     item = next((i for i in process.items if i.id == item_id), None)
     if item is None:
         raise NotFound(gettext("No such item in this agreement."))
@@ -312,7 +313,7 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", "following_up", doing="Closing")
+    _in_state(process, "preparing", "following_up", doing=N_("Closing"))
     statuses = {i.status for i in process.items}
     fields: dict[str, list[str]] = {}
     if outcome == "completed":

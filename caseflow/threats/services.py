@@ -489,9 +489,9 @@ def record_plan_review(*, actor, target: tuple, kind: str, summary: str, now: da
     fields = {}
     if kind != expected:
         fields["kind"] = [
-            gettext(
-                "The student has %(value)s.", value="an IEP" if expected == "iep" else "a Section 504 plan"
-            )
+            gettext("The student has an IEP.")
+            if expected == "iep"
+            else gettext("The student has a Section 504 plan.")
         ]
     if not _text(summary):
         fields["summary"] = [gettext("Write what the review decided.")]
