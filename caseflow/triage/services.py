@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -23,7 +23,9 @@ from caseflow.labels import translated
 from caseflow.people.models import Student
 from caseflow.rules.engine import PRIORITIES, Outcome
 from caseflow.triage.facts import (
+    DEFAULT_LANGUAGE,
     ROUTES,
+    current_language,
     facts_to_json,
     history_counts,
     incident_facts,
@@ -39,11 +41,26 @@ def _matches_json(outcome: Outcome) -> list[dict]:
     out = []
     for match in outcome.matches:
         data = match.as_dict()
-        # The words shown to staff are fixed when the decision is made.
-        phrases = (registry[r.fact].phrase(r.actual) for r in match.reads if r.result)
+        # The words kept with the decision are fixed when it is made, in English (the record's
+        # language); a reader of another language gets them worded again from the reads (_because).
+        with force_locale(DEFAULT_LANGUAGE):
+            phrases = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
         data["because"] = [p for p in dict.fromkeys(phrases) if p]
         out.append(data)
     return out
+
+
+def _because(match: dict) -> list[str]:
+    """A stored match's reasons in the reader's language: the words kept with the decision for an
+    English reader (or when a fact it read is no longer known), else its reads worded again."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return match["because"]
+    registry = triage_registry()
+    try:
+        phrases = [registry[r["fact"]].phrase(r["actual"]) for r in match.get("reads", ()) if r["result"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return match["because"]
+    return [p for p in dict.fromkeys(phrases) if p]
 
 
 def _raise_tier(actor, student, tier: int, decision: TriageDecision, now: datetime) -> None:
@@ -167,7 +184,7 @@ def _reasons(matches) -> str:
     return gettext(" and ").join(
         gettext(
             "%(reasons)s (rule %(rule)s)",
-            reasons="; ".join(m["because"]) or translated(m["description"]),
+            reasons="; ".join(_because(m)) or translated(m["description"]),
             rule=m["rule"],
         )
         for m in matches
