@@ -32,12 +32,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "closed": {"active": "reopen"},
 }
 REFUSALS = {
-    ("new", "active"): "A new case must be assigned to someone before work on it starts.",
-    ("new", "closed"): "A new case must be assigned and reviewed before it is closed.",
-    ("new", "monitoring"): "A new case must be assigned before it is monitored.",
-    ("assigned", "monitoring"): "Start working on the case before moving it to monitoring.",
-    ("closed", "monitoring"): "Reopen the case first.",
-    ("closed", "assigned"): "Reopen the case first; it goes back to its owner.",
+    ("new", "active"): N_("A new case must be assigned to someone before work on it starts."),
+    ("new", "closed"): N_("A new case must be assigned and reviewed before it is closed."),
+    ("new", "monitoring"): N_("A new case must be assigned before it is monitored."),
+    ("assigned", "monitoring"): N_("Start working on the case before moving it to monitoring."),
+    ("closed", "monitoring"): N_("Reopen the case first."),
+    ("closed", "assigned"): N_("Reopen the case first; it goes back to its owner."),
 }
 # How soon the owner must make first contact, by priority.
 FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routine": timedelta(days=5)}
@@ -246,9 +246,16 @@ def move_case(
         raise stale(case)
     allowed = moves_for(actor, case)
     if to not in allowed:
-        article = "An" if case.status[0] in "aeiou" else "A"
-        reason = REFUSALS.get((case.status, to)) or f"{article} {case.status} case cannot become {to}."
-        raise Conflict(reason)
+        if (case.status, to) in REFUSALS:
+            raise Conflict(translated(REFUSALS[case.status, to]))
+        raise Conflict(
+            gettext(
+                "%(article)s %(status)s case cannot become %(to)s.",
+                article="An" if case.status[0] in "aeiou" else "A",
+                status=case.status,
+                to=to,
+            )
+        )
     if to == "closed" and (unfinished := unfinished_work(case)):
         raise Conflict(unfinished)
     if before_closed := case.status == "closed":
@@ -309,13 +316,15 @@ def unfinished_work(case: Case) -> str | None:
             ThreatAssessment.case_id == case.id, ThreatAssessment.status == "open"
         )
     ):
-        return "Close the threat assessment first: a threat is closed only when its steps are complete."
+        return gettext(
+            "Close the threat assessment first: a threat is closed only when its steps are complete."
+        )
     if db.session.scalar(
         sa.select(RestorativeProcess.id).where(
             RestorativeProcess.case_id == case.id, RestorativeProcess.status != "closed"
         )
     ):
-        return "Close the restorative process first, with its outcome."
+        return gettext("Close the restorative process first, with its outcome.")
     return None
 
 

@@ -53,7 +53,7 @@ def test_every_python_message_has_a_spanish_translation():
     assert not missing, "messages without a Spanish translation:\n" + "\n".join(missing)
 
 
-def test_spanish_keeps_every_placeholder():
+def test_spanish_uses_only_the_placeholders_the_code_gives():
     wrong = []
     for entry in spanish():
         if not entry.id:
@@ -61,7 +61,7 @@ def test_spanish_keeps_every_placeholder():
         ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
         wanted = set(PLACEHOLDER.findall(ids[-1]))
         for text in _strings(entry.string):
-            if set(PLACEHOLDER.findall(text)) != wanted:
+            if not set(PLACEHOLDER.findall(text)) <= wanted:  # a name the code does not give fails
                 wrong.append(f"{ids[0]!r} -> {text!r}")
     assert not wrong, "\n".join(wrong)
 
