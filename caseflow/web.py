@@ -72,6 +72,10 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.add_template_filter(local_time, "local")
+    from caseflow.i18n import format_moment, format_number
+
+    app.add_template_filter(format_moment, "day")
+    app.add_template_filter(format_number, "number")
 
     @app.context_processor
     def template_helpers():
@@ -88,15 +92,20 @@ def register_blueprints(app: Flask) -> None:
 def local_time(at, zone=None, fmt: str = "%d %b %Y %H:%M %Z") -> str:
     """`{{ when|local }}`: a stored moment in the time people at the school read, with its zone
     abbreviation: in `zone` (a school's time zone name or a ZoneInfo) or, without one, in the
-    signed-in person's district's. Empty for no moment."""
+    signed-in person's district's. Empty for no moment.
+
+    The clock is always the school's; the words (month and day names, their order) are those of
+    the page's language (caseflow.i18n.format_moment)."""
     from zoneinfo import ZoneInfo
+
+    from caseflow.i18n import format_moment
 
     if at is None:
         return ""
     if zone is None:
         zone = current_user.district.time_zone if current_user.is_authenticated else "UTC"
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-    return at.astimezone(tz).strftime(fmt)
+    return format_moment(at.astimezone(tz), fmt)
 
 
 # (permission, endpoint, label): the navigation shows an entry only to users who hold it

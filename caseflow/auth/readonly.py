@@ -42,6 +42,7 @@ OWN_ACCOUNT_ENDPOINTS = frozenset(
         "auth.create_own_token",
         "auth.revoke_own_token",
         "auth.set_digest",
+        "auth.set_language",
         "identity.verify",
         "identity.enrol",
         "identity.account_enrol",

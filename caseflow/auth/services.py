@@ -208,6 +208,28 @@ def set_password(*, actor, user: User, password: str) -> User:
     return user
 
 
+def check_language(language: str) -> str:
+    """`language` when Caseflow has a catalog for it; else ValidationFailed."""
+    from flask_babel import gettext
+
+    from caseflow.i18n import is_supported
+
+    if not is_supported(language):
+        message = gettext("Choose one of the languages offered.")
+        raise ValidationFailed(message, fields={"language": [message]})
+    return language
+
+
+def set_language(*, actor, user: User, language: str) -> User:
+    """Choose the language of `user`'s interface: a language Caseflow has a catalog for."""
+    check_language(language)
+    if user.language != language:
+        user.language = language
+        db.session.flush()
+        record(actor, "user.language_changed", user, changes={"language": language})
+    return user
+
+
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None

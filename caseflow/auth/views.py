@@ -144,6 +144,23 @@ def set_digest():
     return redirect(url_for("auth.account"))
 
 
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language choice of the sign-in page and the Account page: kept in a cookie for this
+    browser and, for a signed-in person, on their account (every browser they use)."""
+    from caseflow.i18n import remember_language
+
+    language = services.check_language(request.form.get("language", ""))
+    if current_user.is_authenticated:
+        with transaction():
+            services.set_language(
+                actor=current_user, user=db.session.get(User, current_user.id), language=language
+            )
+    fallback = url_for("auth.account") if current_user.is_authenticated else url_for("auth.login")
+    target = request.form.get("next")
+    return remember_language(redirect(safe_next(target) if target else fallback), language)
+
+
 @bp.route("/account/tokens", methods=["POST"])
 @login_required
 def create_own_token():
