@@ -56,5 +56,8 @@ def N_(text: str) -> Label:  # noqa: N802 (babel's keyword for "mark, translate 
 def in_language_of(person):
     """Words written to `person` (an e-mail) in the language they chose for Caseflow, whoever's
     request or job writes them; English when they chose none."""
-    with force_locale(getattr(person, "language", None) or "en"):
+    from caseflow.i18n import DEFAULT_LANGUAGE, is_supported
+
+    chosen = getattr(person, "language", None)
+    with force_locale(chosen if is_supported(chosen) else DEFAULT_LANGUAGE):
         yield

@@ -12,10 +12,11 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 
 from caseflow.cases.models import CASE_KINDS, Case
 from caseflow.extensions import db
+from caseflow.i18n import DEFAULT_LANGUAGE, current_language
 from caseflow.incidents.models import (
     INJURY_LEVELS,
     STUDENT_ROLES,
@@ -69,15 +70,6 @@ def _code_words(kind: str | None, code, spaced: bool = False) -> str:
     if item is None or current_language() == DEFAULT_LANGUAGE:
         return str(code).replace("_", " ") if spaced else str(code)
     return translated(item.label)
-
-
-DEFAULT_LANGUAGE = "en"
-
-
-def current_language() -> str:
-    """The language being written in (English outside a request)."""
-    locale = get_locale()
-    return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
 def _behavior_levels(levels) -> str | None:

@@ -18,14 +18,13 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.i18n import DEFAULT_LANGUAGE, current_language
 from caseflow.incidents.models import Incident
 from caseflow.labels import translated
 from caseflow.people.models import Student
 from caseflow.rules.engine import PRIORITIES, Outcome
 from caseflow.triage.facts import (
-    DEFAULT_LANGUAGE,
     ROUTES,
-    current_language,
     facts_to_json,
     history_counts,
     incident_facts,
