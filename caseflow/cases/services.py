@@ -501,20 +501,20 @@ def transfer_school(
 
 
 HISTORY_WORDS = {
-    "case.opened": "opened",
-    "case.joined": "another incident joined the case",
-    "case.assign": "assigned",
-    "case.assigned": "assigned",
-    "case.start": "work started",
-    "case.monitor": "moved to monitoring",
-    "case.resume": "work resumed",
-    "case.close": "closed",
-    "case.reopen": "reopened",
-    "case.transferred": "transferred to another school",
-    "case.requeued": "back to the administrators' queue (the worker left)",
-    "plan.added": "plan added",
-    "check_in.added": "check-in recorded",
-    "note.added": "note added",
+    "case.opened": N_("opened"),
+    "case.joined": N_("another incident joined the case"),
+    "case.assign": N_("assigned"),
+    "case.assigned": N_("assigned"),
+    "case.start": N_("work started"),
+    "case.monitor": N_("moved to monitoring"),
+    "case.resume": N_("work resumed"),
+    "case.close": N_("closed"),
+    "case.reopen": N_("reopened"),
+    "case.transferred": N_("transferred to another school"),
+    "case.requeued": N_("back to the administrators' queue (the worker left)"),
+    "plan.added": N_("plan added"),
+    "check_in.added": N_("check-in recorded"),
+    "note.added": N_("note added"),
 }
 
 
@@ -564,8 +564,10 @@ def case_history(case: Case) -> list[dict]:
     return [
         {
             "at": e.occurred_at,
-            "what": HISTORY_WORDS.get(e.action, e.action.replace("_", " ")),
-            "who": names.get(e.actor_id, "Caseflow (triage)"),
+            "what": translated(HISTORY_WORDS[e.action])
+            if e.action in HISTORY_WORDS
+            else e.action.replace("_", " "),
+            "who": names.get(e.actor_id) or gettext("Caseflow (triage)"),
             "reason": (e.changes or {}).get("reason"),
         }
         for e in events
