@@ -55,15 +55,15 @@ def _plain(label: str, *, codes: str | None = None, spaced: bool = False):
         if isinstance(value, bool):
             shown = gettext("yes") if value else gettext("no")
         elif isinstance(value, list | tuple | set | frozenset):
-            shown = ", ".join(_code_words(codes, c, spaced) for c in sorted(value)) or gettext("none")
+            shown = ", ".join(code_words(codes, c, spaced) for c in sorted(value)) or gettext("none")
         else:
-            shown = _code_words(codes, value, spaced) if codes else value
+            shown = code_words(codes, value, spaced) if codes else value
         return gettext("%(what)s: %(value)s", what=translated(label), value=shown)
 
     return words
 
 
-def _code_words(kind: str | None, code, spaced: bool = False) -> str:
+def code_words(kind: str | None, code, spaced: bool = False) -> str:
     """A code in an explanation: English keeps the code itself (behaviors with spaces for "_");
     another language shows the taxonomy's label in that language."""
     item = getattr(get_taxonomy(), kind).get(code) if kind else None
