@@ -270,7 +270,10 @@ def _tell_administrators(escalation: Escalation, actor, now: datetime) -> None:
     for user_id in admins:
         notify(
             user_id,
-            f"A police escalation for {escalation.student.display_name} waits for a second administrator.",
+            lambda: gettext(
+                "A police escalation for %(student)s waits for a second administrator.",
+                student=escalation.student.display_name,
+            ),
             f"/escalations/{escalation.id}",
             now=now,
             priority="urgent",
@@ -583,7 +586,9 @@ def record_emergency(
     for user_id in _school_admins(student, exclude=actor.id):
         notify(
             user_id,
-            f"Emergency police response for {student.display_name}: review needed.",
+            lambda: gettext(
+                "Emergency police response for %(student)s: review needed.", student=student.display_name
+            ),
             f"/escalations/emergency/{response.id}",
             now=now,
             priority="urgent",

@@ -34,6 +34,9 @@ from caseflow.restorative.models import (
     RestorativeProcess,
 )
 
+# A closed process's outcome as a notification says it.
+PROCESS_OUTCOME_WORDS = {"failed": N_("failed"), "declined": N_("declined")}
+
 
 def can_run(user, case: Case) -> bool:
     """Restorative advisers of the school, the case's owner and the school's administrators."""
@@ -340,8 +343,13 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
         for user_id in _team_of(case) - {actor.id}:
             notify(
                 user_id,
-                f"Restorative process {outcome} for {case.student.display_name}: back to the team "
-                f"to decide what next (not a punishment by default). {_text(note)}",
+                lambda: gettext(
+                    "Restorative process %(outcome)s for %(student)s: back to the team "
+                    "to decide what next (not a punishment by default). %(note)s",
+                    outcome=translated(PROCESS_OUTCOME_WORDS.get(outcome, outcome)),
+                    student=case.student.display_name,
+                    note=_text(note),
+                ),
                 f"/cases/{case.id}/restorative",
                 now=now,
             )
