@@ -35,10 +35,11 @@ from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.forms import form_errors
 from caseflow.incidents.forms import to_int
+from caseflow.labels import N_
 from caseflow.people.policy import schools_served
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-MOVE_LABELS = {"active": "Start working", "monitoring": "Move to monitoring", "closed": "Close"}
+MOVE_LABELS = {"active": N_("Start working"), "monitoring": N_("Move to monitoring"), "closed": N_("Close")}
 PAGE_SIZE = 100
 
 

@@ -26,15 +26,16 @@ from caseflow.escalations.criteria import police_criteria
 from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, Escalation, EscalationReview
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
+from caseflow.labels import N_
 from caseflow.people.models import Student
 from caseflow.reports import referrals
 from caseflow.reports.csvcells import safe, spreadsheet_file
 
 KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
 FLAGS = {
-    "iep_504": "IEP or 504 plan",
-    "clinician": "Clinician with the student",
-    "after_the_fact": "Parents told after police involvement",
+    "iep_504": N_("IEP or 504 plan"),
+    "clinician": N_("Clinician with the student"),
+    "after_the_fact": N_("Parents told after police involvement"),
 }
 PAGE_SIZE = 50
 
