@@ -2,10 +2,10 @@
 
 Which language a page speaks: the signed-in person's chosen language, else the one chosen on
 the sign-in page (a cookie), else the browser's preference among the languages Caseflow has a
-catalog for, else English. Times stay in the school's time zone; only their wording follows the
-language. A district adds a language by adding translations/<code>/LC_MESSAGES/messages.po: the
-catalogs are compiled (.po -> .mo) when the application starts, so the repository holds only
-the .po files.
+catalog for, else English. The JSON API (/api/) always answers in English. Times stay in the
+school's time zone; only their wording follows the language. A district adds a language by
+adding translations/<code>/LC_MESSAGES/messages.po: the catalogs are compiled (.po -> .mo) when
+the application starts, so the repository holds only the .po files.
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ def select_locale() -> str:
     """The language of this request (Flask-Babel calls it once per request and caches it).
     Outside a request (a job, a command) English, unless flask_babel.force_locale says."""
     if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if request.path.startswith("/api/"):
+        # The JSON API answers in English whoever asks: its messages are part of the documented
+        # contract that scripts log and compare; `code` is the key a client localises by.
         return DEFAULT_LANGUAGE
     if (
         current_user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -32,7 +33,10 @@ def record(incident_id: int):
             errors = dict(exc.fields or {})
             errors.setdefault("_schema", [exc.message])
         else:
-            flash("Action recorded." if created else "This action was already recorded.", "info")
+            flash(
+                gettext("Action recorded.") if created else gettext("This action was already recorded."),
+                "info",
+            )
             return redirect(url_for("incidents.detail", incident_id=incident.id) + "#discipline")
     raw = raw or dict(request.form)
     return _detail(incident, discipline={"errors": errors, "raw": raw}, status=422)
