@@ -316,7 +316,7 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", "following_up", doing=N_("Closing"))
+    _in_state(process, "preparing", "following_up", doing=N_("Closing the process"))
     statuses = {i.status for i in process.items}
     fields: dict[str, list[str]] = {}
     if outcome == "completed":

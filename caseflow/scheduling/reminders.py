@@ -25,7 +25,7 @@ from caseflow.schooldays import school_calendar
 KIND_WORDS = {
     "route_assignment": N_("Case waiting for an owner"),
     "threat_assessment_start": N_("Threat assessment not started"),
-    "first_contact": N_("First contact due"),
+    "first_contact": N_("First contact is due"),
     "check_in": N_("Check-in due"),
     "escalation_approval": N_("Police escalation waiting for approval"),
     "agreement_item": N_("Restorative agreement item past due"),
