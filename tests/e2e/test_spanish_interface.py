@@ -82,6 +82,15 @@ def assert_spanish(page: Page, messages) -> None:
     assert not left, f"English left on {page.url}: {left}"
 
 
+def record_page(page: Page, url: re.Pattern, heading: str, messages) -> str:
+    """The page of a record just opened: its heading in Spanish, no English left; its id."""
+    expect(page).to_have_url(url)
+    record_id = url.search(page.url).group(1)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(heading.format(record_id))
+    assert_spanish(page, messages)
+    return record_id
+
+
 @pytest.fixture
 def school(app, make) -> SimpleNamespace:
     lms = make.school("Escuela Lincoln", code="LMS")
@@ -136,10 +145,7 @@ def test_teacher_and_counselor_work_in_spanish(live_server, new_context, school)
     page.locator("#description").fill(DESCRIPTION)
     assert_spanish(page, messages)
     page.get_by_test_id("submit-incident").click()
-    expect(page).to_have_url(INCIDENT_URL)
-    incident_id = INCIDENT_URL.search(page.url).group(1)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Incidente n.º {incident_id}")
-    assert_spanish(page, messages)
+    record_page(page, INCIDENT_URL, "Incidente n.º {}", messages)
     page.goto(f"{live_server}/incidents/mine")
     assert_spanish(page, messages)
     page.get_by_role("button", name="Cerrar sesión").click()
@@ -152,10 +158,7 @@ def test_teacher_and_counselor_work_in_spanish(live_server, new_context, school)
     page.goto(f"{live_server}/cases")
     assert_spanish(page, messages)
     page.locator("tbody tr").filter(has_text="Ana Reyes").get_by_role("link").first.click()
-    expect(page).to_have_url(CASE_URL)
-    case_id = CASE_URL.search(page.url).group(1)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Caso n.º {case_id}")
-    assert_spanish(page, messages)
+    case_id = record_page(page, CASE_URL, "Caso n.º {}", messages)
     page.locator("summary", has_text="Agregar un plan").click()
     page.locator("#type_code").select_option(index=1)
     page.locator("#goal").fill(GOAL)
