@@ -11,6 +11,7 @@ the application starts, so the repository holds only the .po files.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from babel import Locale
@@ -104,7 +105,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        tmp = mo_path.with_name(f"messages.mo.{os.getpid()}.tmp")  # test workers compile at once
         with tmp.open("wb") as mo_file:
             write_mo(mo_file, catalog)
         tmp.replace(mo_path)

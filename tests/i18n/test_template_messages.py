@@ -17,17 +17,17 @@ SPANISH = ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 
 
 def template_messages() -> dict:
-    """msgid (or (singular, plural)) -> 'file:line', extracted as `pybabel extract -F babel.cfg`
+    """(msgid or (singular, plural), context) -> 'file:line', extracted as `pybabel extract -F babel.cfg`
     extracts the templates."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     jinja = [(pattern, method) for pattern, method in method_map if method == "jinja2"]
     assert jinja, "babel.cfg extracts no template"
     found = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         ROOT, method_map=jinja, options_map=options_map, keywords=DEFAULT_KEYWORDS
     ):
-        found.setdefault(message, f"{filename}:{lineno}")
+        found.setdefault((message, context), f"{filename}:{lineno}")
     return found
 
 
@@ -46,8 +46,8 @@ def test_every_template_message_has_a_spanish_translation():
     messages = template_messages()
     assert len(messages) > 500, "the extraction found too few template messages"
     missing = []
-    for message, where in messages.items():
-        entry = catalog.get(message[0] if isinstance(message, tuple) else message)
+    for (message, context), where in messages.items():
+        entry = catalog.get(message[0] if isinstance(message, tuple) else message, context=context)
         strings = (
             () if entry is None else entry.string if isinstance(entry.string, tuple) else (entry.string,)
         )
