@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from caseflow.auth.models import User
 from caseflow.extensions import db
+from caseflow.i18n import language_name, supported_languages
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,11 +33,14 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 
 
 def same_in_both() -> list[str]:
-    """Names the catalog keeps in English in Spanish too ("Check & Connect"), longest first: taken
+    """Names the catalog keeps in English in Spanish too ("Check & Connect") and the languages
+    named in themselves, longest first: taken
     out of a page's text before it is checked, so their words are not mistaken for English left."""
     with SPANISH.open("rb") as handle:
         catalog = read_po(handle, locale="es")
     kept = {e.id for e in catalog if isinstance(e.id, str) and e.id == e.string and " " in e.id.strip()}
+    # The language choice names each language in itself ("English" on a Spanish page, on purpose).
+    kept |= {language_name(code) for code in supported_languages()}
     return sorted(kept, key=len, reverse=True)
 
 
