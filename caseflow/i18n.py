@@ -199,6 +199,8 @@ def format_number(value, digits: int | None = None) -> str:
 
     if value is None:
         return ""
+    if current_language() == DEFAULT_LANGUAGE and digits is not None:
+        return f"{value:.{digits}f}"  # English pages keep their figures as they were
     pattern = None if digits is None else ("#,##0." + "0" * digits if digits else "#,##0")
     return format_decimal(value, format=pattern, locale=get_locale() or DEFAULT_LANGUAGE)
 
