@@ -63,16 +63,23 @@ def select_locale() -> str:
         # The JSON API answers in English whoever asks: its messages are part of the documented
         # contract that scripts log and compare; `code` is the key a client localises by.
         return DEFAULT_LANGUAGE
-    if (
-        current_user
-        and current_user.is_authenticated
-        and is_supported(getattr(current_user, "language", None))
-    ):
-        return current_user.language
+    if is_supported(chosen := _signed_in_choice()):
+        return chosen
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if is_supported(chosen):
         return chosen
     return request.accept_languages.best_match(supported_languages()) or DEFAULT_LANGUAGE
+
+
+def _signed_in_choice() -> str | None:
+    """The signed-in person's language; none when the database cannot say (the page shown while
+    it is unreachable still speaks the browser's language)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return getattr(current_user, "language", None) if current_user.is_authenticated else None
+    except SQLAlchemyError:
+        return None
 
 
 def current_language() -> str:
@@ -199,6 +206,8 @@ def format_number(value, digits: int | None = None) -> str:
 
     if value is None:
         return ""
+    if current_language() == DEFAULT_LANGUAGE and digits is not None:
+        return f"{value:.{digits}f}"  # English pages keep their figures as they were
     pattern = None if digits is None else ("#,##0." + "0" * digits if digits else "#,##0")
     return format_decimal(value, format=pattern, locale=get_locale() or DEFAULT_LANGUAGE)
 

@@ -72,3 +72,18 @@ def test_read_only_person_may_choose_a_language(app, client, make):
     user = make.user("district_auditor", district_wide=True)
     sign_in(client, user)
     assert post_form(client, "/language", {"language": "es"}, token_from="/account").status_code == 302
+
+
+def test_the_outage_page_speaks_the_browsers_language():
+    """While the database is unreachable a signed-in person's choice cannot be read: the page
+    says so in the language the browser asks for, without a second error."""
+    from tests.test_health import NOBODY_LISTENS, _app
+
+    client = _app(NOBODY_LISTENS).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:0"
+        session["_fresh"] = True
+    page = client.get("/", headers={"Accept-Language": "es"})
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert lang_of(text) == "es" and "No disponible temporalmente" in text
