@@ -49,7 +49,8 @@ def run(*args, env: dict | None = None, check: bool = True) -> int:
 
 
 def ensure_environment() -> None:
-    """Create .venv and install the pinned packages; skipped when pyproject.toml is unchanged."""
+    """Create .venv, install the pinned packages (skipped when pyproject.toml is unchanged) and
+    compile the translation catalogs."""
     if sys.version_info < (3, 11):
         sys.exit("Caseflow needs Python 3.11 or newer.")
     if not PYTHON.exists():
@@ -58,8 +59,12 @@ def ensure_environment() -> None:
     wanted = hashlib.sha256(
         (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
     ).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
+    if not (STAMP.exists() and STAMP.read_text() == wanted):
+        install_packages(wanted)
+    compile_translations()
+
+
+def install_packages(wanted: str) -> None:
     say("Installing Caseflow and its pinned packages (first run only)")
     run(
         PYTHON,
@@ -74,6 +79,12 @@ def ensure_environment() -> None:
         ".[dev]",
     )
     STAMP.write_text(wanted)
+
+
+def compile_translations() -> None:
+    """translations/*/LC_MESSAGES/messages.po -> .mo where the .po changed (the repository holds
+    only the .po files; the application compiles them at start too, where it may write)."""
+    run(PYTHON, "-c", "from caseflow.i18n import compile_catalogs; compile_catalogs()")
 
 
 def flask(*args, env: dict | None = None, check: bool = True) -> int:

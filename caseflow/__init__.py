@@ -46,6 +46,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     limiter.init_app(app)
     login_manager.init_app(app)
     _configure_login(app)
+    from caseflow.i18n import init_i18n
+
+    init_i18n(app)
     from caseflow.identity.sessions import init_session_cap
 
     init_session_cap(app)
@@ -221,6 +224,9 @@ def _configure_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
+    from flask_babel import gettext
+
+    login_manager.localize_callback = gettext  # the message in the reader's language
     login_manager.session_protection = "basic"
 
     @login_manager.unauthorized_handler

@@ -11,11 +11,14 @@ import logging
 
 import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from caseflow.labels import N_, translated
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +71,16 @@ HTTP_CODES = {
 }
 
 FRIENDLY_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Sign in, or send a valid API token.",
-    403: "You do not have access to this.",
-    404: "Nothing was found at this address.",
-    405: "This address does not accept that method.",
-    413: "The request is too large.",
-    415: "Send the request body as JSON (Content-Type: application/json).",
-    422: "Some fields are not valid.",
-    429: "Too many attempts. Wait a minute and try again.",
-    500: "Something went wrong on our side. The error has been logged.",
+    400: N_("The request could not be understood."),
+    401: N_("Sign in, or send a valid API token."),
+    403: N_("You do not have access to this."),
+    404: N_("Nothing was found at this address."),
+    405: N_("This address does not accept that method."),
+    413: N_("The request is too large."),
+    415: N_("Send the request body as JSON (Content-Type: application/json)."),
+    422: N_("Some fields are not valid."),
+    429: N_("Too many attempts. Wait a minute and try again."),
+    500: N_("Something went wrong on our side. The error has been logged."),
 }
 
 
@@ -154,7 +157,7 @@ def handle_http_exception(error: HTTPException):
     custom = error.description if error.description != type(error).description else None
     if status == 429:  # Flask-Limiter's description is the limit itself ("3 per 1 minute")
         custom = None
-    message = data.get("message") or custom or FRIENDLY_MESSAGES.get(status) or error.description
+    message = data.get("message") or custom or translated(FRIENDLY_MESSAGES.get(status)) or error.description
     headers = dict(data.get("headers") or {})
     return error_response(status, message, fields, headers=headers)
 
@@ -165,13 +168,13 @@ def handle_domain_error(error: DomainError):
 
 def handle_csrf_error(error: CSRFError):
     return error_response(
-        400, "This form has expired or was sent from elsewhere. Reload the page and try again."
+        400, gettext("This form has expired or was sent from elsewhere. Reload the page and try again.")
     )
 
 
 def handle_marshmallow_error(error: ma.ValidationError):
     fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return error_response(422, FRIENDLY_MESSAGES[422], fields)
+    return error_response(422, translated(FRIENDLY_MESSAGES[422]), fields)
 
 
 def handle_stale_data(error: StaleDataError):
@@ -180,7 +183,9 @@ def handle_stale_data(error: StaleDataError):
 
     db.session.rollback()
     return error_response(
-        409, "Someone changed this at the same moment. Reload it to see what changed.", code="conflict"
+        409,
+        gettext("Someone changed this at the same moment. Reload it to see what changed."),
+        code="conflict",
     )
 
 
@@ -188,21 +193,21 @@ def handle_stale_data(error: StaleDataError):
 # Services check these rules first and answer with their own messages; the database is the last
 # line, reached by a race or a door that forgot a check. Either way the answer is a 409, not a 500.
 CONSTRAINT_MESSAGES = {
-    "escalation gate": "The law-enforcement gate refused this change: {detail}.",
-    "ck_escalations_approved_complete": (
+    "escalation gate": N_("The law-enforcement gate refused this change: {detail}."),
+    "ck_escalations_approved_complete": N_(
         "An approval needs its approver, time, criteria and a guardian reached about the incident."
     ),
-    "ck_escalations_approver_not_requester": "The requester cannot approve their own request.",
-    "fk_escalations_guardian_contact_reached": (
+    "ck_escalations_approver_not_requester": N_("The requester cannot approve their own request."),
+    "fk_escalations_guardian_contact_reached": N_(
         "An approval rests on a contact that reached a guardian of this student about this incident."
     ),
-    "ck_emergency_responses_reviewed_contact": (
+    "ck_emergency_responses_reviewed_contact": N_(
         "An emergency response is reviewed once a guardian has been reached after the call."
     ),
-    "uq_escalations_live": "An escalation for this student and incident is already waiting or approved.",
-    "uq_cases_open_kind": "The student already has an open case of this kind.",
+    "uq_escalations_live": N_("An escalation for this student and incident is already waiting or approved."),
+    "uq_cases_open_kind": N_("The student already has an open case of this kind."),
 }
-GENERIC_CONFLICT = (
+GENERIC_CONFLICT = N_(
     "This change conflicts with what is already recorded, so nothing was saved. "
     "Reload the page to see the current record and try again."
 )
@@ -231,7 +236,7 @@ def handle_integrity_error(error: IntegrityError):
     db.session.rollback()
     name, detail = _refusal_of(error)
     log.warning("database refused a write on %s %s: %s %s", request.method, request.path, name, detail)
-    message = CONSTRAINT_MESSAGES.get(name, GENERIC_CONFLICT).format(detail=detail)
+    message = translated(CONSTRAINT_MESSAGES.get(name, GENERIC_CONFLICT)).format(detail=detail)
     return error_response(409, message, code="conflict")
 
 
@@ -242,7 +247,7 @@ def handle_data_error(error: DataError):
     db.session.rollback()
     log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
     return error_response(
-        422, "A value is too long or out of range for what can be recorded; nothing was saved."
+        422, gettext("A value is too long or out of range for what can be recorded; nothing was saved.")
     )
 
 
@@ -257,13 +262,15 @@ def handle_database_error(error: Exception):
         return unavailable_response(error)
     if is_retryable(error):
         db.session.rollback()
-        return error_response(409, "Someone changed this at the same moment. Try again.", code="conflict")
+        return error_response(
+            409, gettext("Someone changed this at the same moment. Try again."), code="conflict"
+        )
     return handle_unexpected(error)
 
 
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, FRIENDLY_MESSAGES[500])
+    return error_response(500, translated(FRIENDLY_MESSAGES[500]))
 
 
 def register_error_handlers(app: Flask) -> None:

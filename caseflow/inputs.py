@@ -16,6 +16,7 @@ import json
 import re
 
 from flask import request
+from flask_babel import gettext
 
 from caseflow.errors import error_response
 
@@ -31,21 +32,27 @@ class _Refused(Exception):
 
 
 def _no_constants(name: str):
-    raise _Refused(400, f"The JSON body holds {name}, which is not a number JSON allows.")
+    raise _Refused(
+        400, gettext("The JSON body holds %(name)s, which is not a number JSON allows.", name=name)
+    )
+
+
+def _too_deep() -> str:
+    return gettext("The JSON body is nested more than %(depth)s levels deep.", depth=MAX_JSON_DEPTH)
 
 
 def _problem(text: str) -> str | None:
     if "\x00" in text:
-        return "Text may not contain NUL characters."
+        return gettext("Text may not contain NUL characters.")
     if SURROGATE.search(text):
-        return "Text may not contain lone surrogates (\\ud800-\\udfff); send valid Unicode."
+        return gettext("Text may not contain lone surrogates (\\ud800-\\udfff); send valid Unicode.")
     return None
 
 
 def _check_json(value, path: str = "", depth: int = 0) -> None:
     """Walk a parsed body; raise _Refused naming the first field that holds bad text."""
     if depth > MAX_JSON_DEPTH:
-        raise _Refused(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        raise _Refused(400, _too_deep())
     if isinstance(value, str):
         if problem := _problem(value):
             raise _Refused(422, problem, path or "_schema")
@@ -53,7 +60,9 @@ def _check_json(value, path: str = "", depth: int = 0) -> None:
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if problem := _problem(key):
-                raise _Refused(422, f"A field name is not valid: {problem}", path or "_schema")
+                raise _Refused(
+                    422, gettext("A field name is not valid: %(problem)s", problem=problem), path or "_schema"
+                )
             _check_json(item, where, depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -71,7 +80,7 @@ def _screen() -> None:
         try:
             parsed = json.loads(body, parse_constant=_no_constants)
         except RecursionError:
-            raise _Refused(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+            raise _Refused(400, _too_deep()) from None
         except (ValueError, UnicodeDecodeError):
             return  # not JSON at all: the API's parser answers 400 with its own message
         _check_json(parsed)
@@ -84,7 +93,11 @@ def screen_request():
     except _Refused as refused:
         fields = {refused.field: [refused.message]} if refused.field else None
         message = (
-            f"The field \u201c{refused.field}\u201d is not valid: {refused.message}"
+            gettext(
+                "The field \u201c%(field)s\u201d is not valid: %(problem)s",
+                field=refused.field,
+                problem=refused.message,
+            )
             if refused.field
             else refused.message
         )

@@ -21,6 +21,8 @@ from flask_login import current_user
 from caseflow.auth.decorators import permission_required
 from caseflow.db import transaction
 from caseflow.errors import DomainError
+from caseflow.forms import form_errors
+from caseflow.labels import translated
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,12 @@ def form_route(bp, rule: str, steps, *, permission, load_target, render, tz_of, 
             with transaction():
                 chosen.run(actor=current_user, target=target, **values)
         except ma.ValidationError as exc:
-            return render(target, errors={step: exc.messages}, raw={step: raw}, status=422)
+            return render(target, errors={step: form_errors(exc)}, raw={step: raw}, status=422)
         except DomainError as exc:
             errors = dict(exc.fields or {})
             errors.setdefault("_schema", [exc.message])
             return render(target, errors={step: errors}, raw={step: raw}, status=exc.status)
-        flash(chosen.done, "info")
+        flash(translated(chosen.done), "info")
         return redirect(back(target))
 
     view.__name__ = f"{bp.name}_step"

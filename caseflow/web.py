@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from caseflow.auth.permissions import ROLE_LABELS, Permission, Role
 from caseflow.db import now_utc
+from caseflow.labels import N_
 
 
 def register_blueprints(app: Flask) -> None:
@@ -75,6 +76,10 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.add_template_filter(local_time, "local")
+    from caseflow.i18n import format_moment, format_number
+
+    app.add_template_filter(format_moment, "day")
+    app.add_template_filter(format_number, "number")
 
     @app.context_processor
     def template_helpers():
@@ -91,35 +96,40 @@ def register_blueprints(app: Flask) -> None:
 def local_time(at, zone=None, fmt: str = "%d %b %Y %H:%M %Z") -> str:
     """`{{ when|local }}`: a stored moment in the time people at the school read, with its zone
     abbreviation: in `zone` (a school's time zone name or a ZoneInfo) or, without one, in the
-    signed-in person's district's. Empty for no moment."""
+    signed-in person's district's. Empty for no moment.
+
+    The clock is always the school's; the words (month and day names, their order) are those of
+    the page's language (caseflow.i18n.format_moment)."""
     from zoneinfo import ZoneInfo
+
+    from caseflow.i18n import format_moment
 
     if at is None:
         return ""
     if zone is None:
         zone = current_user.district.time_zone if current_user.is_authenticated else "UTC"
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-    return at.astimezone(tz).strftime(fmt)
+    return format_moment(at.astimezone(tz), fmt)
 
 
 # (permission, endpoint, label): the navigation shows an entry only to users who hold it
-# (a tuple: any one of them).
+# (a tuple: any one of them); the label in the reader's language.
 NAVIGATION = (
-    (None, "home.dashboard", "Home"),
-    (Permission.INCIDENT_CREATE, "incidents.new", "Log incident"),
-    (Permission.INCIDENT_READ_OWN, "incidents.mine", "My incidents"),
-    (Permission.INCIDENT_READ_SCHOOL, "incidents.school_incidents", "Incidents"),
-    ((Permission.CASE_WORK, Permission.CASE_ASSIGN), "cases.caseload", "Caseload"),
-    (Permission.CASE_ASSIGN, "cases.school_cases", "Cases"),
-    (Permission.STUDENT_READ, "people.students", "Students"),
-    (Permission.AUDIT_READ, "escalations.index", "Escalations"),
-    (Permission.ESCALATION_READ_REFERRED, "escalations.index", "Referrals"),
-    (Permission.REPORT_READ, "reports.school_dashboard", "Reports"),
-    (Permission.REPORT_READ, "triage.simulate_page", "Rules"),
-    (Permission.AUDIT_READ, "audit.chain", "Audit"),
-    (Permission.USER_MANAGE, "admin.users", "Users"),
-    (Permission.SYSTEM_OPERATE, "scheduling.jobs", "Jobs"),
-    (Permission.SYSTEM_OPERATE, "roster.page", "Roster"),
+    (None, "home.dashboard", N_("Home")),
+    (Permission.INCIDENT_CREATE, "incidents.new", N_("Log incident")),
+    (Permission.INCIDENT_READ_OWN, "incidents.mine", N_("My incidents")),
+    (Permission.INCIDENT_READ_SCHOOL, "incidents.school_incidents", N_("Incidents")),
+    ((Permission.CASE_WORK, Permission.CASE_ASSIGN), "cases.caseload", N_("Caseload")),
+    (Permission.CASE_ASSIGN, "cases.school_cases", N_("Cases")),
+    (Permission.STUDENT_READ, "people.students", N_("Students")),
+    (Permission.AUDIT_READ, "escalations.index", N_("Escalations")),
+    (Permission.ESCALATION_READ_REFERRED, "escalations.index", N_("Referrals")),
+    (Permission.REPORT_READ, "reports.school_dashboard", N_("Reports")),
+    (Permission.REPORT_READ, "triage.simulate_page", N_("Rules")),
+    (Permission.AUDIT_READ, "audit.chain", N_("Audit")),
+    (Permission.USER_MANAGE, "admin.users", N_("Users")),
+    (Permission.SYSTEM_OPERATE, "scheduling.jobs", N_("Jobs")),
+    (Permission.SYSTEM_OPERATE, "roster.page", N_("Roster")),
 )
 
 

@@ -1,6 +1,7 @@
 """Validation of the user administration forms."""
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import Id, blanks_to_none
@@ -13,7 +14,7 @@ class UserFormSchema(ma.Schema):
     roles = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(tuple(Role))),
         required=True,
-        validate=validate.Length(min=1, error="Choose at least one role."),
+        validate=validate.Length(min=1, error=lazy_gettext("Choose at least one role.")),
     )
     school_ids = ma.fields.List(Id(), load_default=list)
     district_wide = ma.fields.Boolean(load_default=False)
@@ -21,7 +22,8 @@ class UserFormSchema(ma.Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(
-            r"^[a-z]{2,3}(,[a-z]{2,3})*$", error="Language codes separated by commas, such as en,es."
+            r"^[a-z]{2,3}(,[a-z]{2,3})*$",
+            error=lazy_gettext("Language codes separated by commas, such as en,es."),
         ),
     )
     password = ma.fields.String(load_default=None, allow_none=True)

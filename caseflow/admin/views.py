@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.admin.schemas import AdminTokenSchema, PasswordResetSchema, UserFormSchema
@@ -31,7 +32,7 @@ def _schools():
 def _user_in_my_district(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.district_id != current_user.district_id:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     return user
 
 
@@ -71,7 +72,7 @@ def _user_form(user: User | None):
                 errors = exc.fields or {"_schema": [exc.message]}
                 status = 403 if isinstance(exc, Forbidden) else 422
             else:
-                flash(f"Account for {saved.full_name} saved.", "info")
+                flash(gettext("Account for %(name)s saved.", name=saved.full_name), "info")
                 return redirect(url_for("admin.user", user_id=saved.id))
     return render_template(
         "admin/user_form.html", user=user, raw=raw, errors=errors, schools=_schools(), role_labels=ROLE_LABELS
@@ -97,7 +98,12 @@ def set_active(user_id: int):
     active = request.form.get("active") == "1"
     with transaction():
         services.set_user_active(actor=current_user, user=target, active=active)
-    flash(f"{target.full_name} is now {'active' if active else 'deactivated'}.", "info")
+    flash(
+        gettext("%(name)s is now active.", name=target.full_name)
+        if active
+        else gettext("%(name)s is now deactivated.", name=target.full_name),
+        "info",
+    )
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -108,7 +114,10 @@ def reset_mfa(user_id: int):
     target = _user_in_my_district(user_id)
     with transaction():
         mfa.reset_mfa(actor=current_user, user=target)
-    flash(f"Authenticator of {target.full_name} removed; their sessions are signed out.", "info")
+    flash(
+        gettext("Authenticator of %(name)s removed; their sessions are signed out.", name=target.full_name),
+        "info",
+    )
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -120,8 +129,15 @@ def set_break_glass(user_id: int):
     with transaction():
         services.set_break_glass(actor=current_user, user=target, allowed=request.form.get("allowed") == "1")
     flash(
-        f"{target.full_name} {'may' if target.break_glass else 'may no longer'} sign in with a password "
-        "when the district's passwords are off.",
+        gettext(
+            "%(name)s may sign in with a password when the district's passwords are off.",
+            name=target.full_name,
+        )
+        if target.break_glass
+        else gettext(
+            "%(name)s may no longer sign in with a password when the district's passwords are off.",
+            name=target.full_name,
+        ),
         "info",
     )
     return redirect(url_for("admin.user", user_id=target.id))
@@ -141,7 +157,13 @@ def reset_password(user_id: int):
             except DomainError as exc:
                 errors = exc.fields or {"_schema": [exc.message]}
             else:
-                flash(f"Password for {target.full_name} reset; their other sessions are signed out.", "info")
+                flash(
+                    gettext(
+                        "Password for %(name)s reset; their other sessions are signed out.",
+                        name=target.full_name,
+                    ),
+                    "info",
+                )
                 return redirect(url_for("admin.user", user_id=target.id))
     return render_template("admin/password_form.html", user=target, errors=errors), (422 if errors else 200)
 
@@ -175,8 +197,8 @@ def revoke_token(user_id: int, token_id: int):
     target = _user_in_my_district(user_id)
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != target.id:
-        raise NotFound("No such token.")
+        raise NotFound(gettext("No such token."))
     with transaction():
         services.revoke_token(actor=current_user, token=token)
-    flash(f"Token “{token.name}” revoked.", "info")
+    flash(gettext("Token “%(name)s” revoked.", name=token.name), "info")
     return redirect(url_for("admin.tokens", user_id=target.id))

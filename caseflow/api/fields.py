@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import marshmallow as ma
+from flask_babel import gettext, lazy_gettext
 from marshmallow import validate
 from werkzeug.routing import IntegerConverter
 
@@ -16,7 +17,7 @@ MAX_ID = 2**31 - 1
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 # Pages of a list: far beyond any real list, and an offset every database can take.
-PAGE = validate.Range(min=1, max=100_000, error="Must be a page from {min} to {max}.")
+PAGE = validate.Range(min=1, max=100_000, error=lazy_gettext("Must be a page from {min} to {max}."))
 
 
 class Id(ma.fields.Integer):
@@ -24,7 +25,7 @@ class Id(ma.fields.Integer):
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "validate", validate.Range(min=1, max=MAX_ID, error="Must be an id from 1 to {max}.")
+            "validate", validate.Range(min=1, max=MAX_ID, error=gettext("Must be an id from 1 to {max}."))
         )
         super().__init__(**kwargs)
 
@@ -35,7 +36,7 @@ class Day(ma.fields.Date):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "validate",
-            validate.Range(min=FIRST_DAY, max=LAST_DAY, error="Must be a date from {min} to {max}."),
+            validate.Range(min=FIRST_DAY, max=LAST_DAY, error=gettext("Must be a date from {min} to {max}.")),
         )
         super().__init__(**kwargs)
 

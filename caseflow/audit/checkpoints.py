@@ -32,11 +32,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
+from flask_babel import gettext
 
 from caseflow.audit.chain import SYSTEM_CHAIN, canonical_bytes, chain_district
 from caseflow.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from caseflow.db import now_utc
 from caseflow.extensions import db
+from caseflow.labels import in_language_of
 
 # The name of the single chain checkpoints signed before chains were per district.
 FORMER_MAIN_CHAIN = "audit_events"
@@ -227,15 +229,17 @@ def _mail_auditors(checkpoint: Checkpoint, now: datetime) -> None:
         stmt = stmt.where(User.district_id == district)
     auditors = db.session.execute(stmt).all()
     for user_id, address in auditors:
-        enqueue(
-            to=address,
-            subject="Caseflow: today's signed audit checkpoint",
-            body=(
+        with in_language_of(db.session.get(User, user_id)):
+            subject = gettext("Caseflow: today's signed audit checkpoint")
+            body = gettext(
                 "Keep this message. It is a signed statement of where Caseflow's audit trail stood; "
                 "an audit trail rewritten afterwards will not match it.\n\n"
                 "Check it with: flask audit verify --checkpoints FILE (this line in FILE)\n\n"
-                f"{checkpoint.to_line()}\n"
-            ),
+            )
+        enqueue(
+            to=address,
+            subject=subject,
+            body=f"{body}{checkpoint.to_line()}\n",
             dedupe_key=f"audit-checkpoint:{checkpoint.chain}:{now:%Y-%m-%d}:{user_id}",
             now=now,
         )

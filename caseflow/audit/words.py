@@ -1,55 +1,64 @@
 """Audit events in words, for the pages people read (the escalation timeline): what was done,
-not the action code. An action without words here is shown as its code with underscores
-spaced, so a new kind of event is never hidden."""
+not the action code, in the reader's language. An action without words here is shown as its code
+with underscores spaced, so a new kind of event is never hidden."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from caseflow.labels import N_, translated
+
 ACTION_WORDS = {
-    "escalation.requested": "Asked for law enforcement",
-    "escalation.approved": "Approved (the gate's conditions were met)",
-    "escalation.approval_refused": "Approval refused by the gate",
-    "escalation.denied": "Denied",
-    "escalation.withdrawn": "Withdrawn by the requester",
-    "escalation.referred": "Referred to law enforcement",
-    "escalation.outcome": "Outcome recorded",
-    "escalation.disability_review": "IEP/504 review written",
-    "escalation.clinician_statement": "Clinician's statement written",
-    "emergency.recorded": "Emergency police response recorded",
-    "emergency.updated": "Emergency police response updated",
-    "guardian_contact.recorded": "Guardian contact recorded",
+    "escalation.requested": N_("Asked for law enforcement"),
+    "escalation.approved": N_("Approved (the gate's conditions were met)"),
+    "escalation.approval_refused": N_("Approval refused by the gate"),
+    "escalation.denied": N_("Denied"),
+    "escalation.withdrawn": N_("Withdrawn by the requester"),
+    "escalation.referred": N_("Referred to law enforcement"),
+    "escalation.outcome": N_("Outcome recorded"),
+    "escalation.disability_review": N_("IEP/504 review written"),
+    "escalation.clinician_statement": N_("Clinician's statement written"),
+    "emergency.recorded": N_("Emergency police response recorded"),
+    "emergency.updated": N_("Emergency police response updated"),
+    "guardian_contact.recorded": N_("Guardian contact recorded"),
 }
 
 BEFORE_AFTER = frozenset({"outcome"})
 FIELD_WORDS = {
-    "police_necessary": "police necessary",
-    "note": "note",
-    "outcome": "outcome",
-    "criteria": "criteria",
-    "criteria_met": "criteria met",
-    "reasons": "reasons",
-    "reached": "reached",
-    "method": "how",
-    "called_at": "called at",
+    "police_necessary": N_("police necessary"),
+    "note": N_("note"),
+    "outcome": N_("outcome"),
+    "criteria": N_("criteria"),
+    "criteria_met": N_("criteria met"),
+    "reasons": N_("reasons"),
+    "reached": N_("reached"),
+    "method": N_("how"),
+    "called_at": N_("called at"),
 }
 
 
 def action_words(action: str) -> str:
     """An audit action as a person says it."""
-    return ACTION_WORDS.get(action) or action.replace(".", ": ").replace("_", " ").capitalize()
+    if action in ACTION_WORDS:
+        return translated(ACTION_WORDS[action])
+    return action.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def field_words(key: str) -> str:
+    """A recorded field's name as a person reads it."""
+    return translated(FIELD_WORDS[key]) if key in FIELD_WORDS else key.replace("_", " ")
 
 
 def value_words(value) -> str:
     """A recorded value as a person reads it: yes/no, lists joined, changes as before → after."""
     if value is True:
-        return "yes"
+        return gettext("yes")
     if value is False:
-        return "no"
+        return gettext("no")
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, dict):
-        return "; ".join(
-            f"{FIELD_WORDS.get(k, k.replace('_', ' '))}: {value_words(v)}" for k, v in value.items()
-        )
+        return "; ".join(f"{field_words(k)}: {value_words(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(value_words(v) for v in value)
     return str(value).replace("_", " ")
@@ -64,5 +73,5 @@ def changes_words(changes: dict | None) -> list[tuple[str, str]]:
             text = f"{value_words(value[0])} → {value_words(value[1])}"
         else:
             text = value_words(value)
-        out.append((FIELD_WORDS.get(key, key.replace("_", " ")), text))
+        out.append((field_words(key), text))
     return out

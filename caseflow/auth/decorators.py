@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.permissions import Permission
@@ -20,7 +21,7 @@ def _guard(allowed: Callable[[object], bool], permissions: tuple[Permission, ...
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not allowed(current_user):
-                raise Forbidden("You do not have access to this.")
+                raise Forbidden(gettext("You do not have access to this."))
             return view(*args, **kwargs)
 
         wrapper.required_permissions = permissions

@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     district_wide: Mapped[bool] = mapped_column(default=False)
     # Spoken languages (ISO 639-1, comma-separated), for matching guardians.
     languages: Mapped[str | None] = mapped_column(sa.String(100))
+    # The language of the interface this person chose (a catalog's code, e.g. "es"); none: the
+    # browser's preference (caseflow.i18n).
+    language: Mapped[str | None] = mapped_column(sa.String(12))
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from flask_babel import gettext
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -57,9 +58,13 @@ def password_problems(password: str) -> list[str]:
     """Plain-language reasons a new password is refused (empty when it is acceptable)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        problems.append(
+            gettext(
+                "Use at least %(min_password_length)s characters.", min_password_length=MIN_PASSWORD_LENGTH
+            )
+        )
     if password.strip() != password:
-        problems.append("Do not start or end with a space.")
+        problems.append(gettext("Do not start or end with a space."))
     if len(set(password)) < 5:
-        problems.append("Use more different characters.")
+        problems.append(gettext("Use more different characters."))
     return problems

@@ -11,6 +11,7 @@ question and stores nothing (the triage simulation).
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.permissions import Permission
@@ -41,6 +42,7 @@ OWN_ACCOUNT_ENDPOINTS = frozenset(
         "auth.create_own_token",
         "auth.revoke_own_token",
         "auth.set_digest",
+        "auth.set_language",
         "identity.verify",
         "identity.enrol",
         "identity.account_enrol",
@@ -72,7 +74,7 @@ def refuse_writes_of_read_only_people():
     endpoint = request.url_rule.endpoint if request.url_rule is not None else None
     if endpoint in ALLOWED_ENDPOINTS or not is_read_only(current_user):
         return None
-    raise Forbidden("Your role reads only: it changes nothing.")
+    raise Forbidden(gettext("Your role reads only: it changes nothing."))
 
 
 def init_read_only_guard(app: Flask) -> None:

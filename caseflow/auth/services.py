@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import contains_eager
 
 from caseflow.audit.services import diff, record, snapshot
@@ -46,7 +47,9 @@ def _load_schools(district_id: int, school_ids) -> list[School]:
         sa.select(School).where(School.id.in_(ids), School.district_id == district_id)
     ).all()
     if len(schools) != len(ids):
-        raise ValidationFailed("Unknown school.", fields={"school_ids": ["Unknown school."]})
+        raise ValidationFailed(
+            gettext("Unknown school."), fields={"school_ids": [gettext("Unknown school.")]}
+        )
     return list(schools)
 
 
@@ -54,9 +57,13 @@ def _check_roles(roles) -> list[Role]:
     try:
         parsed = sorted({Role(r) for r in roles})
     except ValueError:
-        raise ValidationFailed("Unknown role.", fields={"roles": ["Unknown role."]}) from None
+        raise ValidationFailed(
+            gettext("Unknown role."), fields={"roles": [gettext("Unknown role.")]}
+        ) from None
     if not parsed:
-        raise ValidationFailed("Choose at least one role.", fields={"roles": ["Choose at least one role."]})
+        raise ValidationFailed(
+            gettext("Choose at least one role."), fields={"roles": [gettext("Choose at least one role.")]}
+        )
     return parsed
 
 
@@ -95,19 +102,19 @@ def create_user(
     email = normalize_email(email)
     fields: dict[str, list[str]] = {}
     if not email or "@" not in email:
-        fields["email"] = ["Enter an email address."]
+        fields["email"] = [gettext("Enter an email address.")]
     if not full_name.strip():
-        fields["full_name"] = ["Enter the person's name."]
+        fields["full_name"] = [gettext("Enter the person's name.")]
     if password is not None and (problems := password_problems(password)):
         fields["password"] = problems
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     parsed_roles = _check_roles(roles)
     schools = _load_schools(district_id, school_ids)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise Conflict(
-            "An account with this email already exists.",
-            fields={"email": ["An account with this email already exists."]},
+            gettext("An account with this email already exists."),
+            fields={"email": [gettext("An account with this email already exists.")]},
         )
     user = User(
         district_id=district_id,
@@ -138,7 +145,9 @@ def update_user(
 ) -> User:
     """Change a user's name, roles, schools and scope, auditing what changed."""
     if not full_name.strip():
-        raise ValidationFailed("Enter the person's name.", fields={"full_name": ["Enter the person's name."]})
+        raise ValidationFailed(
+            gettext("Enter the person's name."), fields={"full_name": [gettext("Enter the person's name.")]}
+        )
     parsed_roles = _check_roles(roles)
     schools = _load_schools(user.district_id, school_ids)
     before = _user_state(user)
@@ -161,7 +170,7 @@ def update_user(
 def set_user_active(*, actor, user: User, active: bool) -> User:
     """Deactivate (sign out everywhere, tokens stop working) or reactivate an account."""
     if actor is not None and actor.id == user.id and not active:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(gettext("You cannot deactivate your own account."))
     if user.active == active:
         return user
     user.active = active
@@ -190,12 +199,34 @@ def set_password(*, actor, user: User, password: str) -> User:
     Clears the lockout and signs the account out of every other session.
     """
     if problems := password_problems(password):
-        raise ValidationFailed("Choose a stronger password.", fields={"password": problems})
+        raise ValidationFailed(gettext("Choose a stronger password."), fields={"password": problems})
     user.password_hash = hash_password(password)
     user.failed_login_count = 0
     user.locked_until = None
     user.session_epoch += 1
     record(actor, "user.password_set", user, changes={"by_self": actor is not None and actor.id == user.id})
+    return user
+
+
+def check_language(language: str) -> str:
+    """`language` when Caseflow has a catalog for it; else ValidationFailed."""
+    from flask_babel import gettext
+
+    from caseflow.i18n import is_supported
+
+    if not is_supported(language):
+        message = gettext("Choose one of the languages offered.")
+        raise ValidationFailed(message, fields={"language": [message]})
+    return language
+
+
+def set_language(*, actor, user: User, language: str) -> User:
+    """Choose the language of `user`'s interface: a language Caseflow has a catalog for."""
+    check_language(language)
+    if user.language != language:
+        user.language = language
+        db.session.flush()
+        record(actor, "user.language_changed", user, changes={"language": language})
     return user
 
 
@@ -302,19 +333,19 @@ def create_token(
     now = now or now_utc()
     if actor is None or actor.id != user.id:
         raise Forbidden(
-            "A token is created by its owner, on their Account page; an administrator may revoke it."
+            gettext("A token is created by its owner, on their Account page; an administrator may revoke it.")
         )
     cfg = current_app.config
     days = cfg["API_TOKEN_DEFAULT_DAYS"] if days is None else days
     fields = {}
     if not name or not name.strip():
-        fields["name"] = ["Name the token (what it is for)."]
+        fields["name"] = [gettext("Name the token (what it is for).")]
     elif len(name.strip()) > 100:
-        fields["name"] = ["Use at most 100 characters."]
+        fields["name"] = [gettext("Use at most 100 characters.")]
     if not 1 <= days <= cfg["API_TOKEN_MAX_DAYS"]:
-        fields["days"] = [f"Choose between 1 and {cfg['API_TOKEN_MAX_DAYS']} days."]
+        fields["days"] = [gettext("Choose between 1 and %(value)s days.", value=cfg["API_TOKEN_MAX_DAYS"])]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
 from caseflow.auth import services
@@ -95,7 +96,7 @@ def logout():
     if end_session:
         session["end_session_url"] = end_session
         return redirect(url_for("identity.signed_out"))
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -139,8 +140,25 @@ def set_digest():
             user.wants_digest = wanted
             db.session.flush()
             record(user, "user.digest_changed", user, changes={"wants_digest": wanted})
-    flash("Daily e-mail turned " + ("on." if wanted else "off."), "info")
+    flash(gettext("Daily e-mail turned on.") if wanted else gettext("Daily e-mail turned off."), "info")
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language choice of the sign-in page and the Account page: kept in a cookie for this
+    browser and, for a signed-in person, on their account (every browser they use)."""
+    from caseflow.i18n import remember_language
+
+    language = services.check_language(request.form.get("language", ""))
+    if current_user.is_authenticated:
+        with transaction():
+            services.set_language(
+                actor=current_user, user=db.session.get(User, current_user.id), language=language
+            )
+    fallback = url_for("auth.account") if current_user.is_authenticated else url_for("auth.login")
+    target = request.form.get("next")
+    return remember_language(redirect(safe_next(target) if target else fallback), language)
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -166,10 +184,10 @@ def create_own_token():
 def revoke_own_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
-        raise NotFound("No such token.")
+        raise NotFound(gettext("No such token."))
     with transaction():
         services.revoke_token(actor=current_user, token=token)
-    flash(f"Token “{token.name}” revoked.", "info")
+    flash(gettext("Token “%(name)s” revoked.", name=token.name), "info")
     return redirect(url_for("auth.account"))
 
 
@@ -191,6 +209,6 @@ def change_password():
                 form.new_password.errors = exc.fields.get("password", [exc.message])
             else:
                 refresh_session(current_user)  # the session epoch changed; keep this session
-                flash("Your password is changed. Other sessions are signed out.", "info")
+                flash(gettext("Your password is changed. Other sessions are signed out."), "info")
                 return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -165,6 +166,6 @@ class PlanCheckIns(MethodView):
         case = services.get_case_for(current_user, case_id)
         plan = db.session.get(InterventionPlan, plan_id)
         if plan is None or plan.case_id != case.id:
-            raise NotFound("No such plan on this case.")
+            raise NotFound(gettext("No such plan on this case."))
         with transaction():
             return plans.add_check_in(actor=current_user, plan=plan, case=case, **data)

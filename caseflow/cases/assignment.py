@@ -27,6 +27,7 @@ from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Role
 from caseflow.cases.models import Case
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import Guardian, School, Student, StudentGuardian
 
 ROLE_FOR_KIND = {
@@ -38,12 +39,12 @@ ROLE_FOR_KIND = {
     "administrator": Role.ADMINISTRATOR,
 }
 KIND_LABELS = {
-    "counselor": "counselor",
-    "social_worker": "social worker",
-    "psychologist": "school psychologist",
-    "restorative_adviser": "restorative-justice adviser",
-    "threat_team": "threat-assessment team member",
-    "administrator": "administrator",
+    "counselor": N_("counselor"),
+    "social_worker": N_("social worker"),
+    "psychologist": N_("school psychologist"),
+    "restorative_adviser": N_("restorative-justice adviser"),
+    "threat_team": N_("threat-assessment team member"),
+    "administrator": N_("administrator"),
 }
 TIER_WEIGHT = {1: 1, 2: 2, 3: 3}
 

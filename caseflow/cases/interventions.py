@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from caseflow.labels import Label
 from caseflow.yamldoc import line_of, read_yaml
 
 FILE = Path(__file__).resolve().parents[2] / "workflows" / "interventions.yaml"
@@ -53,7 +54,7 @@ def load_interventions(path: Path = FILE) -> dict[str, InterventionType]:
         ):
             errors.append(f"{where}: tiers must be a list of 1, 2 and 3")
         if not errors:
-            out[code] = InterventionType(code, label.strip(), tuple(tiers))
+            out[code] = InterventionType(code, Label(label.strip()), tuple(tiers))
     if errors:
         raise InterventionListError("\n".join(errors))
     return out

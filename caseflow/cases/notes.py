@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
@@ -84,23 +85,23 @@ def add_note(
     if not can_read_case(actor, case) or not (
         actor.can(Permission.CASE_WORK) or actor.can(Permission.CASE_ASSIGN)
     ):
-        raise Forbidden("You may not write notes on this case.")
+        raise Forbidden(gettext("You may not write notes on this case."))
     fields = {}
     if level not in NOTE_LEVELS:
-        fields["level"] = ["Choose team, clinical or restricted."]
+        fields["level"] = [gettext("Choose team, clinical or restricted.")]
     elif level == "clinical" and not is_clinician(actor):
-        fields["level"] = ["Only counselors, psychologists and social workers write clinical notes."]
+        fields["level"] = [gettext("Only counselors, psychologists and social workers write clinical notes.")]
     text = (text or "").strip()
     if not text or len(text) > MAX_NOTE:
-        fields["text"] = [f"Write the note (at most {MAX_NOTE} characters)."]
+        fields["text"] = [gettext("Write the note (at most %(max_note)s characters).", max_note=MAX_NOTE)]
     readers = []
     if level == "restricted":
         ids = sorted({int(i) for i in reader_ids if str(i).isdigit()} - {actor.id})
         readers = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all() if ids else []
         if len(readers) != len(ids) or not all(can_read_case(u, case) for u in readers):
-            fields["reader_ids"] = ["Name only people who may see this case."]
+            fields["reader_ids"] = [gettext("Name only people who may see this case.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     note = CaseNote(
         case_id=case.id,
         author_id=actor.id,

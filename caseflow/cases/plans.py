@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext
+
 from caseflow.audit.services import record
 from caseflow.auth.models import User
 from caseflow.cases.interventions import intervention_types
@@ -34,25 +36,25 @@ def add_plan(
     """Add a plan to an open case. Raises Forbidden, Conflict (closed case), ValidationFailed."""
     now = now or now_utc()
     if not can_work_case(actor, case):
-        raise Forbidden("Only the case's owner or an administrator may add a plan.")
+        raise Forbidden(gettext("Only the case's owner or an administrator may add a plan."))
     if case.status == "closed":
-        raise Conflict("The case is closed; reopen it to add a plan.")
+        raise Conflict(gettext("The case is closed; reopen it to add a plan."))
     fields = {}
     if type_code not in intervention_types():
-        fields["type_code"] = ["Choose an intervention from the list."]
+        fields["type_code"] = [gettext("Choose an intervention from the list.")]
     if tier not in (1, 2, 3):
-        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+        fields["tier"] = [gettext("Choose Tier 1, 2 or 3.")]
     if not goal or not goal.strip():
-        fields["goal"] = ["Write the goal, in terms you can rate at each check-in."]
+        fields["goal"] = [gettext("Write the goal, in terms you can rate at each check-in.")]
     if not frequency or not frequency.strip():
-        fields["frequency"] = ["Say how often (daily, twice a week …)."]
+        fields["frequency"] = [gettext("Say how often (daily, twice a week …).")]
     if end_date and start_date and end_date < start_date:
-        fields["end_date"] = ["The end must not be before the start."]
+        fields["end_date"] = [gettext("The end must not be before the start.")]
     owner = db.session.get(User, owner_id) if owner_id else None
     if owner is None or not owner.active or not can_read_case(owner, case):
-        fields["owner_id"] = ["Choose someone who works with this case."]
+        fields["owner_id"] = [gettext("Choose someone who works with this case.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     plan = InterventionPlan(
         case_id=case.id,
         type_code=type_code,
@@ -101,16 +103,18 @@ def add_check_in(
     now = now or now_utc()
     today = today or now.date()
     if not can_work_case(actor, case) and plan.owner_id != actor.id:
-        raise Forbidden("Only the plan's owner, the case's owner or an administrator may record check-ins.")
+        raise Forbidden(
+            gettext("Only the plan's owner, the case's owner or an administrator may record check-ins.")
+        )
     fields = {}
     if rating not in RATINGS:
-        fields["rating"] = ["Rate from 0 (no progress) to 4 (above the goal)."]
+        fields["rating"] = [gettext("Rate from 0 (no progress) to 4 (above the goal).")]
     if day > today:
-        fields["day"] = ["A check-in cannot be in the future."]
+        fields["day"] = [gettext("A check-in cannot be in the future.")]
     elif day < plan.start_date or (plan.end_date and day > plan.end_date):
-        fields["day"] = ["Choose a day within the plan's dates."]
+        fields["day"] = [gettext("Choose a day within the plan's dates.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     check_in = CheckIn(
         plan=plan,
         day=day,

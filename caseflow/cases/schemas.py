@@ -1,6 +1,7 @@
 """JSON shapes of cases and of the changes made to them."""
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import PAGE, Id, blanks_to_none
@@ -58,12 +59,16 @@ class PlanInputSchema(ma.Schema):
         validate=validate.Length(
             min=1,
             max=2000,
-            error="Write the goal, in terms you can rate at each check-in (up to 2000 characters).",
+            error=lazy_gettext(
+                "Write the goal, in terms you can rate at each check-in (up to 2000 characters)."
+            ),
         ),
     )
     frequency = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=100, error="Say how often (daily, twice a week …)."),
+        validate=validate.Length(
+            min=1, max=100, error=lazy_gettext("Say how often (daily, twice a week …).")
+        ),
     )
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(load_default=None, allow_none=True)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -19,6 +20,7 @@ from caseflow.cases.policy import can_assign_case, can_read_case
 from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.people.models import Student
 
 # status -> {target status: what the move is called}
@@ -30,15 +32,19 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "closed": {"active": "reopen"},
 }
 REFUSALS = {
-    ("new", "active"): "A new case must be assigned to someone before work on it starts.",
-    ("new", "closed"): "A new case must be assigned and reviewed before it is closed.",
-    ("new", "monitoring"): "A new case must be assigned before it is monitored.",
-    ("assigned", "monitoring"): "Start working on the case before moving it to monitoring.",
-    ("closed", "monitoring"): "Reopen the case first.",
-    ("closed", "assigned"): "Reopen the case first; it goes back to its owner.",
+    ("new", "active"): N_("A new case must be assigned to someone before work on it starts."),
+    ("new", "closed"): N_("A new case must be assigned and reviewed before it is closed."),
+    ("new", "monitoring"): N_("A new case must be assigned before it is monitored."),
+    ("assigned", "monitoring"): N_("Start working on the case before moving it to monitoring."),
+    ("closed", "monitoring"): N_("Reopen the case first."),
+    ("closed", "assigned"): N_("Reopen the case first; it goes back to its owner."),
 }
 # How soon the owner must make first contact, by priority.
 FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routine": timedelta(days=5)}
+
+
+# A case's priority in words (the codes are the data's; these are read in notifications).
+PRIORITY_WORDS = {"routine": N_("routine"), "soon": N_("soon"), "urgent": N_("urgent")}
 
 
 def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None) -> list[Case]:
@@ -133,7 +139,7 @@ def _open_or_join(incident, decision, kind: str, now: datetime, *, follow=None) 
             priority=decision.priority,
             source="triage",
             now=now,
-            why="New case",
+            why=N_("New case"),
             context={"incident_id": incident.id},
             follow=follow,
         )
@@ -180,7 +186,7 @@ def can_work_case(user, case: Case) -> bool:
 def get_case_for(user, case_id: int) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or not can_read_case(user, case):
-        raise NotFound("No such case.")
+        raise NotFound(gettext("No such case."))
     return case
 
 
@@ -192,19 +198,25 @@ def assign_case(
 
     now = now or now_utc()
     if not can_assign_case(actor, case):
-        raise Forbidden("Only an administrator of the school may assign cases.")
+        raise Forbidden(gettext("Only an administrator of the school may assign cases."))
     if version != case.version:
         raise stale(case)
     if case.status == "closed":
-        raise Conflict("A closed case cannot be assigned; reopen it first.")
+        raise Conflict(gettext("A closed case cannot be assigned; reopen it first."))
     eligible = {u.id: u for u in eligible_workers(case.kind, case.school)}
     fields = {}
     if assignee_id not in eligible:
-        fields["assignee_id"] = [f"Choose a {KIND_LABELS[case.kind]} who serves {case.school.name}."]
+        fields["assignee_id"] = [
+            gettext(
+                "Choose a %(value)s who serves %(name)s.",
+                value=translated(KIND_LABELS[case.kind]),
+                name=case.school.name,
+            )
+        ]
     if not reason or not reason.strip():
-        fields["reason"] = ["Write why (it is recorded with the case)."]
+        fields["reason"] = [gettext("Write why (it is recorded with the case).")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = case.assignee_id
     case.assignee_id = assignee_id
     case.queue_reason = None
@@ -219,7 +231,7 @@ def assign_case(
         now=now,
         changes={"assignee_id": {"before": before, "after": assignee_id}, "reason": reason.strip()},
     )
-    tell_assignee(case, "Assigned to you", now=now)
+    tell_assignee(case, N_("Assigned to you"), now=now)
     return case
 
 
@@ -237,31 +249,42 @@ def move_case(
     not allow, or a stale version), ValidationFailed (closing needs an outcome and a note)."""
     now = now or now_utc()
     if not can_work_case(actor, case):
-        raise Forbidden("Only the case's owner or an administrator may change it.")
+        raise Forbidden(gettext("Only the case's owner or an administrator may change it."))
     if version != case.version:
         raise stale(case)
     allowed = moves_for(actor, case)
     if to not in allowed:
-        article = "An" if case.status[0] in "aeiou" else "A"
-        reason = REFUSALS.get((case.status, to)) or f"{article} {case.status} case cannot become {to}."
-        raise Conflict(reason)
+        if (case.status, to) in REFUSALS:
+            raise Conflict(translated(REFUSALS[case.status, to]))
+        raise Conflict(
+            gettext(
+                "%(article)s %(status)s case cannot become %(to)s.",
+                article="An" if case.status[0] in "aeiou" else "A",
+                status=case.status,
+                to=to,
+            )
+        )
     if to == "closed" and (unfinished := unfinished_work(case)):
         raise Conflict(unfinished)
     if before_closed := case.status == "closed":
         lock_rows(Student, [case.student_id])
         if other := _open_case_id(case.student_id, case.kind):
             raise Conflict(
-                f"The student has another open {KIND_LABELS[case.kind]} case (#{other}); "
-                "work on that one instead of reopening this."
+                gettext(
+                    "The student has another open %(value)s case (#%(other)s); "
+                    "work on that one instead of reopening this.",
+                    value=translated(KIND_LABELS[case.kind]),
+                    other=other,
+                )
             )
     fields = {}
     if to == "closed":
         if outcome not in CASE_OUTCOMES:
-            fields["outcome"] = ["Choose the outcome."]
+            fields["outcome"] = [gettext("Choose the outcome.")]
         if not note or not note.strip():
-            fields["note"] = ["Write a closing note."]
+            fields["note"] = [gettext("Write a closing note.")]
         if fields:
-            raise ValidationFailed("Closing needs an outcome and a note.", fields=fields)
+            raise ValidationFailed(gettext("Closing needs an outcome and a note."), fields=fields)
     before = case.status
     case.status = to
     if to == "closed":
@@ -301,13 +324,15 @@ def unfinished_work(case: Case) -> str | None:
             ThreatAssessment.case_id == case.id, ThreatAssessment.status == "open"
         )
     ):
-        return "Close the threat assessment first: a threat is closed only when its steps are complete."
+        return gettext(
+            "Close the threat assessment first: a threat is closed only when its steps are complete."
+        )
     if db.session.scalar(
         sa.select(RestorativeProcessCase.process_id).where(
             RestorativeProcessCase.case_id == case.id, RestorativeProcessCase.process_status != "closed"
         )
     ):
-        return (
+        return gettext(
             "Close the restorative process first, with its outcome (it is the conflict's process, "
             "shared with the other students' cases)."
         )
@@ -323,8 +348,14 @@ def stale(case: Case) -> Conflict:
     )
     change = f" {last['who']}: {last['what']} at {when}." if last else ""
     return Conflict(
-        f"Someone changed this case since you opened it.{change} It is now {case.status}, "
-        f"Tier {case.tier}, owner {owner}. Nothing you sent was saved: review it and try again."
+        gettext(
+            "Someone changed this case since you opened it.%(change)s It is now %(status)s, "
+            "Tier %(tier)s, owner %(owner)s. Nothing you sent was saved: review it and try again.",
+            change=change,
+            status=case.status,
+            tier=case.tier,
+            owner=owner,
+        )
     )
 
 
@@ -336,8 +367,14 @@ def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
         student = case.student
         notify(
             case.assignee_id,
-            f"{why}: {KIND_LABELS[case.kind]} case for {student.display_name}, "
-            f"Tier {case.tier}, {case.priority}.",
+            lambda: gettext(
+                "%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s.",
+                why=translated(why),
+                kind=translated(KIND_LABELS[case.kind]),
+                student=student.display_name,
+                tier=case.tier,
+                priority=translated(PRIORITY_WORDS.get(case.priority, case.priority)),
+            ),
             f"/cases/{case.id}",
             now=now,
             priority=case.priority,
@@ -380,22 +417,29 @@ def open_referral(
     if not (actor.can(Permission.CASE_WORK) or actor.can(Permission.CASE_ASSIGN)) or not actor.serves_school(
         student.school_id
     ):
-        raise Forbidden("You may not open cases for this student.")
+        raise Forbidden(gettext("You may not open cases for this student."))
     fields = {}
     if kind not in CASE_KINDS:
-        fields["kind"] = ["Choose who the case is for."]
+        fields["kind"] = [gettext("Choose who the case is for.")]
     if tier not in (1, 2, 3):
-        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+        fields["tier"] = [gettext("Choose Tier 1, 2 or 3.")]
     if priority not in FIRST_CONTACT:
-        fields["priority"] = ["Choose routine, soon or urgent."]
+        fields["priority"] = [gettext("Choose routine, soon or urgent.")]
     if not reason or not reason.strip():
-        fields["reason"] = ["Say why the case is opened (who asked, what for)."]
+        fields["reason"] = [gettext("Say why the case is opened (who asked, what for).")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     lock_rows(Student, [student.id])  # a report routed at this moment waits, then joins this case
     existing = _open_case_id(student.id, kind)
     if existing:
-        raise Conflict(f"{student.display_name} already has an open {KIND_LABELS[kind]} case (#{existing}).")
+        raise Conflict(
+            gettext(
+                "%(display_name)s already has an open %(value)s case (#%(existing)s).",
+                display_name=student.display_name,
+                value=translated(KIND_LABELS[kind]),
+                existing=existing,
+            )
+        )
     case = _open_case(
         actor=actor,
         student=student,
@@ -405,7 +449,7 @@ def open_referral(
         priority=priority,
         source="referral",
         now=now,
-        why="New case (referral)",
+        why=N_("New case (referral)"),
         context={"source": "referral"},
     )
     add_note(actor=actor, case=case, level="team", text=f"Opened by referral: {reason.strip()}", now=now)
@@ -422,11 +466,11 @@ def transfer_school(
     now = now or now_utc()
     school = db.session.get(School, school_id) if school_id else None
     if not can_assign_case(actor, case):
-        raise Forbidden("Only an administrator may transfer a case.")
+        raise Forbidden(gettext("Only an administrator may transfer a case."))
     if version != case.version:
         raise stale(case)
     if case.status == "closed":
-        raise Conflict("A closed case cannot be transferred; reopen it first.")
+        raise Conflict(gettext("A closed case cannot be transferred; reopen it first."))
     fields = {}
     if (
         school is None
@@ -434,11 +478,11 @@ def transfer_school(
         or school.id == case.school_id
         or not actor.serves_school(school.id)
     ):
-        fields["school_id"] = ["Choose another school of the district that you serve."]
+        fields["school_id"] = [gettext("Choose another school of the district that you serve.")]
     if not reason or not reason.strip():
-        fields["reason"] = ["Say why the case moves."]
+        fields["reason"] = [gettext("Say why the case moves.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = {"school_id": case.school_id, "assignee_id": case.assignee_id}
     case.school_id = school.id
     case.school = school
@@ -463,27 +507,27 @@ def transfer_school(
             "assignment": assignment.reason,
         },
     )
-    tell_assignee(case, "Transferred to you", now=now)
+    tell_assignee(case, N_("Transferred to you"), now=now)
     return case
 
 
 HISTORY_WORDS = {
-    "case.opened": "opened",
-    "case.joined": "another incident joined the case",
-    "case.assign": "assigned",
-    "case.assigned": "assigned",
-    "case.start": "work started",
-    "case.monitor": "moved to monitoring",
-    "case.resume": "work resumed",
-    "case.close": "closed",
-    "case.reopen": "reopened",
-    "case.transferred": "transferred to another school",
-    "case.requeued": "back to the administrators' queue (the worker left)",
-    "plan.added": "plan added",
-    "check_in.added": "check-in recorded",
-    "note.added": "note added",
-    "case.restorative_linked": "linked to the restorative process of the conflict",
-    "case.restorative_closed": "restorative process closed",
+    "case.opened": N_("opened"),
+    "case.joined": N_("another incident joined the case"),
+    "case.assign": N_("assigned"),
+    "case.assigned": N_("assigned"),
+    "case.start": N_("work started"),
+    "case.monitor": N_("moved to monitoring"),
+    "case.resume": N_("work resumed"),
+    "case.close": N_("closed"),
+    "case.reopen": N_("reopened"),
+    "case.transferred": N_("transferred to another school"),
+    "case.requeued": N_("back to the administrators' queue (the worker left)"),
+    "plan.added": N_("plan added"),
+    "check_in.added": N_("check-in recorded"),
+    "note.added": N_("note added"),
+    "case.restorative_linked": N_("linked to the restorative process of the conflict"),
+    "case.restorative_closed": N_("restorative process closed"),
 }
 
 
@@ -533,8 +577,10 @@ def case_history(case: Case) -> list[dict]:
     return [
         {
             "at": e.occurred_at,
-            "what": HISTORY_WORDS.get(e.action, e.action.replace("_", " ")),
-            "who": names.get(e.actor_id, "Caseflow (triage)"),
+            "what": translated(HISTORY_WORDS[e.action])
+            if e.action in HISTORY_WORDS
+            else e.action.replace("_", " "),
+            "who": names.get(e.actor_id) or gettext("Caseflow (triage)"),
             "reason": (e.changes or {}).get("reason"),
         }
         for e in events

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -32,11 +33,13 @@ from caseflow.cases.schemas import CheckInInputSchema, PlanInputSchema
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
+from caseflow.forms import form_errors
 from caseflow.incidents.forms import to_int
+from caseflow.labels import N_
 from caseflow.people.policy import schools_served
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-MOVE_LABELS = {"active": "Start working", "monitoring": "Move to monitoring", "closed": "Close"}
+MOVE_LABELS = {"active": N_("Start working"), "monitoring": N_("Move to monitoring"), "closed": N_("Close")}
 PAGE_SIZE = 100
 
 
@@ -191,7 +194,7 @@ def open_case():
         errors = exc.fields or {}
         errors.setdefault("_schema", [exc.message])
         return render_student(student, case_form=raw, case_errors=errors, status=exc.status)
-    flash("Case opened.", "info")
+    flash(gettext("Case opened."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -214,7 +217,7 @@ def transfer(case_id: int):
         return _detail(
             case, errors={"transfer": exc.fields or {"_schema": [exc.message]}}, raw=raw, status=exc.status
         )
-    flash("Case transferred.", "info")
+    flash(gettext("Case transferred."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -228,10 +231,10 @@ def add_plan(case_id: int):
         with transaction():
             plans.add_plan(actor=current_user, case=case, **values)
     except ma.ValidationError as exc:
-        return _detail(case, errors=exc.messages, raw=raw, status=422)
+        return _detail(case, errors=form_errors(exc), raw=raw, status=422)
     except DomainError as exc:
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Plan added.", "info")
+    flash(gettext("Plan added."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -241,7 +244,7 @@ def add_check_in(case_id: int, plan_id: int):
     case = services.get_case_for(current_user, case_id)
     plan = db.session.get(InterventionPlan, plan_id)
     if plan is None or plan.case_id != case.id:
-        raise NotFound("No such plan on this case.")
+        raise NotFound(gettext("No such plan on this case."))
     raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
         values = CheckInInputSchema().load(raw)
@@ -254,7 +257,7 @@ def add_check_in(case_id: int, plan_id: int):
                 today=now_utc().astimezone(ZoneInfo(case.school.time_zone)).date(),
             )
     except ma.ValidationError as exc:
-        return _detail(case, errors={f"checkin_{plan.id}": exc.messages}, raw=raw, status=422)
+        return _detail(case, errors={f"checkin_{plan.id}": form_errors(exc)}, raw=raw, status=422)
     except DomainError as exc:
         return _detail(
             case,
@@ -262,7 +265,7 @@ def add_check_in(case_id: int, plan_id: int):
             raw=raw,
             status=exc.status,
         )
-    flash("Check-in recorded.", "info")
+    flash(gettext("Check-in recorded."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -282,7 +285,7 @@ def add_note(case_id: int):
             )
     except DomainError as exc:
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Note added.", "info")
+    flash(gettext("Note added."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -310,7 +313,7 @@ def move(case_id: int):
     except DomainError as exc:
         db.session.refresh(case)
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Case updated.", "info")
+    flash(gettext("Case updated."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -331,5 +334,5 @@ def assign(case_id: int):
     except DomainError as exc:
         db.session.refresh(case)
         return _detail(case, errors=exc.fields or {"_schema": [exc.message]}, raw=raw, status=exc.status)
-    flash("Case assigned. The new owner sees it on their caseload.", "info")
+    flash(gettext("Case assigned. The new owner sees it on their caseload."), "info")
     return redirect(url_for("cases.detail", case_id=case.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -25,7 +26,7 @@ def _student(student_id: int):
 
     student = get_student_for(current_user, student_id)
     if not services.can_see_contacts(current_user, student):
-        raise Forbidden("The guardian contact log is not available to you.")
+        raise Forbidden(gettext("The guardian contact log is not available to you."))
     return student
 
 

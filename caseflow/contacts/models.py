@@ -12,24 +12,25 @@ from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from caseflow.labels import N_
 from caseflow.people.models import Guardian, StudentGuardian
 
 CONTACT_METHODS = {
-    "phone": "Phone call",
-    "in_person": "In person",
-    "text": "Text message",
-    "email": "E-mail",
-    "letter": "Letter",
+    "phone": N_("Phone call"),
+    "in_person": N_("In person"),
+    "text": N_("Text message"),
+    "email": N_("E-mail"),
+    "letter": N_("Letter"),
 }
 # What became of a written notice (an e-mail or a letter the school sent from Caseflow): sent,
 # then delivered or bounced as the mail job learns it. None for a contact logged by hand.
 DELIVERY_STATES = ("sent", "delivered", "bounced")
 CONTACT_PURPOSES = {
-    "general": "General",
-    "incident_notice": "About an incident",
-    "threat_warning": "Warning about a threat to their child",
-    "escalation_notice": "Before a police escalation",
-    "emergency_notice": "After an emergency police response",
+    "general": N_("General"),
+    "incident_notice": N_("About an incident"),
+    "threat_warning": N_("Warning about a threat to their child"),
+    "escalation_notice": N_("Before a police escalation"),
+    "emergency_notice": N_("After an emergency police response"),
 }
 
 

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
@@ -60,35 +61,35 @@ def record_contact(
     """
     now = now or now_utc()
     if not can_record_contact(actor, student):
-        raise Forbidden("You may not record guardian contacts for this student.")
+        raise Forbidden(gettext("You may not record guardian contacts for this student."))
     fields: dict[str, list[str]] = {}
     link = db.session.get(StudentGuardian, link_id) if link_id else None
     if link is None or link.student_id != student.id:
-        fields["link_id"] = ["Choose one of this student's guardians."]
+        fields["link_id"] = [gettext("Choose one of this student's guardians.")]
     elif not link.may_be_contacted:
-        fields["link_id"] = ["This guardian is under a no-contact order and must not be contacted."]
+        fields["link_id"] = [gettext("This guardian is under a no-contact order and must not be contacted.")]
     if method not in CONTACT_METHODS:
         fields["method"] = ["Choose how: " + ", ".join(CONTACT_METHODS.values()).lower() + "."]
     if purpose not in CONTACT_PURPOSES:
-        fields["purpose"] = ["Choose what the contact was about."]
+        fields["purpose"] = [gettext("Choose what the contact was about.")]
     incident = db.session.get(Incident, incident_id) if incident_id else None
     if incident_id and (
         incident is None
         or incident.district_id != student.district_id
         or not any(s.student_id == student.id for s in incident.students)
     ):
-        fields["incident_id"] = ["Choose one of this student's incidents, or none."]
+        fields["incident_id"] = [gettext("Choose one of this student's incidents, or none.")]
     elif incident is None and purpose in INCIDENT_PURPOSES:
-        fields["incident_id"] = ["Choose the incident this contact was about."]
+        fields["incident_id"] = [gettext("Choose the incident this contact was about.")]
     language = (language or "").strip().lower()
     if not LANGUAGE.match(language):
-        fields["language"] = ["Give the language spoken as a 2-3 letter code (en, es, vi …)."]
+        fields["language"] = [gettext("Give the language spoken as a 2-3 letter code (en, es, vi …).")]
     if contacted_at is None:
-        fields["contacted_at"] = ["Give the date and time of the contact."]
+        fields["contacted_at"] = [gettext("Give the date and time of the contact.")]
     elif contacted_at > now + CLOCK_SKEW:
-        fields["contacted_at"] = ["A contact cannot be in the future."]
+        fields["contacted_at"] = [gettext("A contact cannot be in the future.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     contact = GuardianContact(
         district_id=student.district_id,
         student_id=student.id,

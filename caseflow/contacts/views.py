@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -14,6 +15,7 @@ from caseflow.contacts import services
 from caseflow.contacts.schemas import ContactInputSchema
 from caseflow.db import transaction
 from caseflow.errors import DomainError
+from caseflow.forms import form_errors
 from caseflow.steps import form_payload
 
 bp = Blueprint("contacts", __name__, url_prefix="/students")
@@ -35,10 +37,10 @@ def record(student_id: int):
         with transaction():
             services.record_contact(actor=current_user, student=student, **values)
     except ma.ValidationError as exc:
-        return render_student(student, contact_form=raw, contact_errors=exc.messages, status=422)
+        return render_student(student, contact_form=raw, contact_errors=form_errors(exc), status=422)
     except DomainError as exc:
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_student(student, contact_form=raw, contact_errors=errors, status=exc.status)
-    flash("Contact recorded.", "info")
+    flash(gettext("Contact recorded."), "info")
     return redirect(url_for("people.student", student_id=student.id) + "#guardian-contacts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -39,7 +40,7 @@ class DisciplineActions(MethodView):
         if not services.can_see_actions(current_user, incident):
             from caseflow.errors import Forbidden
 
-            raise Forbidden("The disciplinary actions of this incident are not available to you.")
+            raise Forbidden(gettext("The disciplinary actions of this incident are not available to you."))
         return services.actions_for_incident(incident.id)
 
     @permission_required(Permission.DISCIPLINE_RECORD)

@@ -14,20 +14,23 @@ from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from caseflow.labels import N_
 from caseflow.people.models import Student
 
 # Ed-Fi DisciplineDescriptor CodeValues (DS 5.2), the labels staff see.
 DISCIPLINE_ACTIONS = {
-    "Removal from Classroom": "Removal from classroom",
-    "In School Suspension": "In-school suspension",
-    "Out of School Suspension": "Out-of-school suspension",
-    "Expulsion": "Expulsion",
-    "Expulsion with Services": "Expulsion with services",
-    "Expulsion under Guns Free School Act": "Expulsion (Gun-Free Schools Act)",
-    "Expulsion under Guns Free School Act with Services": "Expulsion (Gun-Free Schools Act) with services",
-    "Community Service": "Community service",
-    "No action for incident": "No action",
-    "Other": "Other",
+    "Removal from Classroom": N_("Removal from classroom"),
+    "In School Suspension": N_("In-school suspension"),
+    "Out of School Suspension": N_("Out-of-school suspension"),
+    "Expulsion": N_("Expulsion"),
+    "Expulsion with Services": N_("Expulsion with services"),
+    "Expulsion under Guns Free School Act": N_("Expulsion (Gun-Free Schools Act)"),
+    "Expulsion under Guns Free School Act with Services": N_(
+        "Expulsion (Gun-Free Schools Act) with services"
+    ),
+    "Community Service": N_("Community service"),
+    "No action for incident": N_("No action"),
+    "Other": N_("Other"),
 }
 # Kinds Caseflow keeps beyond Ed-Fi's vocabulary (exported as "Other").
 LOCAL_ACTIONS = {

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import Day, Id, blanks_to_none
@@ -40,7 +41,9 @@ class RecordedActionInputSchema(ma.Schema):
     student_id = Id(required=True, metadata={"description": "A responsible student of the incident"})
     action_code = ma.fields.String(
         required=True,
-        validate=validate.OneOf(tuple(ACTION_LABELS), error="Choose one of the listed actions."),
+        validate=validate.OneOf(
+            tuple(ACTION_LABELS), error=lazy_gettext("Choose one of the listed actions.")
+        ),
         metadata={"description": "An Ed-Fi DisciplineDescriptor CodeValue"},
     )
     action_date = Day(required=True)
@@ -49,7 +52,9 @@ class RecordedActionInputSchema(ma.Schema):
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=validate.Range(min=0, max=999, error="Give a number of school days from 0 to 999."),
+        validate=validate.Range(
+            min=0, max=999, error=lazy_gettext("Give a number of school days from 0 to 999.")
+        ),
     )
 
     @ma.post_load

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.audit.services import record
@@ -61,21 +62,21 @@ def record_action(
     (the doors store the refusal with gate.attempt())."""
     now = now or now_utc()
     if not can_record_action(actor, incident):
-        raise Forbidden("You may not record disciplinary actions for this incident.")
+        raise Forbidden(gettext("You may not record disciplinary actions for this incident."))
     fields: dict[str, list[str]] = {}
     responsible = {s.student_id for s in incident.students if s.role == "responsible"}
     if student_id not in responsible:
-        fields["student_id"] = ["Choose a student who was responsible in this incident."]
+        fields["student_id"] = [gettext("Choose a student who was responsible in this incident.")]
     if action_code not in ACTION_LABELS:
-        fields["action_code"] = ["Choose one of the listed actions."]
+        fields["action_code"] = [gettext("Choose one of the listed actions.")]
     if action_date is not None and action_date < incident.occurred_at.date() - timedelta(days=1):
-        fields["action_date"] = ["An action cannot come before the incident."]
+        fields["action_date"] = [gettext("An action cannot come before the incident.")]
     if action_date is not None and action_date > now.date() + timedelta(days=366):
-        fields["action_date"] = ["Give a date within the next year."]
+        fields["action_date"] = [gettext("Give a date within the next year.")]
     if end_date is not None and action_date is not None and end_date < action_date:
-        fields["end_date"] = ["The last day cannot come before the first."]
+        fields["end_date"] = [gettext("The last day cannot come before the first.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     existing = db.session.scalar(
         sa.select(DisciplineAction).where(
             DisciplineAction.incident_id == incident.id,

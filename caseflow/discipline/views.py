@@ -4,6 +4,7 @@ decision on an exclusion that waits for one."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -49,14 +50,16 @@ def record(incident_id: int):
             errors.setdefault("_schema", [exc.message])
         else:
             if not created:
-                flash("This action was already recorded.", "info")
+                flash(gettext("This action was already recorded."), "info")
             elif action.approval == "pending":
                 flash(
-                    "Recorded. It waits for a second administrator and does not take effect until then.",
+                    gettext(
+                        "Recorded. It waits for a second administrator and does not take effect until then."
+                    ),
                     "info",
                 )
             else:
-                flash("Action recorded.", "info")
+                flash(gettext("Action recorded."), "info")
             return redirect(url_for("incidents.detail", incident_id=incident.id) + "#discipline")
     raw = raw or dict(request.form)
     return _detail(incident, discipline={"errors": errors, "raw": raw}, status=422)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -49,11 +50,11 @@ def _student_and_incident(student_id: int, incident_id: int):
     incident = db.session.get(Incident, incident_id)
     fields = {}
     if student is None or student.district_id != current_user.district_id:
-        fields["student_id"] = ["No such student."]
+        fields["student_id"] = [gettext("No such student.")]
     if incident is None or incident.district_id != current_user.district_id:
-        fields["incident_id"] = ["No such incident."]
+        fields["incident_id"] = [gettext("No such incident.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     return student, incident
 
 

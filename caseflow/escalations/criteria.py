@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from caseflow.extensions import db
 from caseflow.incidents.models import INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import Label, normal
 from caseflow.rules.engine import Evaluator
 from caseflow.rules.facts import Fact, FactRegistry, FactType
 from caseflow.rules.loader import RuleSetError, _Checker
@@ -105,7 +106,7 @@ def load_criteria(path: Path = FILE) -> Criteria:
         condition = checker.condition(node["when"], (*where, "when"), cid)
         if condition is not None:
             items[cid] = Criterion(
-                cid, str(node["title"]).strip(), " ".join(str(node["description"]).split()), condition
+                cid, Label(str(node["title"]).strip()), Label(normal(node["description"])), condition
             )
     if checker.errors:
         raise RuleSetError(checker.errors)

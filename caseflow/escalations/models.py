@@ -21,25 +21,26 @@ from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from caseflow.labels import N_
 from caseflow.people.models import School, Student
 
 ESCALATION_STATUSES = {
-    "requested": "Waiting for approval",
-    "refused": "Refused (no criterion met)",
-    "approved": "Approved",
-    "denied": "Denied",
-    "withdrawn": "Withdrawn",
+    "requested": N_("Waiting for approval"),
+    "refused": N_("Refused (no criterion met)"),
+    "approved": N_("Approved"),
+    "denied": N_("Denied"),
+    "withdrawn": N_("Withdrawn"),
 }
 OUTCOMES = {
-    "no_action": "No action",
-    "diversion": "Diversion",
-    "citation": "Citation",
-    "court_referral": "Court referral",
-    "arrest": "Arrest",
+    "no_action": N_("No action"),
+    "diversion": N_("Diversion"),
+    "citation": N_("Citation"),
+    "court_referral": N_("Court referral"),
+    "arrest": N_("Arrest"),
 }
 REVIEW_KINDS = {
-    "disability_review": "IEP/504 review",
-    "clinician_statement": "Clinician's statement",
+    "disability_review": N_("IEP/504 review"),
+    "clinician_statement": N_("Clinician's statement"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User, UserRole
@@ -104,7 +105,7 @@ def get_referral_for(user, escalation_id: int) -> Escalation:
     referred only), or anyone who reads the whole escalation. Raises NotFound otherwise."""
     escalation = db.session.get(Escalation, escalation_id)
     if escalation is None or not (is_referred_to(user, escalation) or can_read(user, escalation)):
-        raise NotFound("No such referral.")
+        raise NotFound(gettext("No such referral."))
     return escalation
 
 
@@ -112,13 +113,15 @@ def get_for(user, escalation_id: int, *, lock: bool = False) -> Escalation:
     """The whole escalation for a reader of it (can_read). A school resource officer is refused
     (Forbidden: they have the referral view only); anyone else who may not read it gets NotFound."""
     if officer_only(user):
-        raise Forbidden("A school resource officer sees the referral made to them, not the escalation.")
+        raise Forbidden(
+            gettext("A school resource officer sees the referral made to them, not the escalation.")
+        )
     stmt = sa.select(Escalation).where(Escalation.id == escalation_id)
     if lock:  # two administrators approving at once: the second waits, then sees the first's work
         stmt = stmt.with_for_update()
     escalation = db.session.scalar(stmt.execution_options(populate_existing=True))
     if escalation is None or not can_read(user, escalation):
-        raise NotFound("No such escalation.")
+        raise NotFound(gettext("No such escalation."))
     return escalation
 
 
@@ -165,13 +168,13 @@ def preview(*, actor, student: Student, incident: Incident, criteria: list[str],
 
 def _check_requester(actor, student: Student, incident: Incident) -> None:
     if not actor.can(Permission.ESCALATION_REQUEST) or not actor.serves_school(student.school_id):
-        raise Forbidden("Only an administrator of the student's school may ask for law enforcement.")
+        raise Forbidden(gettext("Only an administrator of the student's school may ask for law enforcement."))
     if actor.district_id != student.district_id or not any(
         s.student_id == student.id for s in incident.students
     ):
         raise ValidationFailed(
-            "The student is not part of that incident.",
-            fields={"incident_id": ["Choose an incident of this student."]},
+            gettext("The student is not part of that incident."),
+            fields={"incident_id": [gettext("Choose an incident of this student.")]},
         )
 
 
@@ -195,13 +198,15 @@ def request(
     known = police_criteria().items
     fields = {}
     if not criteria:
-        fields["criteria"] = ["Claim at least one criterion of the police agreement."]
+        fields["criteria"] = [gettext("Claim at least one criterion of the police agreement.")]
     elif unknown := [c for c in criteria if c not in known]:
-        fields["criteria"] = [f"Unknown criteria: {', '.join(unknown)}."]
+        fields["criteria"] = [gettext("Unknown criteria: %(value)s.", value=", ".join(unknown))]
     if not _text(justification):
-        fields["justification"] = ["Write the justification: what happened and why police are needed."]
+        fields["justification"] = [
+            gettext("Write the justification: what happened and why police are needed.")
+        ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     live = db.session.scalar(
         sa.select(Escalation).where(
             Escalation.incident_id == incident.id,
@@ -210,7 +215,13 @@ def request(
         )
     )
     if live is not None:
-        raise Conflict(f"An escalation for this student and incident is already {live.status} (#{live.id}).")
+        raise Conflict(
+            gettext(
+                "An escalation for this student and incident is already %(status)s (#%(id)s).",
+                status=live.status,
+                id=live.id,
+            )
+        )
     claimed = list(dict.fromkeys(criteria))
     check = gate.checklist(student=student, incident=incident, claimed=claimed, requester_id=actor.id, at=now)
     escalation = Escalation(
@@ -259,7 +270,10 @@ def _tell_administrators(escalation: Escalation, actor, now: datetime) -> None:
     for user_id in admins:
         notify(
             user_id,
-            f"A police escalation for {escalation.student.display_name} waits for a second administrator.",
+            lambda: gettext(
+                "A police escalation for %(student)s waits for a second administrator.",
+                student=escalation.student.display_name,
+            ),
             f"/escalations/{escalation.id}",
             now=now,
             priority="urgent",
@@ -278,33 +292,37 @@ def add_review(
     """The IEP/504 review or the clinician's statement an escalation needs."""
     now = now or now_utc()
     if escalation.status != "requested":
-        raise Conflict("Reviews are added while the request waits for approval.")
+        raise Conflict(gettext("Reviews are added while the request waits for approval."))
     student, incident = escalation.student, escalation.incident
     if kind == "disability_review":
         if not (student.idea_eligible or student.section_504):
-            raise Conflict("The student has neither an IEP nor a 504 plan.")
+            raise Conflict(gettext("The student has neither an IEP nor a 504 plan."))
         if not gate.may_write_disability_review(
             actor, student, incident, requester_id=escalation.requested_by_id
         ):
             raise Forbidden(
-                "The student's case manager or a school psychologist writes this review, "
-                "not the administrator who asked for police."
+                gettext(
+                    "The student's case manager or a school psychologist writes this review, "
+                    "not the administrator who asked for police."
+                )
             )
         police_necessary = None
     elif kind == "clinician_statement":
         if not gate.clinician_present(student, incident):
-            raise Conflict("No clinician was working with the student at the time.")
+            raise Conflict(gettext("No clinician was working with the student at the time."))
         if not gate.may_write_statement(actor, student, incident, requester_id=escalation.requested_by_id):
-            raise Forbidden("The clinician who was working with the student writes this statement.")
+            raise Forbidden(gettext("The clinician who was working with the student writes this statement."))
         if police_necessary is None:
             raise ValidationFailed(
-                "Say whether police involvement is necessary.",
-                fields={"police_necessary": ["Say whether police involvement is necessary."]},
+                gettext("Say whether police involvement is necessary."),
+                fields={"police_necessary": [gettext("Say whether police involvement is necessary.")]},
             )
     else:
-        raise ValidationFailed("Choose the kind of review.", fields={"kind": ["Choose the kind of review."]})
+        raise ValidationFailed(
+            gettext("Choose the kind of review."), fields={"kind": [gettext("Choose the kind of review.")]}
+        )
     if not _text(text):
-        raise ValidationFailed("Write the review.", fields={"text": ["Write the review."]})
+        raise ValidationFailed(gettext("Write the review."), fields={"text": [gettext("Write the review.")]})
     review = EscalationReview(
         escalation_id=escalation.id,
         kind=kind,
@@ -331,11 +349,16 @@ def approve(*, actor, escalation: Escalation, version: int | None = None, now: d
     The caller locks the row (get_for(lock=True)), commits, and raises GateRefused on a refusal."""
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_APPROVE):
-        raise Forbidden("Only an administrator may approve an escalation.")
+        raise Forbidden(gettext("Only an administrator may approve an escalation."))
     if version is not None and version != escalation.version:
-        raise Conflict("Someone changed this escalation since you opened it; review it again.")
+        raise Conflict(gettext("Someone changed this escalation since you opened it; review it again."))
     if escalation.status != "requested":
-        raise Conflict(f"This escalation is {escalation.status}; only a waiting request can be approved.")
+        raise Conflict(
+            gettext(
+                "This escalation is %(status)s; only a waiting request can be approved.",
+                status=escalation.status,
+            )
+        )
     check = checklist_for(escalation, approver=actor, at=now)
     if not check.passed:
         return _refuse(actor, escalation, "approval", check.missing, now)
@@ -364,17 +387,25 @@ def close(*, actor, escalation: Escalation, to: str, note: str, now: datetime | 
     """Deny (another administrator) or withdraw (the requester or an administrator) a waiting request."""
     now = now or now_utc()
     if escalation.status != "requested":
-        raise Conflict(f"This escalation is {escalation.status}; only a waiting request can be {to}.")
+        raise Conflict(
+            gettext(
+                "This escalation is %(status)s; only a waiting request can be %(to)s.",
+                status=escalation.status,
+                to=to,
+            )
+        )
     if to == "denied":
         if not actor.can(Permission.ESCALATION_APPROVE) or actor.id == escalation.requested_by_id:
-            raise Forbidden("Another administrator denies a request; the requester withdraws it.")
+            raise Forbidden(gettext("Another administrator denies a request; the requester withdraws it."))
     elif to == "withdrawn":
         if actor.id != escalation.requested_by_id and not actor.can(Permission.ESCALATION_APPROVE):
-            raise Forbidden("Only the requester or an administrator may withdraw it.")
+            raise Forbidden(gettext("Only the requester or an administrator may withdraw it."))
     else:
-        raise ValidationFailed("Choose deny or withdraw.", fields={"to": ["Choose denied or withdrawn."]})
+        raise ValidationFailed(
+            gettext("Choose deny or withdraw."), fields={"to": [gettext("Choose denied or withdrawn.")]}
+        )
     if not _text(note):
-        raise ValidationFailed("Write why.", fields={"note": ["Write why."]})
+        raise ValidationFailed(gettext("Write why."), fields={"note": [gettext("Write why.")]})
     escalation.status, escalation.closed_by_id, escalation.closed_at = to, actor.id, now
     escalation.close_note = _text(note)
     db.session.flush()
@@ -420,26 +451,29 @@ def record_referral(
     """After approval: to which agency and officer, and when, the student was referred."""
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_APPROVE):
-        raise Forbidden("An administrator records the referral.")
+        raise Forbidden(gettext("An administrator records the referral."))
     if escalation.status != "approved":
-        raise Conflict("Only an approved escalation is referred.")
+        raise Conflict(gettext("Only an approved escalation is referred."))
     if escalation.referred_at is not None:
-        raise Conflict("The referral is already recorded.")
+        raise Conflict(gettext("The referral is already recorded."))
     fields = {}
     if not _text(agency):
-        fields["agency"] = ["Name the agency."]
+        fields["agency"] = [gettext("Name the agency.")]
     if not _text(officer):
-        fields["officer"] = ["Name the officer."]
+        fields["officer"] = [gettext("Name the officer.")]
     # Forms give minutes: the approval's own minute counts as after it.
     approved_minute = escalation.approved_at.replace(second=0, microsecond=0)
     if referred_at is None or referred_at > now + CLOCK_SKEW or referred_at < approved_minute:
-        fields["referred_at"] = ["Give when it was referred: after the approval, not in the future."]
+        fields["referred_at"] = [gettext("Give when it was referred: after the approval, not in the future.")]
     if officer_user_id and officer_user_id not in {u.id for u in school_officers(escalation.school)}:
         fields["officer_user_id"] = [
-            f"Choose a school resource officer of {escalation.school.name}, or leave it empty."
+            gettext(
+                "Choose a school resource officer of %(name)s, or leave it empty.",
+                name=escalation.school.name,
+            )
         ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     escalation.referral_agency, escalation.referral_officer = _text(agency), _text(officer)
     escalation.referred_officer_id, escalation.referred_at = officer_user_id or None, referred_at
     db.session.flush()
@@ -464,11 +498,13 @@ def record_outcome(
     """What law enforcement did: no action, diversion, citation, court referral, arrest."""
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_APPROVE):
-        raise Forbidden("An administrator records the outcome.")
+        raise Forbidden(gettext("An administrator records the outcome."))
     if escalation.referred_at is None:
-        raise Conflict("Record the referral first.")
+        raise Conflict(gettext("Record the referral first."))
     if outcome not in OUTCOMES:
-        raise ValidationFailed("Choose the outcome.", fields={"outcome": ["Choose the outcome."]})
+        raise ValidationFailed(
+            gettext("Choose the outcome."), fields={"outcome": [gettext("Choose the outcome.")]}
+        )
     before = escalation.outcome
     escalation.outcome, escalation.outcome_at, escalation.outcome_note = outcome, now, _text(note)
     db.session.flush()
@@ -506,20 +542,22 @@ def record_emergency(
 
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_REQUEST) or not actor.serves_school(student.school_id):
-        raise Forbidden("An administrator of the school records an emergency police response.")
+        raise Forbidden(gettext("An administrator of the school records an emergency police response."))
     fields = {}
     if called_at is None or called_at > now:
-        fields["called_at"] = ["Give when police were called (not in the future)."]
+        fields["called_at"] = [gettext("Give when police were called (not in the future).")]
     if not _text(caller):
-        fields["caller"] = ["Who called."]
+        fields["caller"] = [gettext("Who called.")]
     if not _text(what_happened):
-        fields["what_happened"] = ["What happened: whose life was in danger, and why 911 was called."]
+        fields["what_happened"] = [
+            gettext("What happened: whose life was in danger, and why 911 was called.")
+        ]
     if incident_id:
         incident = db.session.get(Incident, incident_id)
         if incident is None or not any(s.student_id == student.id for s in incident.students):
-            fields["incident_id"] = ["Choose an incident of this student, or none."]
+            fields["incident_id"] = [gettext("Choose an incident of this student, or none.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     response = EmergencyResponse(
         district_id=student.district_id,
         school_id=student.school_id,
@@ -548,7 +586,9 @@ def record_emergency(
     for user_id in _school_admins(student, exclude=actor.id):
         notify(
             user_id,
-            f"Emergency police response for {student.display_name}: review needed.",
+            lambda: gettext(
+                "Emergency police response for %(student)s: review needed.", student=student.display_name
+            ),
             f"/escalations/emergency/{response.id}",
             now=now,
             priority="urgent",
@@ -582,7 +622,7 @@ def can_read_emergency(user, response: EmergencyResponse) -> bool:
 def get_emergency_for(user, response_id: int) -> EmergencyResponse:
     response = db.session.get(EmergencyResponse, response_id)
     if response is None or not can_read_emergency(user, response):
-        raise NotFound("No such emergency response.")
+        raise NotFound(gettext("No such emergency response."))
     return response
 
 
@@ -604,7 +644,7 @@ def update_emergency(
 
     now = now or now_utc()
     if not actor.can(Permission.ESCALATION_APPROVE) or not actor.serves_school(response.school_id):
-        raise Forbidden("An administrator of the school updates an emergency response.")
+        raise Forbidden(gettext("An administrator of the school updates an emergency response."))
     fields: dict[str, list[str]] = {}
     changes: dict = {}
     if _text(justification):
@@ -616,22 +656,24 @@ def update_emergency(
         )
         if contact is None or contact.contacted_at < response.called_at:
             fields["guardian_contact_id"] = [
-                "Choose a contact that reached this student's guardian after the call."
+                gettext("Choose a contact that reached this student's guardian after the call.")
             ]
         else:
             response.guardian_contact_id = contact.id
             changes["guardian_contact_id"] = contact.id
     if _text(review_note):
         if actor.id == response.recorded_by_id:
-            fields["review_note"] = ["Another administrator reviews the response."]
+            fields["review_note"] = [gettext("Another administrator reviews the response.")]
         elif response.reviewed_at is not None:
-            fields["review_note"] = ["This response has already been reviewed."]
+            fields["review_note"] = [gettext("This response has already been reviewed.")]
         elif response.justification is None and not _text(justification):
-            fields["review_note"] = ["Review it once its justification is written."]
+            fields["review_note"] = [gettext("Review it once its justification is written.")]
         elif response.guardian_contact_id is None or "guardian_contact_id" in fields:
             fields["review_note"] = [
-                "Review it once a guardian has been reached after the call: record the contact "
-                "and link it here."
+                gettext(
+                    "Review it once a guardian has been reached after the call: record the contact "
+                    "and link it here."
+                )
             ]
         else:
             response.reviewed_by_id, response.reviewed_at, response.review_note = (
@@ -642,14 +684,16 @@ def update_emergency(
             changes["reviewed"] = True
     if outcome:
         if outcome not in OUTCOMES:
-            fields["outcome"] = ["Choose the outcome."]
+            fields["outcome"] = [gettext("Choose the outcome.")]
         else:
             response.outcome, response.outcome_at = outcome, now
             changes["outcome"] = outcome
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     if not changes:
-        raise ValidationFailed("Nothing to record.", fields={"_schema": ["Fill in at least one field."]})
+        raise ValidationFailed(
+            gettext("Nothing to record."), fields={"_schema": [gettext("Fill in at least one field.")]}
+        )
     db.session.flush()
     record(actor, "emergency.updated", response, student_id=response.student_id, now=now, changes=changes)
     return response

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +27,9 @@ from caseflow.escalations.models import (
     Escalation,
 )
 from caseflow.extensions import db
+from caseflow.forms import form_errors
 from caseflow.incidents.forms import to_int
+from caseflow.labels import N_, translated
 from caseflow.people.policy import in_served_schools
 from caseflow.steps import form_payload
 
@@ -98,7 +101,7 @@ def _request_context(student_id, incident_id):
     student = get_student_for(current_user, to_int(student_id) or 0)
     incident = db.session.get(Incident, to_int(incident_id) or 0)
     if incident is None or not any(p.student_id == student.id for p in incident.students):
-        raise NotFound("Choose an incident of this student.")
+        raise NotFound(gettext("Choose an incident of this student."))
     return student, incident
 
 
@@ -151,11 +154,13 @@ def create():
         return _render_new(student, incident, form=form, errors=_errors(exc), status=exc.status)
     if refusal is not None:
         flash(
-            "Refused: no criterion you claimed is met by the recorded facts. The attempt is recorded.",
+            gettext(
+                "Refused: no criterion you claimed is met by the recorded facts. The attempt is recorded."
+            ),
             "error",
         )
     else:
-        flash("Request recorded. It waits for a second administrator's approval.", "info")
+        flash(gettext("Request recorded. It waits for a second administrator's approval."), "info")
     return redirect(url_for("escalations.detail", escalation_id=escalation.id))
 
 
@@ -199,11 +204,11 @@ def detail(escalation_id: int):
 
 
 ACTIONS = {
-    "reviews": (s.ReviewInput, services.add_review, "Review recorded."),
-    "approval": (s.ApproveInput, services.approve, "Approved. Record the referral when it is made."),
-    "close": (s.EscalationCloseInput, services.close, "Escalation closed."),
-    "referral": (s.ReferralInput, services.record_referral, "Referral recorded."),
-    "outcome": (s.OutcomeInput, services.record_outcome, "Outcome recorded."),
+    "reviews": (s.ReviewInput, services.add_review, N_("Review recorded.")),
+    "approval": (s.ApproveInput, services.approve, N_("Approved. Record the referral when it is made.")),
+    "close": (s.EscalationCloseInput, services.close, N_("Escalation closed.")),
+    "referral": (s.ReferralInput, services.record_referral, N_("Referral recorded.")),
+    "outcome": (s.OutcomeInput, services.record_outcome, N_("Outcome recorded.")),
 }
 
 
@@ -211,7 +216,7 @@ ACTIONS = {
 @any_permission_required(*INVOLVED)
 def act(escalation_id: int, action: str):
     if action not in ACTIONS:
-        raise NotFound("No such action.")
+        raise NotFound(gettext("No such action."))
     schema_class, run, done = ACTIONS[action]
     escalation = services.get_for(current_user, escalation_id)
     raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
@@ -222,7 +227,7 @@ def act(escalation_id: int, action: str):
             locked = services.get_for(current_user, escalation_id, lock=True)
             outcome = run(actor=current_user, escalation=locked, **values)
     except ma.ValidationError as exc:
-        return _render_detail(escalation, errors={action: exc.messages}, raw={action: raw}, status=422)
+        return _render_detail(escalation, errors={action: form_errors(exc)}, raw={action: raw}, status=422)
     except DomainError as exc:
         db.session.rollback()
         return _render_detail(
@@ -238,7 +243,7 @@ def act(escalation_id: int, action: str):
             errors={"approval": {"_schema": ["The gate refused the approval:", *outcome.reasons]}},
             status=409,
         )
-    flash(done, "info")
+    flash(translated(done), "info")
     return redirect(url_for("escalations.detail", escalation_id=escalation_id))
 
 
@@ -258,10 +263,10 @@ def new_emergency():
             values.pop("student_id")
             with transaction():
                 response = services.record_emergency(actor=current_user, student=student, **values)
-            flash("Emergency response recorded and flagged for an administrator's review.", "info")
+            flash(gettext("Emergency response recorded and flagged for an administrator's review."), "info")
             return redirect(url_for("escalations.emergency", response_id=response.id))
         except ma.ValidationError as exc:
-            errors = exc.messages
+            errors = form_errors(exc)
         except DomainError as exc:
             errors = _errors(exc)
     return render_template(
@@ -287,10 +292,10 @@ def emergency(response_id: int):
             values = schema.load(form_payload(schema, ZoneInfo(response.school.time_zone)))
             with transaction():
                 services.update_emergency(actor=current_user, response=response, **values)
-            flash("Emergency response updated.", "info")
+            flash(gettext("Emergency response updated."), "info")
             return redirect(url_for("escalations.emergency", response_id=response.id))
         except ma.ValidationError as exc:
-            errors = exc.messages
+            errors = form_errors(exc)
         except DomainError as exc:
             errors = _errors(exc)
             response = services.get_emergency_for(current_user, response_id)

@@ -6,6 +6,7 @@ Field names are the Ed-Fi ODS/API's (camelCase), so the schema attributes are ca
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import gettext
 
 from caseflow.api.fields import Day, Id
 
@@ -24,7 +25,7 @@ class DisciplineExportQuerySchema(ma.Schema):
     @ma.validates_schema
     def period_in_order(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("Must be on or after the 'from' date.", "to")
+            raise ma.ValidationError(gettext("Must be on or after the 'from' date."), "to")
 
 
 class SchoolReferenceSchema(ma.Schema):

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
@@ -43,7 +44,8 @@ class ExportFilters:
     def check(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValidationFailed(
-                "The period is empty.", fields={"to": ["Must be on or after the 'from' date."]}
+                gettext("The period is empty."),
+                fields={"to": [gettext("Must be on or after the 'from' date.")]},
             )
 
     def describe(self) -> dict:
@@ -152,10 +154,11 @@ def discipline_export_for(user, filters: ExportFilters) -> dict:
         school = db.session.get(School, filters.school_id)
         if school is None or school.district_id != user.district_id:
             raise ValidationFailed(
-                "No such school.", fields={"school_id": ["No school with this id in your district."]}
+                gettext("No such school."),
+                fields={"school_id": [gettext("No school with this id in your district.")]},
             )
         if not user.serves_school(school.id):
-            raise Forbidden("You do not serve this school.")
+            raise Forbidden(gettext("You do not serve this school."))
     return _export(user, user.district, in_served_schools(user, Incident), filters)
 
 
@@ -166,13 +169,15 @@ def district_for_operator(district_code: str | None) -> District:
         district = next((d for d in districts if d.code == district_code), None)
         if district is None:
             raise ValidationFailed(
-                "Unknown district.", fields={"district": [f"No district {district_code!r}."]}
+                gettext("Unknown district."),
+                fields={"district": [gettext("No district %(district_code)r.", district_code=district_code)]},
             )
         return district
     if len(districts) == 1:
         return districts[0]
     raise ValidationFailed(
-        "Name the district.", fields={"district": [f"One of: {', '.join(d.code for d in districts)}."]}
+        gettext("Name the district."),
+        fields={"district": [gettext("One of: %(value)s.", value=", ".join(d.code for d in districts))]},
     )
 
 
@@ -192,7 +197,16 @@ def discipline_export_for_operator(
         )
         if school_id is None:
             raise ValidationFailed(
-                "Unknown school.", fields={"school": [f"No school {school_code!r} in {district.code}."]}
+                gettext("Unknown school."),
+                fields={
+                    "school": [
+                        gettext(
+                            "No school %(school_code)r in %(code)s.",
+                            school_code=school_code,
+                            code=district.code,
+                        )
+                    ]
+                },
             )
     filters = ExportFilters(school_id=school_id, date_from=date_from, date_to=date_to)
     return _export(None, district, Incident.district_id == district.id, filters)

@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User
@@ -144,8 +145,8 @@ def enable_totp(*, actor: User, user: User, secret: str, code: str, now: datetim
     step = _matching_step(secret, code, now, None)
     if step is None:
         raise ValidationFailed(
-            "That code does not match.",
-            fields={"code": ["That code does not match. Enter the 6 digits your app shows now."]},
+            gettext("That code does not match."),
+            fields={"code": [gettext("That code does not match. Enter the 6 digits your app shows now.")]},
         )
     user.totp_secret = _encrypt(secret)
     user.totp_enabled_at = now

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.models import ApiToken, User
@@ -22,6 +23,7 @@ from caseflow.db import now_utc
 from caseflow.extensions import db
 from caseflow.identity.models import PasswordResetToken
 from caseflow.identity.services import password_refused_by
+from caseflow.labels import in_language_of
 from caseflow.scheduling.mail import enqueue, mail_enabled
 
 
@@ -68,18 +70,18 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> None:
     db.session.add(row)
     db.session.flush()
     link = f"{cfg['PUBLIC_URL'].rstrip('/')}/password-reset/{secret}"
-    enqueue(
-        to=user.email,
-        subject="Reset your Caseflow password",
-        body=(
-            f"Hello {user.full_name},\n\nSomeone (we hope you) asked to reset the password of your "
-            f"Caseflow account. Follow this link within {minutes} minutes to choose a new one:\n\n"
-            f"{link}\n\nThe link works once. If you did not ask for it, ignore this e-mail: your "
-            "password stays as it is.\n"
-        ),
-        dedupe_key=f"password-reset:{row.id}",
-        now=now,
-    )
+    with in_language_of(user):
+        subject = gettext("Reset your Caseflow password")
+        body = gettext(
+            "Hello %(name)s,\n\nSomeone (we hope you) asked to reset the password of your "
+            "Caseflow account. Follow this link within %(minutes)s minutes to choose a new one:\n\n"
+            "%(link)s\n\nThe link works once. If you did not ask for it, ignore this e-mail: your "
+            "password stays as it is.\n",
+            name=user.full_name,
+            minutes=minutes,
+            link=link,
+        )
+    enqueue(to=user.email, subject=subject, body=body, dedupe_key=f"password-reset:{row.id}", now=now)
     record(None, "user.password_reset_requested", user, changes={"expires_at": row.expires_at})
 
 

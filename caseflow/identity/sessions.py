@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from caseflow.auth.models import User
@@ -58,6 +59,6 @@ def init_session_cap(app: Flask) -> None:
         if session_expired():
             logout_user()
             session.clear()
-            flash("Your session has ended. Sign in again.", "info")
+            flash(gettext("Your session has ended. Sign in again."), "info")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None

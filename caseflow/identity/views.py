@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from caseflow.auth.models import User
@@ -16,6 +17,7 @@ from caseflow.extensions import db, limiter
 from caseflow.identity import mfa, oidc, reset, services
 from caseflow.identity.providers import provider_by_code
 from caseflow.identity.sessions import safe_next, start_session
+from caseflow.labels import N_
 
 bp = Blueprint("identity", __name__)
 
@@ -24,7 +26,7 @@ PENDING_SECONDS = 600  # a password stays good for its second factor this long
 ENROL_SECRET = "totp_enrol_secret"
 # One message for every failed sign-in: it never reveals whether the account exists,
 # is inactive or is locked.
-SIGN_IN_FAILED = (
+SIGN_IN_FAILED = N_(
     "Sign-in failed. Check the email and password. After repeated failures an account "
     "is paused for a few minutes."
 )
@@ -49,7 +51,7 @@ def _message(title: str, message: str, status: int, *, retry: bool = True):
 def _provider(code: str):
     provider = provider_by_code(code)
     if provider is None:
-        raise NotFound("This district does not sign in through a provider.")
+        raise NotFound(gettext("This district does not sign in through a provider."))
     return provider
 
 
@@ -130,7 +132,7 @@ def _finish(user: User):
 
 def _expired_pending():
     session.pop(PENDING, None)
-    flash("Sign in again: the sign-in was not finished in time.", "info")
+    flash(gettext("Sign in again: the sign-in was not finished in time."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -157,14 +159,17 @@ def verify():
         if method:
             if method == "recovery_code":
                 flash(
-                    f"You used a recovery code; {mfa.unused_recovery_codes(user)} are left. "
-                    "Make new ones on your Account page if you run low.",
+                    gettext(
+                        "You used a recovery code; %(left)s are left. "
+                        "Make new ones on your Account page if you run low.",
+                        left=mfa.unused_recovery_codes(user),
+                    ),
                     "info",
                 )
             return _finish(user)
         if locked:
             session.pop(PENDING, None)
-            flash(SIGN_IN_FAILED, "error")
+            flash(gettext(SIGN_IN_FAILED), "error")
             return redirect(url_for("auth.login"))
         error = CODE_FAILED
     return render_template("identity/verify.html", error=error), (401 if error else 200)
@@ -237,7 +242,7 @@ def new_recovery_codes():
         method = mfa.check_second_factor(user, request.form.get("code", "")[:64])
         codes = mfa.new_recovery_codes(actor=user, user=user) if method else None
     if codes is None:
-        flash("That code is not right: your recovery codes are unchanged.", "error")
+        flash(gettext("That code is not right: your recovery codes are unchanged."), "error")
         return redirect(url_for("auth.account"))
     return render_template("identity/recovery_codes.html", codes=codes, next_url=None)
 
@@ -276,7 +281,7 @@ def reset_request():
     if request.method == "POST":
         email = request.form.get("email", "").strip()[:254]
         if "@" not in email:
-            errors = {"email": ["Enter the e-mail address of your Caseflow account."]}
+            errors = {"email": [gettext("Enter the e-mail address of your Caseflow account.")]}
         else:
             with transaction():
                 reset.request_password_reset(email)
@@ -305,7 +310,7 @@ def reset_form(token: str):
     if request.method == "POST":
         password = request.form.get("password", "")[:1024]
         if password != request.form.get("password_again", "")[:1024]:
-            errors = {"password_again": ["The two passwords are not the same."]}
+            errors = {"password_again": [gettext("The two passwords are not the same.")]}
         else:
             try:
                 with transaction():
@@ -317,7 +322,9 @@ def reset_form(token: str):
             else:
                 session.clear()
                 flash(
-                    "Your password is changed, and every other session and API token is ended. Sign in.",
+                    gettext(
+                        "Your password is changed, and every other session and API token is ended. Sign in."
+                    ),
                     "info",
                 )
                 return redirect(url_for("auth.login"))

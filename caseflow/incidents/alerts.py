@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.auth.models import User, UserRole, user_schools
 from caseflow.auth.permissions import Role
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 
 
 def serious_reasons(incident: Incident) -> list[str]:
@@ -20,11 +22,15 @@ def serious_reasons(incident: Incident) -> list[str]:
     reasons = []
     if incident.weapon_code:
         weapon = get_taxonomy().weapons.get(incident.weapon_code)
-        reasons.append(f"a weapon ({weapon.label if weapon else incident.weapon_code})")
+        reasons.append(
+            gettext(
+                "a weapon (%(weapon)s)", weapon=translated(weapon.label) if weapon else incident.weapon_code
+            )
+        )
     if incident.threat_made or "threat" in incident.behavior_codes:
-        reasons.append("a threat to harm others")
+        reasons.append(gettext("a threat to harm others"))
     if incident.injury == "serious_bodily_injury":
-        reasons.append("a serious bodily injury")
+        reasons.append(gettext("a serious bodily injury"))
     return reasons
 
 
@@ -46,8 +52,7 @@ def tell_the_building(incident: Incident, *, now: datetime | None = None) -> int
     returns how many were told. The reporter, if an administrator, is not told of their own."""
     from caseflow.notifications.services import notify
 
-    reasons = serious_reasons(incident)
-    if not reasons:
+    if not serious_reasons(incident):
         return 0
     told = 0
     for user_id in building_administrators(incident.school_id):
@@ -55,10 +60,14 @@ def tell_the_building(incident: Incident, *, now: datetime | None = None) -> int
             continue
         notify(
             user_id,
-            f"Serious incident at {incident.school.name}: {' and '.join(reasons)}.",
+            lambda: gettext(
+                "Serious incident at %(school)s: %(reasons)s.",
+                school=incident.school.name,
+                reasons=gettext(" and ").join(serious_reasons(incident)),
+            ),
             f"/incidents/{incident.id}",
             now=now,
-            email_subject="Caseflow: a serious incident at your school",
+            email_subject=N_("Caseflow: a serious incident at your school"),
             priority="urgent",
         )
         told += 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import request, url_for
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -48,7 +49,9 @@ def require_json(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not request.is_json:
-            raise UnsupportedMediaType("Send the request body as JSON, with Content-Type: application/json.")
+            raise UnsupportedMediaType(
+                gettext("Send the request body as JSON, with Content-Type: application/json.")
+            )
         return view(*args, **kwargs)
 
     return wrapper
@@ -60,8 +63,10 @@ def _idempotency_key() -> str | None:
         return None
     if not IDEMPOTENCY_KEY.match(key):
         raise ValidationFailed(
-            "Invalid Idempotency-Key.",
-            fields={"Idempotency-Key": ["Use 1 to 100 letters, digits or . _ : - (a UUID is ideal)."]},
+            gettext("Invalid Idempotency-Key."),
+            fields={
+                "Idempotency-Key": [gettext("Use 1 to 100 letters, digits or . _ : - (a UUID is ideal).")]
+            },
         )
     return key
 
@@ -139,7 +144,7 @@ class DecisionOverride(MethodView):
         incident = services.get_incident_for(current_user, incident_id)
         decision = get_decision(decision_id)
         if decision.incident_id != incident.id:
-            raise NotFound("No such decision for this incident.")
+            raise NotFound(gettext("No such decision for this incident."))
         with transaction():
             new = override_decision(actor=current_user, decision=decision, **data)
         return new

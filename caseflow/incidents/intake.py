@@ -13,6 +13,7 @@ import hashlib
 import json
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from caseflow.db import UNIQUE_VIOLATION, is_retryable, sqlstate, transaction
@@ -65,4 +66,4 @@ def submit_incident(
         except OperationalError as exc:
             if not is_retryable(exc):
                 raise
-    raise Conflict("Other reports were being saved at the same moment. Send this one again.")
+    raise Conflict(gettext("Other reports were being saved at the same moment. Send this one again."))

@@ -7,11 +7,13 @@ Codes are checked against the district's taxonomy (workflows/); what depends on 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import gettext, lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import PAGE, Day, Id
 from caseflow.incidents.models import INCIDENT_STATUSES, INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 
 MAX_DESCRIPTION = 5000
 MAX_THREAT_WORDS = 2000
@@ -22,9 +24,15 @@ def _known(kind: str, label: str):
     def check(value):
         if value not in getattr(get_taxonomy(), kind):
             if not str(value).strip():
-                raise ma.ValidationError(f"Choose the {label} from the list.")
+                raise ma.ValidationError(
+                    gettext("Choose the %(label)s from the list.", label=translated(label))
+                )
             raise ma.ValidationError(
-                f"“{value}” is not a {label} the district uses: choose one from the list."
+                gettext(
+                    "“%(value)s” is not a %(label)s the district uses: choose one from the list.",
+                    value=value,
+                    label=translated(label),
+                )
             )
 
     return check
@@ -51,42 +59,50 @@ class IncidentInputSchema(ma.Schema):
     occurred_at = ma.fields.AwareDateTime(
         required=True,
         error_messages={
-            "invalid": "Enter the date and time, with its time zone offset.",
-            "invalid_awareness": "Include a time zone offset, such as -06:00.",
+            "invalid": N_("Enter the date and time, with its time zone offset."),
+            "invalid_awareness": N_("Include a time zone offset, such as -06:00."),
         },
     )
-    location = ma.fields.String(required=True, validate=_known("locations", "location"))
+    location = ma.fields.String(required=True, validate=_known("locations", N_("location")))
     behaviors = ma.fields.List(
-        ma.fields.String(validate=_known("behaviors", "behavior")),
+        ma.fields.String(validate=_known("behaviors", N_("behavior"))),
         required=True,
-        validate=validate.Length(min=1, max=5, error="Choose one to five behaviors."),
+        validate=validate.Length(min=1, max=5, error=lazy_gettext("Choose one to five behaviors.")),
     )
     description = StrippedString(
         required=True,
         validate=validate.Length(
             min=1,
             max=MAX_DESCRIPTION,
-            error=f"Describe what happened (at most {MAX_DESCRIPTION} characters).",
+            error=lazy_gettext(
+                "Describe what happened (at most %(max_description)s characters).",
+                max_description=MAX_DESCRIPTION,
+            ),
         ),
     )
     students = ma.fields.List(
         ma.fields.Nested(InvolvementSchema),
         required=True,
         validate=validate.Length(
-            min=1, max=MAX_STUDENTS, error=f"Name between 1 and {MAX_STUDENTS} students."
+            min=1,
+            max=MAX_STUDENTS,
+            error=lazy_gettext("Name between 1 and %(max_students)s students.", max_students=MAX_STUDENTS),
         ),
     )
     staff_ids = ma.fields.List(Id(strict=True), load_default=list, validate=validate.Length(max=20))
-    weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", "weapon"))
+    weapon = ma.fields.String(load_default=None, allow_none=True, validate=_known("weapons", N_("weapon")))
     injury = ma.fields.String(load_default="none", validate=validate.OneOf(INJURY_LEVELS))
     threat_made = ma.fields.Boolean(load_default=False)
     threat_words = StrippedString(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=MAX_THREAT_WORDS, error=f"At most {MAX_THREAT_WORDS} characters."),
+        validate=validate.Length(
+            max=MAX_THREAT_WORDS,
+            error=lazy_gettext("At most %(max_threat_words)s characters.", max_threat_words=MAX_THREAT_WORDS),
+        ),
     )
     immediate_actions = ma.fields.List(
-        ma.fields.String(validate=_known("immediate_actions", "immediate action")),
+        ma.fields.String(validate=_known("immediate_actions", N_("immediate action"))),
         load_default=list,
         validate=validate.Length(max=10),
     )
@@ -104,16 +120,18 @@ class IncidentInputSchema(ma.Schema):
     def threat_needs_words(self, data, **kwargs):
         words = data.get("threat_words")
         if data.get("threat_made") and not words:
-            raise ma.ValidationError("Write the student's exact words.", "threat_words")
+            raise ma.ValidationError(gettext("Write the student's exact words."), "threat_words")
         if words and not data.get("threat_made"):
-            raise ma.ValidationError("Tick 'a threat was made' or leave the words empty.", "threat_made")
+            raise ma.ValidationError(
+                gettext("Tick 'a threat was made' or leave the words empty."), "threat_made"
+            )
 
     @ma.validates_schema(skip_on_field_errors=False)
     def one_role_per_student(self, data, **kwargs):
         # Runs with field errors too: an entry whose student_id was refused has none.
         ids = [s["student_id"] for s in data.get("students") or [] if "student_id" in s]
         if len(ids) != len(set(ids)):
-            raise ma.ValidationError("A student is listed twice.", "students")
+            raise ma.ValidationError(gettext("A student is listed twice."), "students")
 
     @ma.post_load
     def normalize(self, data, **kwargs):
@@ -135,7 +153,12 @@ class AddendumInputSchema(ma.Schema):
     text = StrippedString(
         required=True,
         validate=validate.Length(
-            min=1, max=MAX_DESCRIPTION, error=f"Write the correction (at most {MAX_DESCRIPTION} characters)."
+            min=1,
+            max=MAX_DESCRIPTION,
+            error=lazy_gettext(
+                "Write the correction (at most %(max_description)s characters).",
+                max_description=MAX_DESCRIPTION,
+            ),
         ),
     )
 
@@ -192,4 +215,4 @@ class IncidentQuerySchema(ma.Schema):
     @ma.validates_schema
     def dates_in_order(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("Must not be after date_to.", "date_from")
+            raise ma.ValidationError(gettext("Must not be after date_to."), "date_from")

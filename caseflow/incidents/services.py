@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import diff, record
@@ -37,6 +38,7 @@ from caseflow.incidents.policy import (
     visible_incidents,
 )
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 from caseflow.people.models import School, Student
 from caseflow.triage.services import decisions_summary, route_incident
 
@@ -45,25 +47,25 @@ CLOCK_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=366)
 
 STATUS_SUMMARIES = {
-    "logged": "Not yet reviewed by the student-support team.",
-    "routed": "Sent to the student-support team; nobody has started on it yet.",
-    "case_open": "A member of the student-support team is working with the student.",
-    "resolved": "The student-support team has closed it.",
+    "logged": N_("Not yet reviewed by the student-support team."),
+    "routed": N_("Sent to the student-support team; nobody has started on it yet."),
+    "case_open": N_("A member of the student-support team is working with the student."),
+    "resolved": N_("The student-support team has closed it."),
 }
 
 
 def occurred_at_problem(occurred: datetime, now: datetime) -> str | None:
     """Why an incident time cannot be right, or None."""
     if occurred > now + CLOCK_SKEW:
-        return "This time is in the future."
+        return gettext("This time is in the future.")
     if occurred < now - OLDEST:
-        return "This is more than a year ago; ask an administrator to record it."
+        return gettext("This is more than a year ago; ask an administrator to record it.")
     return None
 
 
-IN_CLASS_ONLY = "Yours to follow up in class: triage asked nobody else to act."
-IN_CLASS_ONLY_OTHERS = "The reporting teacher follows it up in class: triage asked nobody else to act."
-ALSO_IN_CLASS = " It is also yours to follow up in class."
+IN_CLASS_ONLY = N_("Yours to follow up in class: triage asked nobody else to act.")
+IN_CLASS_ONLY_OTHERS = N_("The reporting teacher follows it up in class: triage asked nobody else to act.")
+ALSO_IN_CLASS = N_("It is also yours to follow up in class.")
 
 
 def status_summary(incident: Incident, viewer=None) -> str:
@@ -90,14 +92,14 @@ def status_summaries(incidents: list[Incident], viewer=None) -> dict[int, str]:
         routes[incident_id].update(chosen or ())
     out = {}
     for incident in incidents:
-        text = STATUS_SUMMARIES[incident.status]
+        text = translated(STATUS_SUMMARIES[incident.status])
         chosen = routes.get(incident.id)
         if chosen and "teacher_follow_up" in chosen:
             reporter = viewer is not None and viewer.id == incident.reported_by_id
             if chosen == {"teacher_follow_up"}:
-                text = IN_CLASS_ONLY if reporter else IN_CLASS_ONLY_OTHERS
+                text = translated(IN_CLASS_ONLY if reporter else IN_CLASS_ONLY_OTHERS)
             elif reporter:
-                text += ALSO_IN_CLASS
+                text = f"{text} {translated(ALSO_IN_CLASS)}"
         out[incident.id] = text
     return out
 
@@ -120,7 +122,7 @@ def get_incident_for(user, incident_id: int) -> Incident:
         sa.select(Incident).where(Incident.id == incident_id).options(*_incident_loader())
     )
     if incident is None or not can_read_incident(user, incident):
-        raise NotFound("No such incident.")
+        raise NotFound(gettext("No such incident."))
     return incident
 
 
@@ -130,8 +132,8 @@ def _check_context(actor, data: dict, now: datetime) -> tuple[School, list[Stude
     school = db.session.get(School, data["school_id"])
     if school is None or school.district_id != actor.district_id or not can_log_for_school(actor, school.id):
         raise ValidationFailed(
-            "You can log incidents only for the schools you serve.",
-            fields={"school_id": ["You can log incidents only for the schools you serve."]},
+            gettext("You can log incidents only for the schools you serve."),
+            fields={"school_id": [gettext("You can log incidents only for the schools you serve.")]},
         )
     if problem := occurred_at_problem(data["occurred_at"], now):
         fields["occurred_at"] = [problem]
@@ -159,9 +161,15 @@ def _check_context(actor, data: dict, now: datetime) -> tuple[School, list[Stude
         known = {u.id for u in staff if u.active and u.serves_school(school.id)}
         unknown = [i for i in data["staff_ids"] if i not in known]
         if unknown:
-            fields["staff_ids"] = [f"Not a staff member of {school.name}: {', '.join(map(str, unknown))}."]
+            fields["staff_ids"] = [
+                gettext(
+                    "Not a staff member of %(name)s: %(value)s.",
+                    name=school.name,
+                    value=", ".join(map(str, unknown)),
+                )
+            ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     return school, list(found.values())
 
 
@@ -226,8 +234,8 @@ def check_replay(incident: Incident, request_hash: str | None) -> Incident:
     """A replayed key must come with the same request; anything else is refused."""
     if incident.request_hash and request_hash and incident.request_hash != request_hash:
         raise ValidationFailed(
-            "This Idempotency-Key was already used with a different request.",
-            fields={"Idempotency-Key": ["Already used with a different request; use a new key."]},
+            gettext("This Idempotency-Key was already used with a different request."),
+            fields={"Idempotency-Key": [gettext("Already used with a different request; use a new key.")]},
         )
     return incident
 
@@ -247,7 +255,7 @@ def create_incident(
     """
     now = now or now_utc()
     if not actor.is_authenticated or not actor.can(Permission.INCIDENT_CREATE):
-        raise Forbidden("You may not log incidents.")
+        raise Forbidden(gettext("You may not log incidents."))
     replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
     if replay is not None:
         return check_replay(replay, request_hash), False
@@ -293,11 +301,15 @@ def update_incident(
     now = now or now_utc()
     if not can_edit_incident(actor, incident):
         raise Forbidden(
-            "Only the reporter may edit an incident, and only until someone starts working on it. "
-            "Add an addendum."
+            gettext(
+                "Only the reporter may edit an incident, and only until someone starts working on it. "
+                "Add an addendum."
+            )
         )
     if version != incident.version:
-        raise Conflict("The incident was changed since you opened it. Reload it and make your change again.")
+        raise Conflict(
+            gettext("The incident was changed since you opened it. Reload it and make your change again.")
+        )
     data = {**data, "school_id": incident.school_id}
     _, students = _check_context(actor, data, now)
     before = _audit_state(incident)
@@ -316,7 +328,7 @@ def update_incident(
 def add_addendum(*, actor, incident: Incident, text: str, now: datetime | None = None) -> IncidentAddendum:
     """Append a correction or addition; the original report stays as it was."""
     if not can_add_addendum(actor, incident):
-        raise Forbidden("You may not add to this incident.")
+        raise Forbidden(gettext("You may not add to this incident."))
     addendum = IncidentAddendum(incident=incident, author_id=actor.id, text=text, created_at=now or now_utc())
     db.session.add(addendum)
     db.session.flush()

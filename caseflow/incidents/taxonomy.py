@@ -26,6 +26,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from caseflow.labels import Label
 from caseflow.yamldoc import YamlDocument as _Document
 from caseflow.yamldoc import line_of as _line_of
 from caseflow.yamldoc import read_yaml as _read
@@ -372,7 +373,13 @@ def _freeze(items: Iterable[tuple[str, Any]]) -> Mapping[str, Any]:
 
 
 def _codes(entries: list[dict]) -> Mapping[str, Code]:
-    return _freeze((e["code"], Code(code=e["code"], label=e["label"], edfi=e.get("edfi"))) for e in entries)
+    return _freeze(
+        (e["code"], Code(code=e["code"], label=Label(e["label"]), edfi=e.get("edfi"))) for e in entries
+    )
+
+
+def _behavior(entry: dict) -> Behavior:
+    return Behavior(**{**entry, "label": Label(entry["label"]), "definition": Label(entry["definition"])})
 
 
 def load_taxonomy(directory: Path | str) -> Taxonomy:
@@ -400,7 +407,7 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
 
     return Taxonomy(
         version=behaviors_data["version"],
-        behaviors=_freeze((b["code"], Behavior(**b)) for b in behaviors_data["behaviors"]),
+        behaviors=_freeze((b["code"], _behavior(b)) for b in behaviors_data["behaviors"]),
         locations=_codes(codes_data["locations"]),
         weapons=_codes(codes_data["weapons"]),
         participation_roles=_codes(codes_data["participation_roles"]),

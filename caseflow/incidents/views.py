@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -17,7 +18,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
-from caseflow.forms import load_form
+from caseflow.forms import form_errors, load_form
 from caseflow.incidents import services
 from caseflow.incidents.forms import form_to_payload, incident_to_form, to_int
 from caseflow.incidents.intake import submit_incident
@@ -126,11 +127,9 @@ def _school_tz(form: MultiDict) -> ZoneInfo:
 
 
 def _errors_from(exc) -> dict:
-    return (
-        exc.messages
-        if isinstance(getattr(exc, "messages", None), dict)
-        else (exc.fields or {"_schema": [exc.message]})
-    )
+    if isinstance(exc, ma.ValidationError):
+        return form_errors(exc)
+    return exc.fields or {"_schema": [exc.message]}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -150,7 +149,10 @@ def new():
         )
     except (ma.ValidationError, DomainError) as exc:
         return render_template("incidents/form.html", **_form_context(form, _errors_from(exc))), 422
-    flash("Incident logged. Thank you." if created else "This incident was already saved.", "info")
+    flash(
+        gettext("Incident logged. Thank you.") if created else gettext("This incident was already saved."),
+        "info",
+    )
     return redirect(url_for("incidents.detail", incident_id=incident.id))
 
 
@@ -159,7 +161,9 @@ def new():
 def edit(incident_id: int):
     incident = services.get_incident_for(current_user, incident_id)
     if not can_edit_incident(current_user, incident):
-        flash("Someone is already working on this incident: add a correction as an addendum.", "info")
+        flash(
+            gettext("Someone is already working on this incident: add a correction as an addendum."), "info"
+        )
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     tz = ZoneInfo(incident.school.time_zone)
     if request.method == "GET":
@@ -186,7 +190,7 @@ def edit(incident_id: int):
         return render_template(
             "incidents/form.html", **_form_context(form, _errors_from(exc), incident=incident)
         ), status
-    flash("Incident updated.", "info")
+    flash(gettext("Incident updated."), "info")
     return redirect(url_for("incidents.detail", incident_id=incident.id))
 
 
@@ -246,7 +250,7 @@ def add_addendum(incident_id: int):
         except DomainError as exc:
             errors = exc.fields or {"text": [exc.message]}
         else:
-            flash("Addendum added.", "info")
+            flash(gettext("Addendum added."), "info")
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return _detail(incident, errors=errors, raw=raw, status=422)
 
@@ -258,7 +262,7 @@ def override(incident_id: int, decision_id: int):
     incident = services.get_incident_for(current_user, incident_id)
     decision = get_decision(decision_id)
     if decision.incident_id != incident.id:
-        raise NotFound("No such decision for this incident.")
+        raise NotFound(gettext("No such decision for this incident."))
     raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
     data = {
         **raw,
@@ -270,11 +274,11 @@ def override(incident_id: int, decision_id: int):
         with transaction():
             override_decision(actor=current_user, decision=decision, **values)
     except ma.ValidationError as exc:
-        errors, status = exc.messages, 422
+        errors, status = form_errors(exc), 422
     except DomainError as exc:
         errors, status = exc.fields or {"_schema": [exc.message]}, exc.status
     else:
-        flash("Decision changed. Your reason is recorded.", "info")
+        flash(gettext("Decision changed. Your reason is recorded."), "info")
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     state = {"decision": decision.id, "errors": errors, "raw": {**raw, "routes": data["routes"]}}
     return _detail(incident, override=state, status=status)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_, in_language_of, translated
 from caseflow.notifications.models import NOTIFICATION_PRIORITIES, Notification
 
 
 def notify(
     user_id: int,
-    text: str,
+    text: str | Callable[[], str],
     link: str | None = None,
     *,
     now: datetime | None = None,
-    email_subject: str = "Caseflow: something new for you",
+    email_subject: str | Callable[[], str] = N_("Caseflow: something new for you"),
     priority: str = "routine",
 ) -> Notification | None:
     """Queue an in-app message for `user_id` (flushed by the caller's transaction) and, when
@@ -25,7 +28,10 @@ def notify(
     sent to a deactivated account (None is returned).
 
     The e-mail names no student: it says what kind of thing is waiting and links to it; the
-    details are shown after signing in."""
+    details are shown after signing in.
+
+    Both are written in the language the person chose: `text` and `email_subject` may be
+    functions, called in that language (words marked with N_ are translated as they are)."""
     from flask import current_app
 
     from caseflow.auth.models import User
@@ -33,27 +39,39 @@ def notify(
 
     if link is not None and not link.startswith("/"):
         raise ValueError("notification links are paths inside Caseflow")
-    if not db.session.scalar(sa.select(User.active).where(User.id == user_id)):
+    recipient = db.session.get(User, user_id)
+    if recipient is None or not recipient.active:
         return None
     if priority not in NOTIFICATION_PRIORITIES:
         raise ValueError(f"unknown notification priority {priority!r}")
+    with in_language_of(recipient):
+        words = _in_words(text)
     note = Notification(
-        user_id=user_id, text=text[:500], link=link, priority=priority, created_at=now or now_utc()
+        user_id=user_id, text=words[:500], link=link, priority=priority, created_at=now or now_utc()
     )
     db.session.add(note)
     if mail_enabled():
         db.session.flush()
-        email = db.session.scalar(sa.select(User.email).where(User.id == user_id, User.active))
         base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+        with in_language_of(recipient):  # the reader's language, not the one of who caused it
+            subject = _in_words(email_subject)
+            body = gettext(
+                "%(what)s.\n\nOpen it in Caseflow (the details are shown after you sign in): %(link)s\n",
+                what=subject.removeprefix("Caseflow: "),
+                link=f"{base}{link or '/notifications'}",
+            )
         enqueue(
-            to=email or "",
-            subject=email_subject,
-            body=f"{email_subject.removeprefix('Caseflow: ')}.\n\nOpen it in Caseflow "
-            f"(the details are shown after you sign in): {base}{link or '/notifications'}\n",
+            to=recipient.email or "",
+            subject=subject,
+            body=body,
             dedupe_key=f"notification:{note.id}",
             now=now,
         )
     return note
+
+
+def _in_words(text: str | Callable[[], str]) -> str:
+    return text() if callable(text) else translated(text)
 
 
 def unread_count(user_id: int) -> int:

@@ -1,6 +1,7 @@
 """JSON shapes of students and guardians, and the validation of changes to them."""
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import PAGE, Id, blanks_to_none
@@ -76,14 +77,14 @@ class GuardianInputSchema(ma.Schema):
     phone = ma.fields.String(
         allow_none=True,
         validate=validate.Regexp(
-            r"^[0-9 ()+.\-]{7,40}$", error="Enter a phone number (digits, spaces, + ( ) - .)."
+            r"^[0-9 ()+.\-]{7,40}$", error=lazy_gettext("Enter a phone number (digits, spaces, + ( ) - .).")
         ),
     )
     email = ma.fields.Email(allow_none=True)
     preferred_language = ma.fields.String(
         allow_none=True,
         validate=validate.Regexp(
-            r"^[a-z]{2,3}$", error="Use a 2- or 3-letter language code, such as en or es."
+            r"^[a-z]{2,3}$", error=lazy_gettext("Use a 2- or 3-letter language code, such as en or es.")
         ),
     )
     relationship = ma.fields.String(required=True, validate=validate.OneOf(tuple(GUARDIAN_RELATIONSHIPS)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import diff, record, snapshot
 from caseflow.db import now_utc
@@ -47,9 +48,9 @@ def get_student_for(user, student_id: int) -> Student:
     """The student, if `user` may read the record. Raises NotFound or Forbidden."""
     student = db.session.get(Student, student_id)
     if student is None:
-        raise NotFound("No such student.")
+        raise NotFound(gettext("No such student."))
     if not can_read_student(user, student):
-        raise Forbidden("This student's record is not available to you.")
+        raise Forbidden(gettext("This student's record is not available to you."))
     return student
 
 
@@ -114,19 +115,29 @@ def pick_student(user, text: str) -> Student:
     if found.total == 1:
         return found.items[0]
     if found.total == 0:
-        raise ValidationFailed(f"No student you may see matches “{text}”: type a name or a student number.")
+        raise ValidationFailed(
+            gettext("No student you may see matches “%(text)s”: type a name or a student number.", text=text)
+        )
     listed = "; ".join(f"{s.display_name} ({s.local_id}, {s.school.name})" for s in found.items)
     more = f" and {found.total - len(found.items)} more" if found.total > len(found.items) else ""
-    raise ValidationFailed(f"Several students match “{text}”: {listed}{more}. Type the student number.")
+    raise ValidationFailed(
+        gettext(
+            "Several students match “%(text)s”: %(listed)s%(more)s. Type the student number.",
+            text=text,
+            listed=listed,
+            more=more,
+        )
+    )
 
 
 def update_student(*, actor, student: Student, values: dict) -> Student:
     """Change a student's record. `values` holds already-validated fields (see schemas)."""
     if not can_manage_student(actor, student):
-        raise Forbidden("You may not change this student's record.")
+        raise Forbidden(gettext("You may not change this student's record."))
     if "school_id" in values and not actor.serves_school(values["school_id"]):
         raise ValidationFailed(
-            "You do not serve that school.", fields={"school_id": ["You do not serve that school."]}
+            gettext("You do not serve that school."),
+            fields={"school_id": [gettext("You do not serve that school.")]},
         )
     if "local_id" in values and values["local_id"] != student.local_id:
         taken = db.session.scalar(
@@ -136,7 +147,8 @@ def update_student(*, actor, student: Student, values: dict) -> Student:
         )
         if taken:
             raise ValidationFailed(
-                "Another student has this id.", fields={"local_id": ["Another student has this id."]}
+                gettext("Another student has this id."),
+                fields={"local_id": [gettext("Another student has this id.")]},
             )
     before = snapshot(student, STUDENT_FIELDS)
     for name, value in values.items():
@@ -153,7 +165,7 @@ def update_student(*, actor, student: Student, values: dict) -> Student:
 def add_guardian(*, actor, student: Student, guardian_values: dict, link_values: dict) -> StudentGuardian:
     """Create a guardian and link them to `student`."""
     if not can_manage_student(actor, student):
-        raise Forbidden("You may not change this student's record.")
+        raise Forbidden(gettext("You may not change this student's record."))
     _check_link(link_values)
     if link_values.get("is_primary_contact"):
         _demote_primary(actor, student, keep=None)
@@ -176,7 +188,7 @@ def update_guardian_link(
 ) -> StudentGuardian:
     """Change a guardian's contact details and their relationship to the student."""
     if not can_manage_student(actor, link.student):
-        raise Forbidden("You may not change this student's record.")
+        raise Forbidden(gettext("You may not change this student's record."))
     merged = {**snapshot(link, LINK_FIELDS), **link_values}
     _check_link(merged)
     if link_values.get("is_primary_contact") and not link.is_primary_contact:

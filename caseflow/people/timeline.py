@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
+from caseflow.cases.assignment import KIND_LABELS
+from caseflow.cases.interventions import intervention_types
 from caseflow.cases.models import Case, InterventionPlan
 from caseflow.cases.policy import visible_cases
 from caseflow.extensions import db
+from caseflow.i18n import DEFAULT_LANGUAGE, current_language
 from caseflow.incidents.models import Incident, IncidentStudent
 from caseflow.incidents.policy import can_see_decisions, visible_incidents
+from caseflow.labels import translated
 from caseflow.people.models import Student
-from caseflow.triage.facts import ROUTES
+from caseflow.triage.facts import ROUTES, code_words
 from caseflow.triage.models import TriageDecision
 
 
@@ -49,7 +54,11 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
             Entry(
                 i.occurred_at,
                 "incident",
-                f"Incident: {', '.join(i.behavior_codes).replace('_', ' ')} ({role})",
+                gettext(
+                    "Incident: %(behaviors)s (%(role)s)",
+                    behaviors=", ".join(code_words("behaviors", c, spaced=True) for c in i.behavior_codes),
+                    role=code_words("participation_roles", role),
+                ),
                 "incidents.detail",
                 {"incident_id": i.id},
             )
@@ -62,13 +71,16 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
                 TriageDecision.incident_id.in_([i.id for i in incidents]),
             )
         ):
-            routes = ", ".join(ROUTES[r] for r in d.routes) or "no route"
+            routes = ", ".join(translated(ROUTES[r]) for r in d.routes) or gettext("no route")
             entries.append(
                 Entry(
                     d.decided_at,
                     "decision",
-                    f"Triage: Tier {d.tier}, {routes}"
-                    f"{' (reviewed by a person)' if d.kind == 'override' else ''}",
+                    gettext(
+                        "Triage: Tier %(tier)s, %(routes)s (reviewed by a person)", tier=d.tier, routes=routes
+                    )
+                    if d.kind == "override"
+                    else gettext("Triage: Tier %(tier)s, %(routes)s", tier=d.tier, routes=routes),
                     "incidents.detail",
                     {"incident_id": d.incident_id},
                 )
@@ -81,7 +93,14 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
             Entry(
                 c.opened_at,
                 "case",
-                f"Case opened: {c.kind.replace('_', ' ')}, Tier {c.tier} — now {c.status}",
+                gettext(
+                    "Case opened: %(kind)s, Tier %(tier)s — now %(status)s",
+                    kind=c.kind.replace("_", " ")
+                    if current_language() == DEFAULT_LANGUAGE
+                    else translated(KIND_LABELS[c.kind]),
+                    tier=c.tier,
+                    status=c.status,
+                ),
                 "cases.detail",
                 {"case_id": c.id},
             )
@@ -91,7 +110,7 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
                 Entry(
                     c.closed_at,
                     "case",
-                    f"Case closed: {(c.outcome or '').replace('_', ' ')}",
+                    gettext("Case closed: %(outcome)s", outcome=(c.outcome or "").replace("_", " ")),
                     "cases.detail",
                     {"case_id": c.id},
                 )
@@ -107,7 +126,13 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
                 Entry(
                     _day(p.start_date),
                     "plan",
-                    f"Plan started: {p.type_code.replace('_', ' ')} — {p.goal}",
+                    gettext(
+                        "Plan started: %(type)s — %(goal)s",
+                        type=p.type_code.replace("_", " ")
+                        if current_language() == DEFAULT_LANGUAGE or p.type_code not in intervention_types()
+                        else translated(intervention_types()[p.type_code].label),
+                        goal=p.goal,
+                    ),
                     "cases.detail",
                     {"case_id": p.case_id},
                 )
@@ -117,7 +142,7 @@ def student_record(user, student: Student, *, limit: int = 200) -> tuple[list[En
                     Entry(
                         _day(ci.day),
                         "check_in",
-                        f"Check-in: {ci.rating}/4",
+                        gettext("Check-in: %(rating)s/4", rating=ci.rating),
                         "cases.detail",
                         {"case_id": p.case_id},
                     )

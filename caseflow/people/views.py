@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -131,7 +132,7 @@ def _escalation_history(record):
 def _managed_student(student_id: int):
     record = services.get_student_for(current_user, student_id)
     if not can_manage_student(current_user, record):
-        raise Forbidden("You may not change this student's record.")
+        raise Forbidden(gettext("You may not change this student's record."))
     return record
 
 
@@ -151,7 +152,7 @@ def edit_student(student_id: int):
             except DomainError as exc:
                 errors = exc.fields or {"_schema": [exc.message]}
             else:
-                flash("Student record saved.", "info")
+                flash(gettext("Student record saved."), "info")
                 return redirect(url_for("people.student", student_id=record.id))
     return render_template(
         "people/student_form.html",
@@ -190,7 +191,7 @@ def _guardian_form(record, link: StudentGuardian | None):
             except DomainError as exc:
                 errors = exc.fields or {"_schema": [exc.message]}
             else:
-                flash("Guardian saved.", "info")
+                flash(gettext("Guardian saved."), "info")
                 return redirect(url_for("people.student", student_id=record.id))
     return render_template(
         "people/guardian_form.html", student=record, link=link, raw=raw, errors=errors, codes=CODES
@@ -209,5 +210,5 @@ def edit_guardian(student_id: int, link_id: int):
     record = _managed_student(student_id)
     link = db.session.get(StudentGuardian, link_id)
     if link is None or link.student_id != record.id:
-        raise NotFound("No such guardian for this student.")
+        raise NotFound(gettext("No such guardian for this student."))
     return _guardian_form(record, link)

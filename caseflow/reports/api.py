@@ -6,6 +6,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -24,7 +25,7 @@ blueprints = (reports_blp,)
 def _schools(school_id):
     schools = report_schools(current_user, school_id)
     if school_id is not None and not schools:
-        raise NotFound("No such school among yours.")
+        raise NotFound(gettext("No such school among yours."))
     return schools
 
 

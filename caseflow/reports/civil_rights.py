@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import District, School, Student
 from caseflow.reports import crdc, referrals
 from caseflow.reports.csvcells import safe, spreadsheet_file
@@ -26,7 +27,7 @@ from caseflow.reports.periods import year_bounds
 from caseflow.reports.population import program_history
 from caseflow.reports.settings import settings
 
-MEASURES = {"REF": "Referrals to law enforcement", "ARR": "School-related arrests"}
+MEASURES = {"REF": N_("Referrals to law enforcement"), "ARR": N_("School-related arrests")}
 
 
 @dataclass

@@ -18,15 +18,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from caseflow.labels import N_
+
 RACES = ("HI", "AM", "AS", "HP", "BL", "WH", "TR")  # as stored (caseflow.people.codes)
 # The collection's M/F columns. A student recorded as non-binary, or whose race or sex is not
 # recorded, is counted in no race/sex cell and shown apart as `not_reportable`, never guessed.
 SEXES = ("M", "F")
 BLOCKS = ("WODIS", "IDEA", "504")  # without disabilities, IDEA, Section 504 only
 BLOCK_LABELS = {
-    "WODIS": "Students without disabilities",
-    "IDEA": "Students with disabilities (IDEA)",
-    "504": "Students with disabilities (Section 504 only)",
+    "WODIS": N_("Students without disabilities"),
+    "IDEA": N_("Students with disabilities (IDEA)"),
+    "504": N_("Students with disabilities (Section 504 only)"),
 }
 
 

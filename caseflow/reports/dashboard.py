@@ -17,6 +17,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.auth.models import User, UserRole, user_schools
 from caseflow.cases.models import CASE_KINDS, Case
@@ -24,19 +25,33 @@ from caseflow.escalations.models import ESCALATION_STATUSES, EmergencyResponse, 
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident, IncidentBehavior
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 from caseflow.people.models import School, Student
 from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds, zone_of
 from caseflow.reports.settings import settings
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS = ("Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+)
 CASE_KIND_LABELS = {
-    "counselor": "Counselor",
-    "social_worker": "Social worker",
-    "psychologist": "Psychologist",
-    "restorative_adviser": "Restorative",
-    "threat_team": "Threat assessment",
-    "administrator": "Administrator",
+    "counselor": N_("Counselor"),
+    "social_worker": N_("Social worker"),
+    "psychologist": N_("Psychologist"),
+    "restorative_adviser": N_("Restorative"),
+    "threat_team": N_("Threat assessment"),
+    "administrator": N_("Administrator"),
 }
 OPEN_CASE = ("new", "assigned", "active", "monitoring")
 
@@ -183,61 +198,61 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
     charts = [
         Series(
             "behavior",
-            "Incidents by behavior",
-            [taxonomy.behavior(c).label if c in taxonomy.behaviors else c for c, _ in behaviors],
+            gettext("Incidents by behavior"),
+            [translated(taxonomy.behavior(c).label) if c in taxonomy.behaviors else c for c, _ in behaviors],
             [n for _, n in behaviors],
-            ("Behavior", "Incidents"),
-            "An incident counts once for each behavior recorded on it.",
+            (gettext("Behavior"), gettext("Incidents")),
+            gettext("An incident counts once for each behavior recorded on it."),
             horizontal=True,
         ),
         Series(
             "location",
-            "Incidents by location",
-            [location_labels.get(c, c) for c, _ in locations],
+            gettext("Incidents by location"),
+            [translated(location_labels.get(c, c)) for c, _ in locations],
             [n for _, n in locations],
-            ("Location", "Incidents"),
-            "Each incident counts once, at the place where it happened.",
+            (gettext("Location"), gettext("Incidents")),
+            gettext("Each incident counts once, at the place where it happened."),
             horizontal=True,
         ),
         Series(
             "hour",
-            "Incidents by hour",
+            gettext("Incidents by hour"),
             [f"{h:02d}:00" for h in hour_range],
             [hours[h] for h in hour_range],
-            ("Hour of the day", "Incidents"),
-            "Each incident counts once, at the hour it happened in the school's time.",
+            (gettext("Hour of the day"), gettext("Incidents")),
+            gettext("Each incident counts once, at the hour it happened in the school's time."),
         ),
         Series(
             "weekday",
-            "Incidents by weekday",
-            list(WEEKDAYS),
+            gettext("Incidents by weekday"),
+            [translated(d) for d in WEEKDAYS],
             [weekdays[d] for d in range(7)],
-            ("Weekday", "Incidents"),
-            "Each incident counts once, on the weekday it happened in the school's time.",
+            (gettext("Weekday"), gettext("Incidents")),
+            gettext("Each incident counts once, on the weekday it happened in the school's time."),
         ),
         Series(
             "month",
-            "Incidents per month",
-            list(MONTHS),
+            gettext("Incidents per month"),
+            [translated(m) for m in MONTHS],
             [months[m] for m in range(12)],
-            ("Month", "Incidents"),
-            "Each incident counts once, in the month it happened, August to July.",
+            (gettext("Month"), gettext("Incidents")),
+            gettext("Each incident counts once, in the month it happened, August to July."),
         ),
         Series(
             "tier",
-            "Students by MTSS tier",
-            ["Tier 1", "Tier 2", "Tier 3"],
+            gettext("Students by MTSS tier"),
+            [gettext("Tier %(tier)s", tier=t) for t in (1, 2, 3)],
             [tiers[t] for t in (1, 2, 3)],
-            ("MTSS tier", "Students"),
-            "Each enrolled student counts once, at their tier today.",
+            (gettext("MTSS tier"), gettext("Students")),
+            gettext("Each enrolled student counts once, at their tier today."),
         ),
         Series(
             "routes",
-            "Cases opened by route",
-            [CASE_KIND_LABELS[k] for k in CASE_KINDS],
+            gettext("Cases opened by route"),
+            [translated(CASE_KIND_LABELS[k]) for k in CASE_KINDS],
             [routes[k] for k in CASE_KINDS],
-            ("Route", "Cases"),
-            "Each case opened in this school year counts once, by the kind of help it routes to.",
+            (gettext("Route"), gettext("Cases")),
+            gettext("Each case opened in this school year counts once, by the kind of help it routes to."),
         ),
     ]
     return Dashboard(

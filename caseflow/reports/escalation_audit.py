@@ -32,6 +32,7 @@ from caseflow.escalations.models import (
 )
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
+from caseflow.labels import N_
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import Student
 from caseflow.reports import referrals
@@ -39,9 +40,9 @@ from caseflow.reports.csvcells import safe, spreadsheet_file
 
 KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
 FLAGS = {
-    "iep_504": "IEP or 504 plan",
-    "clinician": "Clinician with the student",
-    "after_the_fact": "Parents told after police involvement",
+    "iep_504": N_("IEP or 504 plan"),
+    "clinician": N_("Clinician with the student"),
+    "after_the_fact": N_("Parents told after police involvement"),
 }
 PAGE_SIZE = 50
 

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from caseflow.discipline.models import SUSPENSIONS, DisciplineAction
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import School, Student
 from caseflow.reports import idea_discipline, referrals
 from caseflow.reports.disparity import Ratio, ratio
@@ -41,10 +42,10 @@ from caseflow.roster.models import PROGRAMS
 from caseflow.threats.models import ThreatAssessment
 
 OUTCOME_LABELS = {
-    "law_enforcement_referral": "Referred to law enforcement",
-    "suspension": "Suspended (in or out of school)",
-    "threat_assessment": "Threat assessment",
-    "tier_3": "In Tier 3 (intensive support)",
+    "law_enforcement_referral": N_("Referred to law enforcement"),
+    "suspension": N_("Suspended (in or out of school)"),
+    "threat_assessment": N_("Threat assessment"),
+    "tier_3": N_("In Tier 3 (intensive support)"),
 }
 LABELS = {
     **OUTCOME_LABELS,

@@ -1,6 +1,7 @@
 """JSON shapes of the reports."""
 
 import marshmallow as ma
+from flask_babel import gettext
 from marshmallow import validate
 
 from caseflow.api.fields import PAGE, Day, Id
@@ -36,7 +37,7 @@ class AuditQuerySchema(ma.Schema):
     @ma.validates_schema
     def dates_in_order(self, data, **kwargs):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise ma.ValidationError("Must not be after until.", "since")
+            raise ma.ValidationError(gettext("Must not be after until."), "since")
 
 
 class CrdcRowSchema(ma.Schema):

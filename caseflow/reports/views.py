@@ -7,6 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.api.fields import FIRST_DAY, LAST_DAY, MAX_ID
@@ -161,10 +162,16 @@ def _filters() -> tuple[escalation_audit.Filters, dict]:
             try:
                 dates[name] = date.fromisoformat(value)
             except ValueError:
-                errors[name] = ["Give a date as YYYY-MM-DD."]
+                errors[name] = [gettext("Give a date as YYYY-MM-DD.")]
                 continue
             if not FIRST_DAY <= dates[name] <= LAST_DAY:
-                errors[name] = [f"Give a date from {FIRST_DAY} to {LAST_DAY}."]
+                errors[name] = [
+                    gettext(
+                        "Give a date from %(first_day)s to %(last_day)s.",
+                        first_day=FIRST_DAY,
+                        last_day=LAST_DAY,
+                    )
+                ]
                 del dates[name]
     page = args.get("page", "1")
     filters = escalation_audit.Filters(

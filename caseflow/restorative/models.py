@@ -11,25 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_
 
 PROCESS_STATUSES = {
-    "preparing": "Preparing (pre-meetings)",
-    "following_up": "Agreement in follow-up",
-    "closed": "Closed",
+    "preparing": N_("Preparing (pre-meetings)"),
+    "following_up": N_("Agreement in follow-up"),
+    "closed": N_("Closed"),
 }
 PROCESS_OUTCOMES = {
-    "completed": "Agreement completed",
-    "failed": "Agreement failed: back to the team",
-    "declined": "A party declined: back to the team",
-    "withdrawn": "Withdrawn",
+    "completed": N_("Agreement completed"),
+    "failed": N_("Agreement failed: back to the team"),
+    "declined": N_("A party declined: back to the team"),
+    "withdrawn": N_("Withdrawn"),
 }
 PARTY_ROLES = {
-    "harmed": "Person harmed",
-    "responsible": "Person responsible",
-    "supporter": "Supporter",
+    "harmed": N_("Person harmed"),
+    "responsible": N_("Person responsible"),
+    "supporter": N_("Supporter"),
 }
-CONSENTS = {"given": "Agreed to take part", "declined": "Declined to take part"}
-ITEM_STATUSES = {"open": "Open", "done": "Done", "failed": "Not done"}
+CONSENTS = {"given": N_("Agreed to take part"), "declined": N_("Declined to take part")}
+ITEM_STATUSES = {"open": N_("Open"), "done": N_("Done"), "failed": N_("Not done")}
 
 
 class RestorativeProcess(db.Model):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
@@ -25,6 +26,7 @@ from caseflow.cases.services import can_work_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.restorative.models import (
     CONSENTS,
     PARTY_ROLES,
@@ -34,6 +36,9 @@ from caseflow.restorative.models import (
     RestorativeProcess,
     RestorativeProcessCase,
 )
+
+# A closed process's outcome as a notification says it.
+PROCESS_OUTCOME_WORDS = {"failed": N_("failed"), "declined": N_("declined")}
 
 
 def can_run(user, case: Case) -> bool:
@@ -113,7 +118,9 @@ def _text(value: str | None) -> str | None:
 
 def _require(actor, case: Case) -> None:
     if not can_run(actor, case):
-        raise Forbidden("Only a restorative adviser, the case's owner or an administrator may do this.")
+        raise Forbidden(
+            gettext("Only a restorative adviser, the case's owner or an administrator may do this.")
+        )
 
 
 def _audit(actor, process: RestorativeProcess, action: str, now: datetime, changes: dict) -> None:
@@ -136,14 +143,15 @@ def begin(*, actor, case: Case, harm: str, incident_id: int | None = None, now: 
     now = now or now_utc()
     _require(actor, case)
     if case.status == "closed":
-        raise Conflict("The case is closed; reopen it first.")
+        raise Conflict(gettext("The case is closed; reopen it first."))
     if incident_id and incident_id not in {link.incident_id for link in case.incidents}:
         raise ValidationFailed(
-            "Choose an incident of this case.", fields={"incident_id": ["Choose an incident of this case."]}
+            gettext("Choose an incident of this case."),
+            fields={"incident_id": [gettext("Choose an incident of this case.")]},
         )
     if not _text(harm):
         raise ValidationFailed(
-            "Describe the harm.", fields={"harm": ["Describe the harm done, and to whom."]}
+            gettext("Describe the harm."), fields={"harm": [gettext("Describe the harm done, and to whom.")]}
         )
     if incident_id:
         lock_rows(Incident, [incident_id])
@@ -153,7 +161,7 @@ def begin(*, actor, case: Case, harm: str, incident_id: int | None = None, now: 
     if current is not None:
         if incident_id and current.incident_id == incident_id:
             return current  # already the conflict's process: asking again changes nothing
-        raise Conflict("A restorative process is already under way on this case.")
+        raise Conflict(gettext("A restorative process is already under way on this case."))
     conflict = (
         db.session.scalar(
             sa.select(RestorativeProcess)
@@ -251,7 +259,13 @@ def _link(actor, process: RestorativeProcess, cases: list[Case], incident_id, no
 
 def _in_state(process: RestorativeProcess, *states: str, doing: str) -> None:
     if process.status not in states:
-        raise Conflict(f"{doing} is not possible now: the process is {process.status.replace('_', ' ')}.")
+        raise Conflict(
+            gettext(
+                "%(doing)s is not possible now: the process is %(value)s.",
+                doing=translated(doing),
+                value=process.status.replace("_", " "),
+            )
+        )
 
 
 def add_party(
@@ -273,10 +287,10 @@ def add_party(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="Adding a party")
+    _in_state(process, "preparing", doing=N_("Adding a party"))
     fields = {}
     if role not in PARTY_ROLES:
-        fields["role"] = ["Choose harmed, responsible or supporter."]
+        fields["role"] = [gettext("Choose harmed, responsible or supporter.")]
     if not student_id and _text(student):
         try:
             student_id = pick_student(actor, student).id
@@ -285,17 +299,17 @@ def add_party(
     if student_id:
         linked = db.session.get(Student, student_id)
         if linked is None or linked.district_id != case.district_id:
-            fields["student_id"] = ["Choose a student of the district."]
+            fields["student_id"] = [gettext("Choose a student of the district.")]
         else:
             name = _text(name) or linked.display_name
             if any(p.student_id == student_id for p in process.parties):
                 fields["student" if student else "student_id"] = [
-                    f"{linked.display_name} is already a party of this process."
+                    gettext("%(name)s is already a party of this process.", name=linked.display_name)
                 ]
     if not _text(name):
-        fields["name"] = ["Write the person's name."]
+        fields["name"] = [gettext("Write the person's name.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     process.parties.append(RestorativeParty(role=role, name=_text(name), student_id=student_id or None))
     _audit(actor, process, "party_added", now, {"role": role, "student_id": student_id})
 
@@ -314,17 +328,17 @@ def record_pre_meeting(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="A pre-meeting")
+    _in_state(process, "preparing", doing=N_("A pre-meeting"))
     party = next((p for p in process.parties if p.id == party_id), None)
     if party is None:
-        raise NotFound("No such party in this process.")
+        raise NotFound(gettext("No such party in this process."))
     fields = {}
     if consent not in CONSENTS:
-        fields["consent"] = ["Record whether they agreed to take part (it is their free choice)."]
+        fields["consent"] = [gettext("Record whether they agreed to take part (it is their free choice).")]
     if met_at is None or met_at > now:
-        fields["met_at"] = ["Give when the pre-meeting took place (not in the future)."]
+        fields["met_at"] = [gettext("Give when the pre-meeting took place (not in the future).")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     party.pre_meeting_at, party.pre_meeting_by_id = met_at, actor.id
     party.pre_meeting_note, party.consent = _text(note), consent
     _audit(actor, process, "pre_meeting_recorded", now, {"party_id": party.id, "consent": consent})
@@ -360,7 +374,7 @@ def hold_conference(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", doing="Recording the conference")
+    _in_state(process, "preparing", doing=N_("Recording the conference"))
     missing = conference_problems(process)
     if missing:
         raise Conflict("The conference needs " + "; ".join(missing) + ".")
@@ -369,19 +383,19 @@ def hold_conference(
     facilitator = db.session.get(User, facilitator_id) if facilitator_id else None
     fields = {}
     if held_at is None or held_at > now:
-        fields["held_at"] = ["Give when the conference took place (not in the future)."]
+        fields["held_at"] = [gettext("Give when the conference took place (not in the future).")]
     if facilitator is None or not facilitator.active or not can_read_case(facilitator, case):
-        fields["facilitator_id"] = ["Choose a facilitator who works with this case."]
+        fields["facilitator_id"] = [gettext("Choose a facilitator who works with this case.")]
     if len(attendees) != len(set(attendee_ids or [])):
-        fields["attendee_ids"] = ["Choose among this process's parties."]
+        fields["attendee_ids"] = [gettext("Choose among this process's parties.")]
     elif any(p.consent != "given" for p in attendees):
-        fields["attendee_ids"] = ["Only parties who agreed at their pre-meeting take part."]
+        fields["attendee_ids"] = [gettext("Only parties who agreed at their pre-meeting take part.")]
     elif not {"harmed", "responsible"} <= {p.role for p in attendees}:
-        fields["attendee_ids"] = ["The person harmed and the person responsible both take part."]
+        fields["attendee_ids"] = [gettext("The person harmed and the person responsible both take part.")]
     if not _text(summary):
-        fields["summary"] = ["Summarize the conference."]
+        fields["summary"] = [gettext("Summarize the conference.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     for p in attendees:
         p.attended = True
     process.conference_at, process.facilitator_id = held_at, facilitator.id
@@ -403,18 +417,18 @@ def add_item(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "following_up", doing="Adding an agreement item")
+    _in_state(process, "following_up", doing=N_("Adding an agreement item"))
     owner = next((p for p in process.parties if p.id == owner_party_id), None)
     fields = {}
     if not _text(description):
-        fields["description"] = ["Write what was agreed."]
+        fields["description"] = [gettext("Write what was agreed.")]
     if owner is None or not owner.attended:
-        fields["owner_party_id"] = ["Choose a party who took part in the conference."]
+        fields["owner_party_id"] = [gettext("Choose a party who took part in the conference.")]
     conference_day = process.conference_at.astimezone(ZoneInfo(case.school.time_zone)).date()
     if due_on is None or due_on < conference_day:
-        fields["due_on"] = ["The due date cannot be before the conference."]
+        fields["due_on"] = [gettext("The due date cannot be before the conference.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     process.items.append(
         AgreementItem(description=_text(description), owner_party_id=owner.id, due_on=due_on)
     )
@@ -428,19 +442,19 @@ def settle_item(
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "following_up", doing="Following up an item")
+    _in_state(process, "following_up", doing=N_("Following up an item"))
     item = next((i for i in process.items if i.id == item_id), None)
     if item is None:
-        raise NotFound("No such item in this agreement.")
+        raise NotFound(gettext("No such item in this agreement."))
     if item.status != "open":
-        raise Conflict("This item is already settled.")
+        raise Conflict(gettext("This item is already settled."))
     fields = {}
     if status not in ("done", "failed"):
-        fields["status"] = ["Choose done or not done."]
+        fields["status"] = [gettext("Choose done or not done.")]
     if status == "failed" and not _text(note):
-        fields["note"] = ["Write why it was not done."]
+        fields["note"] = [gettext("Write why it was not done.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     item.status, item.status_note = status, _text(note)
     item.settled_at, item.settled_by_id = now, actor.id
     _audit(actor, process, "item_settled", now, {"item_id": item.id, "status": status})
@@ -455,24 +469,26 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
     process, case = target
     now = now or now_utc()
     _require(actor, case)
-    _in_state(process, "preparing", "following_up", doing="Closing")
+    _in_state(process, "preparing", "following_up", doing=N_("Closing the process"))
     statuses = {i.status for i in process.items}
     fields: dict[str, list[str]] = {}
     if outcome == "completed":
         if process.status != "following_up" or not process.items or statuses != {"done"}:
-            fields["outcome"] = ["Completed means every item of the agreement was done."]
+            fields["outcome"] = [gettext("Completed means every item of the agreement was done.")]
     elif outcome == "failed":
         if "failed" not in statuses:
-            fields["outcome"] = ["Failed means an item of the agreement was not done; settle it first."]
+            fields["outcome"] = [
+                gettext("Failed means an item of the agreement was not done; settle it first.")
+            ]
     elif outcome == "declined":
         if process.status != "preparing" or not any(p.consent == "declined" for p in process.parties):
-            fields["outcome"] = ["Declined means a party declined at their pre-meeting."]
+            fields["outcome"] = [gettext("Declined means a party declined at their pre-meeting.")]
     elif outcome != "withdrawn":
-        fields["outcome"] = ["Choose the outcome."]
+        fields["outcome"] = [gettext("Choose the outcome.")]
     if not _text(note):
-        fields["note"] = ["Write the reason and what the team should know."]
+        fields["note"] = [gettext("Write the reason and what the team should know.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     process.status, process.outcome, process.outcome_note = "closed", outcome, _text(note)
     process.closed_at, process.closed_by_id = now, actor.id
     _audit(actor, process, "closed", now, {"outcome": outcome, "note": _text(note)})
@@ -496,8 +512,13 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
             for user_id in _team_of(linked) - {actor.id}:
                 notify(
                     user_id,
-                    f"Restorative process {outcome} for {linked.student.display_name}: back to the "
-                    f"team to decide what next (not a punishment by default). {_text(note)}",
+                    lambda linked=linked: gettext(
+                        "Restorative process %(outcome)s for %(student)s: back to the team "
+                        "to decide what next (not a punishment by default). %(note)s",
+                        outcome=translated(PROCESS_OUTCOME_WORDS.get(outcome, outcome)),
+                        student=linked.student.display_name,
+                        note=_text(note),
+                    ),
                     f"/cases/{linked.id}/restorative",
                     now=now,
                 )

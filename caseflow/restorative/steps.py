@@ -1,16 +1,17 @@
 """The actions on a case's restorative process, shared by its page and its API."""
 
+from caseflow.labels import N_
 from caseflow.restorative import schemas as s
 from caseflow.restorative import services
 from caseflow.steps import Step
 
 STEPS = (
-    Step("parties", s.PartyInput, services.add_party, "Party added."),
-    Step("pre-meeting", s.PreMeetingInput, services.record_pre_meeting, "Pre-meeting recorded."),
-    Step("conference", s.ConferenceInput, services.hold_conference, "Conference recorded."),
-    Step("items", s.ItemInput, services.add_item, "Agreement item added."),
-    Step("follow-up", s.SettleInput, services.settle_item, "Follow-up recorded."),
-    Step("close", s.RestorativeCloseInput, services.close, "Restorative process closed."),
+    Step("parties", s.PartyInput, services.add_party, N_("Party added.")),
+    Step("pre-meeting", s.PreMeetingInput, services.record_pre_meeting, N_("Pre-meeting recorded.")),
+    Step("conference", s.ConferenceInput, services.hold_conference, N_("Conference recorded.")),
+    Step("items", s.ItemInput, services.add_item, N_("Agreement item added.")),
+    Step("follow-up", s.SettleInput, services.settle_item, N_("Follow-up recorded.")),
+    Step("close", s.RestorativeCloseInput, services.close, N_("Restorative process closed.")),
 )
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -13,6 +14,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError
 from caseflow.extensions import db
+from caseflow.forms import form_errors
 from caseflow.restorative import models, services
 from caseflow.restorative.schemas import BeginInput
 from caseflow.restorative.steps import STEPS, load_case, load_target
@@ -32,7 +34,7 @@ def render_process(target, *, errors=None, raw=None, status: int = 200):
     hidden = services.students_hidden_from(current_user, processes)
 
     def who(party) -> str:
-        return "A student whose record you may not see" if party.student_id in hidden else party.name
+        return gettext("A student whose record you may not see") if party.student_id in hidden else party.name
 
     tz = ZoneInfo(case.school.time_zone)
     now = now_utc()
@@ -72,13 +74,18 @@ def begin(case_id: int):
         with transaction():
             process = services.begin(actor=current_user, case=case, **values)
     except ma.ValidationError as exc:
-        return render_process(case, errors={"begin": exc.messages}, raw={"begin": raw}, status=422)
+        return render_process(case, errors={"begin": form_errors(exc)}, raw={"begin": raw}, status=422)
     except DomainError as exc:
         errors = dict(exc.fields or {})
         errors.setdefault("_schema", [exc.message])
         return render_process(case, errors={"begin": errors}, raw={"begin": raw}, status=exc.status)
     joined = process.case_id != case.id
-    flash("Joined the conflict's restorative process." if joined else "Restorative process begun.", "info")
+    flash(
+        gettext("Joined the conflict's restorative process.")
+        if joined
+        else gettext("Restorative process begun."),
+        "info",
+    )
     return redirect(url_for("restorative.process", case_id=case.id))
 
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import marshmallow as ma
+from flask_babel import gettext, lazy_gettext
 from marshmallow import validate
 
+from caseflow.labels import N_
 from caseflow.roster.models import SOURCE_KINDS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -16,16 +18,16 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 def _http_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ma.ValidationError("Enter an address starting with https://.")
+        raise ma.ValidationError(gettext("Enter an address starting with https://."))
     if parts.username or parts.password:
         raise ma.ValidationError(
-            "Leave credentials out of the address; the secret comes from the environment."
+            gettext("Leave credentials out of the address; the secret comes from the environment.")
         )
 
 
 class SourceSchema(ma.Schema):
     kind = ma.fields.String(
-        required=True, validate=validate.OneOf(SOURCE_KINDS, error="Choose the kind of source.")
+        required=True, validate=validate.OneOf(SOURCE_KINDS, error=lazy_gettext("Choose the kind of source."))
     )
     base_url = ma.fields.String(
         load_default=None, allow_none=True, validate=[validate.Length(max=500), _http_url]
@@ -39,21 +41,24 @@ class SourceSchema(ma.Schema):
         allow_none=True,
         validate=validate.Regexp(
             r"^[A-Z_][A-Z0-9_]{0,99}$",
-            error="The name of an environment variable (capitals, digits and _), such as ROSTER_SECRET.",
+            error=lazy_gettext(
+                "The name of an environment variable (capitals, digits and _), such as ROSTER_SECRET."
+            ),
         ),
     )
     drop_path = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     delta = ma.fields.Boolean(load_default=True)
     full_sync_weekday = ma.fields.String(
-        load_default="sunday", validate=validate.OneOf(WEEKDAYS, error="Choose a day of the week.")
+        load_default="sunday",
+        validate=validate.OneOf(WEEKDAYS, error=lazy_gettext("Choose a day of the week.")),
     )
     safety_percent = ma.fields.Decimal(
         load_default=Decimal("5"),
         places=2,
         validate=validate.Range(
-            min=Decimal("0.01"), max=Decimal("100"), error="A share from 0.01 to 100 percent."
+            min=Decimal("0.01"), max=Decimal("100"), error=lazy_gettext("A share from 0.01 to 100 percent.")
         ),
-        error_messages={"invalid": "A number of percent, such as 5."},
+        error_messages={"invalid": N_("A number of percent, such as 5.")},
     )
     enabled = ma.fields.Boolean(load_default=True)
 

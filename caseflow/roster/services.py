@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import diff, record
 from caseflow.auth.permissions import Permission
@@ -36,7 +37,7 @@ SETTINGS = (
 
 def _check(actor) -> None:
     if actor is not None and not actor.can(Permission.SYSTEM_OPERATE):
-        raise Forbidden("Only a system administrator configures the roster sync.")
+        raise Forbidden(gettext("Only a system administrator configures the roster sync."))
 
 
 def source_of(district_id: int) -> RosterSource | None:
@@ -77,10 +78,10 @@ def request_run(*, actor, district_id: int, mode: str, now: datetime | None = No
     the waiting one (a double click queues one)."""
     _check(actor)
     if mode not in SYNC_MODES:
-        raise NotFound("No such kind of run.")
+        raise NotFound(gettext("No such kind of run."))
     source = source_of(district_id)
     if source is None:
-        raise Conflict("Configure the roster source first.")
+        raise Conflict(gettext("Configure the roster source first."))
     waiting = db.session.scalar(
         sa.select(SyncRun).where(
             SyncRun.district_id == district_id, SyncRun.mode == mode, SyncRun.outcome == "queued"
@@ -100,5 +101,5 @@ def request_run(*, actor, district_id: int, mode: str, now: datetime | None = No
 def get_run(district_id: int, run_id: int) -> SyncRun:
     run = db.session.get(SyncRun, run_id)
     if run is None or run.district_id != district_id:
-        raise NotFound("No such sync run.")
+        raise NotFound(gettext("No such sync run."))
     return run

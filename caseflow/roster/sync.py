@@ -33,6 +33,7 @@ from caseflow.auth.permissions import Role
 from caseflow.db import now_utc
 from caseflow.extensions import db
 from caseflow.imports.services import write_roster
+from caseflow.labels import N_
 from caseflow.people.models import District, School, Student
 from caseflow.roster.feed import Feed, read_drop, read_rest
 from caseflow.roster.history import HISTORY_DAY
@@ -255,7 +256,7 @@ def alert_system_administrators(district_id: int, text: str, *, now: datetime) -
             text,
             "/admin/roster",
             now=now,
-            email_subject="Caseflow: the roster sync stopped",
+            email_subject=N_("Caseflow: the roster sync stopped"),
             priority="soon",
         )
     return len(people)

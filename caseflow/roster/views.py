@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -121,7 +122,7 @@ def save_source():
         except DomainError as exc:
             errors = exc.fields or {"_schema": [exc.message]}
         else:
-            flash("Roster source saved.", "info")
+            flash(gettext("Roster source saved."), "info")
             return redirect(url_for("roster.page"))
     raw["delta"] = "delta" in raw
     raw["enabled"] = "enabled" in raw
@@ -138,8 +139,15 @@ def request_run(mode: str):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("roster.page"))
-    what = "sync" if mode == "sync" else "preview"
-    flash(f"The {what} is queued (run {run_id}); the scheduler runs it within a minute.", "info")
+    if mode == "sync":
+        message = gettext(
+            "The sync is queued (run %(run)s); the scheduler runs it within a minute.", run=run_id
+        )
+    else:
+        message = gettext(
+            "The preview is queued (run %(run)s); the scheduler runs it within a minute.", run=run_id
+        )
+    flash(message, "info")
     return redirect(url_for("roster.page"))
 
 

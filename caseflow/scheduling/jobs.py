@@ -23,9 +23,11 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
+from flask_babel import gettext, ngettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_, in_language_of
 from caseflow.scheduling.models import JobRun
 
 
@@ -94,7 +96,7 @@ def _alert_administrators(text: str, now: datetime) -> None:
             text,
             "/audit",
             now=now,
-            email_subject="Caseflow: the audit chain is broken",
+            email_subject=N_("Caseflow: the audit chain is broken"),
             priority="urgent",
         )
     db.session.commit()
@@ -123,10 +125,15 @@ def send_digests(*, now: datetime | None = None) -> dict:
     for user_id, email, link in rows:  # links only: an e-mail names no student
         by_user.setdefault(user_id, (email, []))[1].append(f"- {base}{link or '/notifications'}")
     for user_id, (email, lines) in by_user.items():
+        with in_language_of(db.session.get(User, user_id)):
+            subject = ngettext(
+                "Caseflow: %(num)d unread notification", "Caseflow: %(num)d unread notifications", len(lines)
+            )
+            heading = gettext("Waiting for you in Caseflow (sign in to see the details):")
         enqueue(
             to=email,
-            subject=f"Caseflow: {len(lines)} unread notification{'s' if len(lines) != 1 else ''}",
-            body="Waiting for you in Caseflow (sign in to see the details):\n" + "\n".join(lines) + "\n",
+            subject=subject,
+            body=heading + "\n" + "\n".join(lines) + "\n",
             dedupe_key=f"digest:{now:%Y-%m-%d}:{user_id}",
             now=now,
         )

@@ -13,26 +13,28 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.scheduling.deadlines import DueItem, day_due, deadlines, due_items, local_day
 from caseflow.scheduling.models import Reminder
 from caseflow.schooldays import school_calendar
 
 KIND_WORDS = {
-    "route_assignment": "Case waiting for an owner",
-    "threat_assessment_start": "Threat assessment not started",
-    "first_contact": "First contact due",
-    "check_in": "Check-in due",
-    "escalation_approval": "Police escalation waiting for approval",
-    "agreement_item": "Restorative agreement item past due",
-    "emergency_justification": "Emergency police response without justification",
-    "emergency_guardian_contact": "Emergency police response without a guardian reached",
-    "manifestation_review": "Manifestation determination review not scheduled",
-    "behavior_follow_up": "Behavioral assessment or plan past due",
-    "removal_days_5": "5 removal days for a student with an IEP or 504 plan",
-    "removal_days_8": "8 removal days for a student with an IEP or 504 plan",
+    "route_assignment": N_("Case waiting for an owner"),
+    "threat_assessment_start": N_("Threat assessment not started"),
+    "first_contact": N_("First contact is due"),
+    "check_in": N_("Check-in due"),
+    "escalation_approval": N_("Police escalation waiting for approval"),
+    "agreement_item": N_("Restorative agreement item past due"),
+    "emergency_justification": N_("Emergency police response without justification"),
+    "emergency_guardian_contact": N_("Emergency police response without a guardian reached"),
+    "manifestation_review": N_("Manifestation determination review not scheduled"),
+    "behavior_follow_up": N_("Behavioral assessment or plan past due"),
+    "removal_days_5": N_("5 removal days for a student with an IEP or 504 plan"),
+    "removal_days_8": N_("8 removal days for a student with an IEP or 504 plan"),
 }
 
 
@@ -66,8 +68,17 @@ def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime)
     if not recipients:
         return 0
     words = KIND_WORDS[item.kind]
-    prefix = "Overdue, still waiting" if stage == "escalation" else "Reminder"
-    text = f"{prefix}: {words}. {item.text}"
+
+    def text() -> str:
+        if stage == "escalation":
+            return gettext(
+                "Overdue, still waiting: %(what)s. %(item)s", what=translated(words), item=item.text
+            )
+        return gettext("Reminder: %(what)s. %(item)s", what=translated(words), item=item.text)
+
+    def subject() -> str:
+        return gettext("Caseflow: %(what)s", what=translated(words))
+
     try:
         reminder = Reminder(
             kind=item.kind,
@@ -85,7 +96,7 @@ def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime)
                 text,
                 item.link,
                 now=now,
-                email_subject=f"Caseflow: {words}",
+                email_subject=subject,
                 priority="urgent" if stage == "escalation" else "soon",
             )
         db.session.commit()

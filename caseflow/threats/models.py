@@ -16,27 +16,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import Student
 
 THREAT_TYPES = {
-    "not_a_threat": "Not a threat (handled as another behavior)",
-    "transient": "Transient",
-    "substantive": "Substantive",
+    "not_a_threat": N_("Not a threat (handled as another behavior)"),
+    "transient": N_("Transient"),
+    "substantive": N_("Substantive"),
 }
-SEVERITIES = {"serious": "Serious substantive", "very_serious": "Very serious substantive"}
+SEVERITIES = {"serious": N_("Serious substantive"), "very_serious": N_("Very serious substantive")}
 TEAM_CAPACITIES = {
-    "administrator": "School administrator",
-    "mental_health": "Mental-health professional",
-    "special_education": "Special-education member",
-    "other": "Other member",
+    "administrator": N_("School administrator"),
+    "mental_health": N_("Mental-health professional"),
+    "special_education": N_("Special-education member"),
+    "other": N_("Other member"),
 }
-STATEMENT_SOURCES = {"student": "The student", "witness": "A witness", "staff": "A staff member"}
+STATEMENT_SOURCES = {"student": N_("The student"), "witness": N_("A witness"), "staff": N_("A staff member")}
 RESOLUTIONS = {
-    "retracted": "The student retracted the threat",
-    "apologized": "The student apologized, showing no intent to harm",
-    "explained": "The student explained it, showing no intent to harm",
+    "retracted": N_("The student retracted the threat"),
+    "apologized": N_("The student apologized, showing no intent to harm"),
+    "explained": N_("The student explained it, showing no intent to harm"),
 }
-PLAN_REVIEWS = {"iep": "IEP team review", "section_504": "Section 504 team review"}
+PLAN_REVIEWS = {"iep": N_("IEP team review"), "section_504": N_("Section 504 team review")}
 
 
 class ThreatAssessment(db.Model):

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User
@@ -92,9 +93,11 @@ def can_assess(user, assessment: ThreatAssessment, case: Case) -> bool:
 
 def _require(actor, assessment: ThreatAssessment, case: Case, now: datetime, *, open_only: bool = True):
     if not can_assess(actor, assessment, case):
-        raise Forbidden("Only the threat-assessment team and the school's administrators may do this.")
+        raise Forbidden(
+            gettext("Only the threat-assessment team and the school's administrators may do this.")
+        )
     if open_only and assessment.status == "closed":
-        raise Conflict("The assessment is closed.")
+        raise Conflict(gettext("The assessment is closed."))
     if assessment.started_at is None:  # any step taken starts the assessment
         assessment.started_at, assessment.started_by_id = now, actor.id
 
@@ -126,7 +129,7 @@ def start(*, actor, target: tuple, now: datetime | None = None):
     assessment, case = target
     now = now or now_utc()
     if assessment.started_at is not None:
-        raise Conflict("The assessment has already started.")
+        raise Conflict(gettext("The assessment has already started."))
     _require(actor, assessment, case, now)
     _audit(actor, assessment, "started", now, {"late": now > assessment.must_start_by})
 
@@ -139,17 +142,23 @@ def add_team_member(*, actor, target: tuple, user_id: int, capacity: str, now: d
     member = db.session.get(User, user_id) if user_id else None
     fields: dict[str, list[str]] = {}
     if capacity not in TEAM_CAPACITIES:
-        fields["capacity"] = ["Choose the capacity in which they serve on the team."]
+        fields["capacity"] = [gettext("Choose the capacity in which they serve on the team.")]
     if member is None or not member.active or not can_read_case(member, case):
-        fields["user_id"] = ["Choose someone of the school who may read this case."]
+        fields["user_id"] = [gettext("Choose someone of the school who may read this case.")]
     elif capacity == "administrator" and not member.has_role(Role.ADMINISTRATOR):
-        fields["user_id"] = [f"{member.full_name} is not an administrator."]
+        fields["user_id"] = [gettext("%(full_name)s is not an administrator.", full_name=member.full_name)]
     elif capacity == "mental_health" and not (member.roles & CLINICAL_ROLES):
-        fields["user_id"] = [f"{member.full_name} is not a counselor, psychologist or social worker."]
+        fields["user_id"] = [
+            gettext(
+                "%(full_name)s is not a counselor, psychologist or social worker.", full_name=member.full_name
+            )
+        ]
     elif any(m.user_id == member.id and m.capacity == capacity for m in assessment.team):
-        fields["user_id"] = [f"{member.full_name} is already on the team in that capacity."]
+        fields["user_id"] = [
+            gettext("%(full_name)s is already on the team in that capacity.", full_name=member.full_name)
+        ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     assessment.team.append(
         ThreatTeamMember(user_id=member.id, capacity=capacity, added_by_id=actor.id, added_at=now)
     )
@@ -172,15 +181,15 @@ def add_statement(
     _require(actor, assessment, case, now)
     fields = {}
     if source not in STATEMENT_SOURCES:
-        fields["source"] = ["Choose whose account this is."]
+        fields["source"] = [gettext("Choose whose account this is.")]
     if not _text(speaker):
-        fields["speaker"] = ["Write who gave the account."]
+        fields["speaker"] = [gettext("Write who gave the account.")]
     if not _text(exact_words):
-        fields["exact_words"] = ["Write the exact words and behavior, as reported."]
+        fields["exact_words"] = [gettext("Write the exact words and behavior, as reported.")]
     if not _text(context):
-        fields["context"] = ["Write the context: what happened before, who was there."]
+        fields["context"] = [gettext("Write the context: what happened before, who was there.")]
     if fields:
-        raise ValidationFailed("Step 1 needs the exact words and their context.", fields=fields)
+        raise ValidationFailed(gettext("Step 1 needs the exact words and their context."), fields=fields)
     assessment.statements.append(
         ThreatStatement(
             source=source,
@@ -210,28 +219,32 @@ def classify(
     _require(actor, assessment, case, now)
     problems = team_problems(assessment)
     if not assessment.statements:
-        problems.append("at least one account of the exact words and context (step 1)")
+        problems.append(gettext("at least one account of the exact words and context (step 1)"))
     if problems:
         raise Conflict("Before classifying, record " + "; ".join(problems) + ".")
     if assessment.threat_type == "substantive" and threat_type != "substantive":
-        raise Conflict("A substantive threat stays substantive: when in doubt, treat threats as substantive.")
+        raise Conflict(
+            gettext("A substantive threat stays substantive: when in doubt, treat threats as substantive.")
+        )
     fields = {}
     if threat_type not in ("not_a_threat", "transient", "substantive"):
-        fields["threat_type"] = ["Choose not a threat, transient or substantive."]
+        fields["threat_type"] = [gettext("Choose not a threat, transient or substantive.")]
     if not _text(reason):
-        fields["reason"] = ["Write why the team decided this."]
+        fields["reason"] = [gettext("Write why the team decided this.")]
     if threat_type == "transient":
         if resolution_kind not in RESOLUTIONS:
             fields["resolution_kind"] = [
-                "A transient threat needs a clear resolution: the student retracted it, apologized or "
-                "explained it with no intent to harm. Without one, treat it as substantive."
+                gettext(
+                    "A transient threat needs a clear resolution: the student retracted it, apologized or "
+                    "explained it with no intent to harm. Without one, treat it as substantive."
+                )
             ]
         if not _text(resolution):
             fields["resolution"] = [
-                "Describe how it was resolved. Without a clear resolution, it is substantive."
+                gettext("Describe how it was resolved. Without a clear resolution, it is substantive.")
             ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = assessment.classification
     assessment.threat_type = threat_type
     assessment.classified_at, assessment.classified_by_id = now, actor.id
@@ -262,16 +275,18 @@ def respond(
     now = now or now_utc()
     _require(actor, assessment, case, now)
     if assessment.threat_type != "substantive":
-        raise Conflict("Step 3 is for substantive threats; classify the threat as substantive first.")
+        raise Conflict(
+            gettext("Step 3 is for substantive threats; classify the threat as substantive first.")
+        )
     fields = {}
     if severity not in SEVERITIES:
-        fields["severity"] = ["Choose serious or very serious."]
+        fields["severity"] = [gettext("Choose serious or very serious.")]
     if not _text(protective_actions):
-        fields["protective_actions"] = ["Write the precautions taken to protect potential victims."]
+        fields["protective_actions"] = [gettext("Write the precautions taken to protect potential victims.")]
     if no_identified_victim and assessment.victims:
-        fields["no_identified_victim"] = ["Intended victims are listed; warn them instead."]
+        fields["no_identified_victim"] = [gettext("Intended victims are listed; warn them instead.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = assessment.classification
     assessment.severity = severity
     assessment.protective_actions = _text(protective_actions)
@@ -318,12 +333,12 @@ def add_victim(
         victim = db.session.get(Student, victim_student_id)
         if victim is None or victim.district_id != case.district_id or victim.id == case.student_id:
             fields["victim_student" if _text(victim_student) else "victim_student_id"] = [
-                "Choose another student of the district (not the student assessed)."
+                gettext("Choose another student of the district (not the student assessed).")
             ]
     if not _text(description):
-        fields["description"] = ["Say who the intended victim is."]
+        fields["description"] = [gettext("Say who the intended victim is.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     assessment.victims.append(
         ThreatVictim(
             victim_student_id=victim_student_id or None, description=_text(description), added_at=now
@@ -356,13 +371,13 @@ def warn_victim(
     _require(actor, assessment, case, now)
     victim = next((v for v in assessment.victims if v.id == victim_id), None)
     if victim is None:
-        raise NotFound("No such intended victim on this assessment.")
+        raise NotFound(gettext("No such intended victim on this assessment."))
     if victim.warned:
-        raise Conflict("This intended victim has already been warned.")
+        raise Conflict(gettext("This intended victim has already been warned."))
     if victim.victim_student_id is None:
         if not _text(note):
             raise ValidationFailed(
-                "Say how they were warned.", fields={"note": ["Say how they were warned."]}
+                gettext("Say how they were warned."), fields={"note": [gettext("Say how they were warned.")]}
             )
         victim.warned_at, victim.warned_by_id, victim.warned_note = now, actor.id, _text(note)
         _audit(actor, assessment, "victim_warned", now, {"victim_id": victim.id})
@@ -397,10 +412,11 @@ def record_safety_evaluation(*, actor, target: tuple, summary: str, now: datetim
     now = now or now_utc()
     _require(actor, assessment, case, now)
     if assessment.severity != "very_serious":
-        raise Conflict("Step 4 is for very serious substantive threats.")
+        raise Conflict(gettext("Step 4 is for very serious substantive threats."))
     if not _text(summary):
         raise ValidationFailed(
-            "Write the evaluation.", fields={"summary": ["Write what the evaluation found."]}
+            gettext("Write the evaluation."),
+            fields={"summary": [gettext("Write what the evaluation found.")]},
         )
     assessment.safety_evaluation = _text(summary)
     assessment.safety_evaluation_at, assessment.safety_evaluation_by_id = now, actor.id
@@ -413,12 +429,15 @@ def record_mental_health_evaluation(*, actor, target: tuple, summary: str, now: 
     now = now or now_utc()
     _require(actor, assessment, case, now)
     if assessment.severity != "very_serious":
-        raise Conflict("Step 4 is for very serious substantive threats.")
+        raise Conflict(gettext("Step 4 is for very serious substantive threats."))
     if not (actor.roles & CLINICAL_ROLES):
-        raise Forbidden("A counselor, psychologist or social worker records the mental-health evaluation.")
+        raise Forbidden(
+            gettext("A counselor, psychologist or social worker records the mental-health evaluation.")
+        )
     if not _text(summary):
         raise ValidationFailed(
-            "Write the evaluation.", fields={"summary": ["Write what the evaluation found."]}
+            gettext("Write the evaluation."),
+            fields={"summary": [gettext("Write what the evaluation found.")]},
         )
     assessment.mental_health_evaluation = _text(summary)
     assessment.mental_health_evaluation_at, assessment.mental_health_evaluation_by_id = now, actor.id
@@ -434,20 +453,22 @@ def write_safety_plan(
     _require(actor, assessment, case, now)
     if assessment.threat_type != "substantive" or not assessment.severity:
         raise Conflict(
-            "A safety plan follows step 3: record whether the threat is serious or very serious first."
+            gettext(
+                "A safety plan follows step 3: record whether the threat is serious or very serious first."
+            )
         )
     today = now.astimezone(ZoneInfo(case.school.time_zone)).date()
     known = {m.due_on for m in assessment.monitoring}
     fields = {}
     if not _text(plan):
-        fields["plan"] = ["Write the safety plan."]
+        fields["plan"] = [gettext("Write the safety plan.")]
     dates = sorted(set(monitoring_dates or []))
     if not dates and not known:
-        fields["monitoring_dates"] = ["Give at least one monitoring date."]
+        fields["monitoring_dates"] = [gettext("Give at least one monitoring date.")]
     elif any(d < today for d in dates):
-        fields["monitoring_dates"] = ["Monitoring dates cannot be in the past."]
+        fields["monitoring_dates"] = [gettext("Monitoring dates cannot be in the past.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     assessment.safety_plan = _text(plan)
     assessment.safety_plan_at, assessment.safety_plan_by_id = now, actor.id
     for day in dates:
@@ -464,14 +485,18 @@ def record_plan_review(*, actor, target: tuple, kind: str, summary: str, now: da
     student = assessment.student
     expected = "iep" if student.idea_eligible else "section_504" if student.section_504 else None
     if expected is None:
-        raise Conflict("The student has neither an IEP nor a Section 504 plan.")
+        raise Conflict(gettext("The student has neither an IEP nor a Section 504 plan."))
     fields = {}
     if kind != expected:
-        fields["kind"] = [f"The student has {'an IEP' if expected == 'iep' else 'a Section 504 plan'}."]
+        fields["kind"] = [
+            gettext("The student has an IEP.")
+            if expected == "iep"
+            else gettext("The student has a Section 504 plan.")
+        ]
     if not _text(summary):
-        fields["summary"] = ["Write what the review decided."]
+        fields["summary"] = [gettext("Write what the review decided.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     assessment.plan_review_kind, assessment.plan_review = kind, _text(summary)
     assessment.plan_review_at, assessment.plan_review_by_id = now, actor.id
     _audit(actor, assessment, "plan_review_recorded", now, {"kind": kind})
@@ -484,12 +509,13 @@ def record_monitoring(*, actor, target: tuple, monitoring_id: int, note: str, no
     _require(actor, assessment, case, now, open_only=False)
     entry = next((m for m in assessment.monitoring if m.id == monitoring_id), None)
     if entry is None:
-        raise NotFound("No such monitoring date on this assessment.")
+        raise NotFound(gettext("No such monitoring date on this assessment."))
     if entry.done_at is not None:
-        raise Conflict("This monitoring date is already recorded.")
+        raise Conflict(gettext("This monitoring date is already recorded."))
     if not _text(note):
         raise ValidationFailed(
-            "Write what monitoring found.", fields={"note": ["Write what monitoring found."]}
+            gettext("Write what monitoring found."),
+            fields={"note": [gettext("Write what monitoring found.")]},
         )
     entry.done_at, entry.done_by_id, entry.note = now, actor.id, _text(note)
     _audit(actor, assessment, "monitored", now, {"due_on": entry.due_on})
@@ -535,7 +561,9 @@ def close(*, actor, target: tuple, summary: str, now: datetime | None = None):
     if missing:
         raise Conflict("The assessment cannot be closed yet. Missing: " + "; ".join(missing) + ".")
     if not _text(summary):
-        raise ValidationFailed("Write a closing summary.", fields={"summary": ["Write a closing summary."]})
+        raise ValidationFailed(
+            gettext("Write a closing summary."), fields={"summary": [gettext("Write a closing summary.")]}
+        )
     assessment.status, assessment.closed_at, assessment.closed_by_id = "closed", now, actor.id
     assessment.close_summary = _text(summary)
     _audit(actor, assessment, "closed", now, {"classification": assessment.classification})

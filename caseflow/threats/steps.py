@@ -1,30 +1,34 @@
 """The actions on a threat assessment, shared by its page and its API."""
 
+from caseflow.labels import N_
 from caseflow.steps import Step
 from caseflow.threats import schemas as s
 from caseflow.threats import services
 
 STEPS = (
-    Step("start", s.EmptyInput, services.start, "Assessment started."),
-    Step("team", s.TeamMemberInput, services.add_team_member, "Team member added."),
-    Step("statements", s.StatementInput, services.add_statement, "Account recorded."),
-    Step("classification", s.ClassificationInput, services.classify, "Classification recorded."),
-    Step("response", s.ResponseInput, services.respond, "Step 3 recorded."),
-    Step("victims", s.VictimInput, services.add_victim, "Intended victim added."),
-    Step("warning", s.WarningInput, services.warn_victim, "Warning recorded."),
+    Step("start", s.EmptyInput, services.start, N_("Assessment started.")),
+    Step("team", s.TeamMemberInput, services.add_team_member, N_("Team member added.")),
+    Step("statements", s.StatementInput, services.add_statement, N_("Account recorded.")),
+    Step("classification", s.ClassificationInput, services.classify, N_("Classification recorded.")),
+    Step("response", s.ResponseInput, services.respond, N_("Step 3 recorded.")),
+    Step("victims", s.VictimInput, services.add_victim, N_("Intended victim added.")),
+    Step("warning", s.WarningInput, services.warn_victim, N_("Warning recorded.")),
     Step(
-        "safety-evaluation", s.SummaryInput, services.record_safety_evaluation, "Safety evaluation recorded."
+        "safety-evaluation",
+        s.SummaryInput,
+        services.record_safety_evaluation,
+        N_("Safety evaluation recorded."),
     ),
     Step(
         "mental-health-evaluation",
         s.SummaryInput,
         services.record_mental_health_evaluation,
-        "Mental-health evaluation recorded.",
+        N_("Mental-health evaluation recorded."),
     ),
-    Step("safety-plan", s.SafetyPlanInput, services.write_safety_plan, "Safety plan saved."),
-    Step("plan-review", s.PlanReviewInput, services.record_plan_review, "IEP/504 review recorded."),
-    Step("monitoring", s.MonitoringInput, services.record_monitoring, "Monitoring recorded."),
-    Step("close", s.SummaryInput, services.close, "Assessment closed."),
+    Step("safety-plan", s.SafetyPlanInput, services.write_safety_plan, N_("Safety plan saved.")),
+    Step("plan-review", s.PlanReviewInput, services.record_plan_review, N_("IEP/504 review recorded.")),
+    Step("monitoring", s.MonitoringInput, services.record_monitoring, N_("Monitoring recorded.")),
+    Step("close", s.SummaryInput, services.close, N_("Assessment closed.")),
 )
 
 

@@ -12,9 +12,11 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from caseflow.cases.models import CASE_KINDS, Case
 from caseflow.extensions import db
+from caseflow.i18n import DEFAULT_LANGUAGE, current_language
 from caseflow.incidents.models import (
     INJURY_LEVELS,
     STUDENT_ROLES,
@@ -23,38 +25,79 @@ from caseflow.incidents.models import (
     IncidentStudent,
 )
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import N_, translated
 from caseflow.people.codes import GRADES
 from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, school_year_of
 from caseflow.rules.facts import Fact, FactRegistry, FactType
 
 ROUTES = {
-    "counselor": "the counselor",
-    "social_worker": "the social worker",
-    "psychologist": "the school psychologist",
-    "restorative_adviser": "the restorative-justice adviser",
-    "threat_team": "the threat-assessment team",
-    "administrator": "an administrator",
-    "teacher_follow_up": "the teacher (follow-up in class)",
+    "counselor": N_("the counselor"),
+    "social_worker": N_("the social worker"),
+    "psychologist": N_("the school psychologist"),
+    "restorative_adviser": N_("the restorative-justice adviser"),
+    "threat_team": N_("the threat-assessment team"),
+    "administrator": N_("an administrator"),
+    "teacher_follow_up": N_("the teacher (follow-up in class)"),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIREARMS = frozenset({"Handgun", "Rifle/Shotgun", "Other Firearm"})
 
 
-def _count(what: str):
-    return lambda n: f"{n} {what if n == 1 else what.replace('incident', 'incidents')}"
-
-
 def _flag(yes: str, no: str):
-    return lambda value: yes if value else no
+    return lambda value: translated(yes if value else no)
 
 
-def _codes(what: str):
-    return lambda values: f"{what}: {', '.join(sorted(values)).replace('_', ' ') or 'none'}"
+def _plain(label: str, *, codes: str | None = None, spaced: bool = False):
+    """'<label>: <value>' in the reader's language: yes/no, a set's codes joined (shown by their
+    taxonomy labels in a language other than English)."""
+
+    def words(value):
+        if isinstance(value, bool):
+            shown = gettext("yes") if value else gettext("no")
+        elif isinstance(value, list | tuple | set | frozenset):
+            shown = ", ".join(code_words(codes, c, spaced) for c in sorted(value)) or gettext("none")
+        else:
+            shown = code_words(codes, value, spaced) if codes else value
+        return gettext("%(what)s: %(value)s", what=translated(label), value=shown)
+
+    return words
+
+
+def code_words(kind: str | None, code, spaced: bool = False) -> str:
+    """A code in an explanation: English keeps the code itself (behaviors with spaces for "_");
+    another language shows the taxonomy's label in that language."""
+    item = getattr(get_taxonomy(), kind).get(code) if kind else None
+    if item is None or current_language() == DEFAULT_LANGUAGE:
+        return str(code).replace("_", " ") if spaced else str(code)
+    return translated(item.label)
+
+
+def _behavior_levels(levels) -> str | None:
+    words = {"major": gettext("a major behavior"), "minor": gettext("a minor behavior")}
+    return gettext(" and ").join(words.get(level, level) for level in sorted(levels, reverse=True)) or None
+
+
+def _open_cases(kinds) -> str:
+    if not kinds:
+        return gettext("no open case")
+    return gettext("open cases: %(kinds)s", kinds=", ".join(sorted(kinds)).replace("_", " "))
+
+
+def _role(role: str) -> str | None:
+    if role == "responsible":
+        return None
+    return gettext(
+        "the student was %(role)s",
+        role=translated(get_taxonomy().participation_roles[role].label).lower()
+        if current_language() != DEFAULT_LANGUAGE and role in get_taxonomy().participation_roles
+        else role,
+    )
 
 
 @cache
 def triage_registry() -> FactRegistry:
-    """The triage facts, with the district's codes as the values rules may name."""
+    """The triage facts, with the district's codes as the values rules may name. Each fact's
+    words are said in the reader's language (explanations are worded when they are shown)."""
     t = get_taxonomy()
     text, text_set, boolean, integer = FactType.TEXT, FactType.TEXT_SET, FactType.BOOL, FactType.INT
     return FactRegistry(
@@ -63,101 +106,135 @@ def triage_registry() -> FactRegistry:
                 "prior_threat_assessments",
                 integer,
                 "earlier threat assessments",
-                words=lambda n: f"{n} earlier threat assessment{'s' if n != 1 else ''}",
-            ),
-            Fact(
-                "open_case_kinds",
-                text_set,
-                "open cases",
-                frozenset(CASE_KINDS),
-                lambda kinds: (
-                    f"open cases: {', '.join(sorted(kinds)).replace('_', ' ')}" if kinds else "no open case"
+                words=lambda n: ngettext(
+                    "%(num)d earlier threat assessment", "%(num)d earlier threat assessments", n
                 ),
             ),
+            Fact("open_case_kinds", text_set, "open cases", frozenset(CASE_KINDS), _open_cases),
             Fact(
                 "major_behavior_count",
                 integer,
                 "office-managed behaviors",
-                words=lambda n: f"{n} office-managed behavior{'s' if n != 1 else ''}",
+                words=lambda n: ngettext(
+                    "%(num)d office-managed behavior", "%(num)d office-managed behaviors", n
+                ),
             ),
-            Fact("behaviors", text_set, "behaviors", frozenset(t.behaviors), _codes("behavior")),
+            Fact(
+                "behaviors",
+                text_set,
+                "behaviors",
+                frozenset(t.behaviors),
+                _plain(N_("behavior"), codes="behaviors", spaced=True),
+            ),
             Fact(
                 "behavior_levels",
                 text_set,
                 "behavior levels",
                 frozenset({"minor", "major"}),
-                lambda v: " and ".join(f"a {level} behavior" for level in sorted(v, reverse=True)) or None,
+                _behavior_levels,
             ),
             Fact(
                 "ordinary_discipline_only",
                 boolean,
                 "only ordinary-discipline behaviors",
-                words=_flag("only ordinary-discipline behaviors", "not only ordinary-discipline behaviors"),
+                words=_flag(
+                    N_("only ordinary-discipline behaviors"), N_("not only ordinary-discipline behaviors")
+                ),
             ),
-            Fact("location", text, "location", frozenset(t.locations)),
-            Fact("weapon", text, "weapon", frozenset(t.weapons) | {"none"}),
+            Fact(
+                "location",
+                text,
+                "location",
+                frozenset(t.locations),
+                _plain(N_("location"), codes="locations"),
+            ),
+            Fact(
+                "weapon",
+                text,
+                "weapon",
+                frozenset(t.weapons) | {"none"},
+                _plain(N_("weapon"), codes="weapons"),
+            ),
             Fact(
                 "weapon_involved",
                 boolean,
                 "a weapon was involved",
-                words=_flag("a weapon was involved", "no weapon"),
+                words=_flag(N_("a weapon was involved"), N_("no weapon")),
             ),
             Fact(
                 "firearm_involved",
                 boolean,
                 "a firearm was involved",
-                words=_flag("a firearm was involved", "no firearm"),
+                words=_flag(N_("a firearm was involved"), N_("no firearm")),
             ),
-            Fact("injury", text, "injury", frozenset(INJURY_LEVELS)),
-            Fact("threat_made", boolean, "a threat was made", words=_flag("a threat was made", "no threat")),
-            Fact("immediate_actions", text_set, "actions already taken", frozenset(t.immediate_actions)),
-            Fact("students_involved", integer, "students involved"),
+            Fact("injury", text, "injury", frozenset(INJURY_LEVELS), _plain(N_("injury"), codes="injuries")),
             Fact(
-                "role",
-                text,
-                "the student's role",
-                frozenset(STUDENT_ROLES),
-                lambda role: None if role == "responsible" else f"the student was {role}",
+                "threat_made",
+                boolean,
+                "a threat was made",
+                words=_flag(N_("a threat was made"), N_("no threat")),
             ),
+            Fact(
+                "immediate_actions",
+                text_set,
+                "actions already taken",
+                frozenset(t.immediate_actions),
+                _plain(N_("actions already taken"), codes="immediate_actions"),
+            ),
+            Fact("students_involved", integer, "students involved", words=_plain(N_("students involved"))),
+            Fact("role", text, "the student's role", frozenset(STUDENT_ROLES), _role),
             Fact(
                 "with_clinician",
                 boolean,
                 "a clinician was working with the student",
-                words=_flag("a clinician was working with the student", "no clinician with the student"),
+                words=_flag(
+                    N_("a clinician was working with the student"), N_("no clinician with the student")
+                ),
             ),
             Fact(
                 "incidents_7d",
                 integer,
                 "incidents in the last 7 days",
-                words=_count("incident in the last 7 days"),
+                words=lambda n: ngettext(
+                    "%(num)d incident in the last 7 days", "%(num)d incidents in the last 7 days", n
+                ),
             ),
             Fact(
                 "incidents_30d",
                 integer,
                 "incidents in the last 30 days",
-                words=_count("incident in the last 30 days"),
+                words=lambda n: ngettext(
+                    "%(num)d incident in the last 30 days", "%(num)d incidents in the last 30 days", n
+                ),
             ),
             Fact(
                 "incidents_90d",
                 integer,
                 "incidents in the last 90 days",
-                words=_count("incident in the last 90 days"),
+                words=lambda n: ngettext(
+                    "%(num)d incident in the last 90 days", "%(num)d incidents in the last 90 days", n
+                ),
             ),
             Fact(
                 "major_incidents_school_year",
                 integer,
                 "major incidents this school year",
-                words=_count("major incident this school year"),
+                words=lambda n: ngettext(
+                    "%(num)d major incident this school year", "%(num)d major incidents this school year", n
+                ),
             ),
-            Fact("current_tier", integer, "current MTSS tier"),
-            Fact("idea_eligible", boolean, "has an IEP (IDEA)", words=_flag("has an IEP", "no IEP")),
+            Fact("current_tier", integer, "current MTSS tier", words=_plain(N_("current MTSS tier"))),
+            Fact("idea_eligible", boolean, "has an IEP (IDEA)", words=_flag(N_("has an IEP"), N_("no IEP"))),
             Fact(
-                "section_504", boolean, "has a Section 504 plan", words=_flag("has a 504 plan", "no 504 plan")
+                "section_504",
+                boolean,
+                "has a Section 504 plan",
+                words=_flag(N_("has a 504 plan"), N_("no 504 plan")),
             ),
-            Fact("english_learner", boolean, "English learner"),
-            Fact("grade", text, "grade", frozenset(GRADES) | {"unknown"}),
-            Fact("hour", integer, "hour of the day"),
-            Fact("weekday", text, "weekday", frozenset(WEEKDAYS)),
+            Fact("english_learner", boolean, "English learner", words=_plain(N_("English learner"))),
+            Fact("grade", text, "grade", frozenset(GRADES) | {"unknown"}, _plain(N_("grade"))),
+            Fact("hour", integer, "hour of the day", words=_plain(N_("hour of the day"))),
+            Fact("weekday", text, "weekday", frozenset(WEEKDAYS), _plain(N_("weekday"))),
         ]
     )
 

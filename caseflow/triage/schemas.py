@@ -1,6 +1,7 @@
 """JSON shapes of triage decisions and overrides."""
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.incidents.schemas import IncidentSchema
@@ -38,7 +39,9 @@ class OverrideInputSchema(ma.Schema):
     reason = ma.fields.String(
         required=True,
         validate=validate.Length(
-            min=1, max=2000, error="Write why you are changing the decision (up to 2000 characters)."
+            min=1,
+            max=2000,
+            error=lazy_gettext("Write why you are changing the decision (up to 2000 characters)."),
         ),
     )
 

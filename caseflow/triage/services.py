@@ -11,13 +11,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.i18n import DEFAULT_LANGUAGE, current_language
 from caseflow.incidents.models import Incident
+from caseflow.labels import translated
 from caseflow.people.models import Student
 from caseflow.rules.engine import PRIORITIES, Outcome
 from caseflow.triage.facts import (
@@ -37,11 +40,26 @@ def _matches_json(outcome: Outcome) -> list[dict]:
     out = []
     for match in outcome.matches:
         data = match.as_dict()
-        # The words shown to staff are fixed when the decision is made.
-        phrases = (registry[r.fact].phrase(r.actual) for r in match.reads if r.result)
+        # The words kept with the decision are fixed when it is made, in English (the record's
+        # language); a reader of another language gets them worded again from the reads (_because).
+        with force_locale(DEFAULT_LANGUAGE):
+            phrases = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
         data["because"] = [p for p in dict.fromkeys(phrases) if p]
         out.append(data)
     return out
+
+
+def _because(match: dict) -> list[str]:
+    """A stored match's reasons in the reader's language: the words kept with the decision for an
+    English reader (or when a fact it read is no longer known), else its reads worded again."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return match["because"]
+    registry = triage_registry()
+    try:
+        phrases = [registry[r["fact"]].phrase(r["actual"]) for r in match.get("reads", ()) if r["result"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return match["because"]
+    return [p for p in dict.fromkeys(phrases) if p]
 
 
 def _raise_tier(actor, student, tier: int, decision: TriageDecision, now: datetime) -> None:
@@ -160,31 +178,49 @@ def current_decisions(incident_ids: list[int]) -> dict[int, list[TriageDecision]
     return out
 
 
+def _reasons(matches) -> str:
+    """Each rule's reasons (its facts in words, else its description) and its id, joined."""
+    return gettext(" and ").join(
+        gettext(
+            "%(reasons)s (rule %(rule)s)",
+            reasons="; ".join(_because(m)) or translated(m["description"]),
+            rule=m["rule"],
+        )
+        for m in matches
+    )
+
+
 def explain(decision: TriageDecision) -> list[str]:
-    """Plain-language reasons: 'Routed to the counselor because: incidents in the last 30 days: 3
-    (rule repeated-minor)'."""
+    """Plain-language reasons in the reader's language: 'Routed to the counselor because:
+    incidents in the last 30 days: 3 (rule repeated-minor)'."""
     if decision.kind == "override":
-        who = decision.decided_by.full_name if decision.decided_by else "a staff member"
-        routes = ", ".join(ROUTES[r] for r in decision.routes) or "no one"
-        return [f"Set by {who} to Tier {decision.tier}, routed to {routes}: {decision.reason}"]
+        who = decision.decided_by.full_name if decision.decided_by else gettext("a staff member")
+        routes = ", ".join(translated(ROUTES[r]) for r in decision.routes) or gettext("no one")
+        return [
+            gettext(
+                "Set by %(who)s to Tier %(tier)s, routed to %(routes)s: %(reason)s",
+                who=who,
+                tier=decision.tier,
+                routes=routes,
+                reason=decision.reason,
+            )
+        ]
     lines = []
     for route in decision.routes:
-        reasons = [
-            f"{'; '.join(m['because']) or m['description']} (rule {m['rule']})"
-            for m in decision.matches
-            if route in m["routes"]
-        ]
-        lines.append(f"Routed to {ROUTES[route]} because: {' and '.join(reasons)}")
+        lines.append(
+            gettext(
+                "Routed to %(route)s because: %(reasons)s",
+                route=translated(ROUTES[route]),
+                reasons=_reasons(m for m in decision.matches if route in m["routes"]),
+            )
+        )
     tier_rules = [m for m in decision.matches if m["tier"] == decision.tier]
     if tier_rules:
         lines.append(
-            f"Tier {decision.tier} because: "
-            + " and ".join(
-                f"{'; '.join(m['because']) or m['description']} (rule {m['rule']})" for m in tier_rules
-            )
+            gettext("Tier %(tier)s because: %(reasons)s", tier=decision.tier, reasons=_reasons(tier_rules))
         )
     elif not decision.matches:
-        lines.append("No rule matched: Tier 1, no route.")
+        lines.append(gettext("No rule matched: Tier 1, no route."))
     return lines
 
 
@@ -215,22 +251,26 @@ def override_decision(
     now = now or now_utc()
     incident = db.session.get(Incident, decision.incident_id)
     if not can_override(actor, incident):
-        raise Forbidden("Only a counselor or an administrator of this school may change a triage decision.")
+        raise Forbidden(
+            gettext("Only a counselor or an administrator of this school may change a triage decision.")
+        )
     if not decision.is_current:
         raise Conflict(
-            "This decision has already been replaced. Reload the incident and review the current one."
+            gettext(
+                "This decision has already been replaced. Reload the incident and review the current one."
+            )
         )
     fields = {}
     if tier not in (1, 2, 3):
-        fields["tier"] = ["Choose Tier 1, 2 or 3."]
+        fields["tier"] = [gettext("Choose Tier 1, 2 or 3.")]
     if unknown := [r for r in routes if r not in ROUTES]:
-        fields["routes"] = [f"Unknown route: {', '.join(unknown)}."]
+        fields["routes"] = [gettext("Unknown route: %(value)s.", value=", ".join(unknown))]
     if priority not in PRIORITIES:
-        fields["priority"] = ["Choose routine, soon or urgent."]
+        fields["priority"] = [gettext("Choose routine, soon or urgent.")]
     if not reason or not reason.strip():
-        fields["reason"] = ["Write why you are changing the decision."]
+        fields["reason"] = [gettext("Write why you are changing the decision.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     decision.is_current = False
     db.session.flush()
     new = TriageDecision(
@@ -277,5 +317,5 @@ def override_decision(
 def get_decision(decision_id: int) -> TriageDecision:
     decision = db.session.get(TriageDecision, decision_id)
     if decision is None:
-        raise NotFound("No such decision.")
+        raise NotFound(gettext("No such decision."))
     return decision

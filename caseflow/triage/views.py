@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -31,12 +32,16 @@ def simulate_page():
         since = request.form.get("since", "").strip()
         since_day = None
         if len(text) > MAX_RULES_TEXT:
-            errors["rules"] = [f"The rules may be at most {MAX_RULES_TEXT} characters."]
+            errors["rules"] = [
+                gettext(
+                    "The rules may be at most %(max_rules_text)s characters.", max_rules_text=MAX_RULES_TEXT
+                )
+            ]
         if since:
             try:
                 since_day = date.fromisoformat(since)
             except ValueError:
-                errors["since"] = ["Enter a date as YYYY-MM-DD."]
+                errors["since"] = [gettext("Enter a date as YYYY-MM-DD.")]
         if "rules" not in errors:
             # The loader reads files, so that its messages carry line numbers.
             with tempfile.TemporaryDirectory() as folder:

@@ -8,6 +8,11 @@
   var results = document.getElementById("student-results");
   var selected = document.getElementById("selected-students");
   var template = document.getElementById("student-row-template");
+  // The words of the rows this script writes, in the page's language (data-* of the template).
+  var words = template.dataset;
+  function grade(student) {
+    return words.grade.replace("{grade}", student.grade);
+  }
   var timer = null;
   var lastQuery = "";
 
@@ -26,13 +31,13 @@
     row.dataset.studentId = student.id;
     row.querySelector("input[name=student_ids]").value = student.id;
     row.querySelector("[data-name]").textContent = student.name;
-    row.querySelector("[data-meta]").textContent = student.local_id + (student.grade ? " · grade " + student.grade : "");
+    row.querySelector("[data-meta]").textContent = student.local_id + (student.grade ? " · " + grade(student) : "");
     var role = row.querySelector("[data-role]");
     role.name = "role_" + student.id;
     role.id = "role_" + student.id;
     var roleLabel = row.querySelector("[data-role-label]");
     roleLabel.htmlFor = role.id;
-    roleLabel.textContent = "Role of " + student.name;
+    roleLabel.textContent = words.roleOf.replace("{name}", student.name);
     var clinician = row.querySelector("[data-clinician]");
     clinician.name = "clinician_" + student.id;
     selected.appendChild(row);
@@ -47,7 +52,7 @@
     if (!students.length) {
       var none = document.createElement("li");
       none.className = "muted";
-      none.textContent = "No student of your schools matches.";
+      none.textContent = words.noMatch;
       results.appendChild(none);
       return;
     }
@@ -55,7 +60,7 @@
     if (!fresh.length) {
       var added = document.createElement("li");
       added.className = "muted";
-      added.textContent = "Every student who matches is already added.";
+      added.textContent = words.allAdded;
       results.appendChild(added);
       return;
     }
@@ -65,7 +70,7 @@
       button.type = "button";
       button.className = "result";
       button.dataset.testid = "student-result";
-      button.textContent = student.name + " — " + student.local_id + (student.grade ? ", grade " + student.grade : "");
+      button.textContent = student.name + " — " + student.local_id + (student.grade ? ", " + grade(student) : "");
       button.addEventListener("click", function () { addStudent(student); });
       item.appendChild(button);
       results.appendChild(item);
