@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
@@ -43,6 +44,7 @@ from caseflow.discipline.schemas import GATE_ANSWERS
 from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.taxonomy import get_taxonomy
+from caseflow.labels import translated
 
 EXPULSIONS = frozenset(EXCLUSIONS) - {"Out of School Suspension"}
 
@@ -215,9 +217,11 @@ def pending_for(actor, action_id: int) -> DisciplineAction:
         sa.select(DisciplineAction).where(DisciplineAction.id == action_id).with_for_update()
     )
     if action is None or action.district_id != actor.district_id:
-        raise NotFound("No such disciplinary action.")
+        raise NotFound(gettext("No such disciplinary action."))
     if not (actor.can(Permission.DISCIPLINE_RECORD) and actor.serves_school(action.school_id)):
-        raise Forbidden("Only an administrator of the school or the district decides on this exclusion.")
+        raise Forbidden(
+            gettext("Only an administrator of the school or the district decides on this exclusion.")
+        )
     return action
 
 
@@ -229,7 +233,7 @@ def decide(
     raises Conflict when nothing waits."""
     now = now or now_utc()
     if action.approval != "pending":
-        raise Conflict("This action does not wait for a second administrator.")
+        raise Conflict(gettext("This action does not wait for a second administrator."))
     if problem := approver_problem(actor, action):
         raise ExclusionRefused(
             problem,
@@ -270,14 +274,25 @@ def decide(
 def requirements() -> list[str]:
     """The gate in sentences, for the form."""
     rules = exclusion_rules()
+    days = rules.alone_up_to_school_days
     lines = [
-        "Ordinary discipline never leads to out-of-school suspension or expulsion.",
-        *(f"{r.title}." for r in rules.never_exclude),
-        *(f"{f.title}." for f in rules.grade_floors),
-        "An exclusion records the supports already tried (or why none fit) and why an in-school "
-        "alternative does not fit.",
-        f"An out-of-school suspension longer than {rules.alone_up_to_school_days} school days"
-        + (", and every expulsion," if rules.expulsion_needs_second_administrator else "")
-        + " waits for a second administrator and does not take effect until approved.",
+        gettext("Ordinary discipline never leads to out-of-school suspension or expulsion."),
+        *(f"{translated(r.title)}." for r in rules.never_exclude),
+        *(f"{translated(f.title)}." for f in rules.grade_floors),
+        gettext(
+            "An exclusion records the supports already tried (or why none fit) and why an in-school "
+            "alternative does not fit."
+        ),
+        gettext(
+            "An out-of-school suspension longer than %(days)s school days, and every expulsion, "
+            "waits for a second administrator and does not take effect until approved.",
+            days=days,
+        )
+        if rules.expulsion_needs_second_administrator
+        else gettext(
+            "An out-of-school suspension longer than %(days)s school days waits for a second "
+            "administrator and does not take effect until approved.",
+            days=days,
+        ),
     ]
     return lines

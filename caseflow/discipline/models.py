@@ -34,8 +34,10 @@ DISCIPLINE_ACTIONS = {
 }
 # Kinds Caseflow keeps beyond Ed-Fi's vocabulary (exported as "Other").
 LOCAL_ACTIONS = {
-    "Removal to Alternative Setting": "Removal to an alternative setting",
-    "Interim Alternative Educational Setting": "Interim alternative educational setting (45 days at most)",
+    "Removal to Alternative Setting": N_("Removal to an alternative setting"),
+    "Interim Alternative Educational Setting": N_(
+        "Interim alternative educational setting (45 days at most)"
+    ),
 }
 ACTION_LABELS = {**DISCIPLINE_ACTIONS, **LOCAL_ACTIONS}
 SUSPENSIONS = frozenset({"In School Suspension", "Out of School Suspension"})

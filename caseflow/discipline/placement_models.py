@@ -12,16 +12,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import Student
 
 REVIEW_STATUSES = ("scheduled", "decided")
 TEAM_ROLES = {
-    "parent": "Parent or guardian",
-    "district_representative": "District representative",
-    "iep_team": "IEP team member",
+    "parent": N_("Parent or guardian"),
+    "district_representative": N_("District representative"),
+    "iep_team": N_("IEP team member"),
 }
-NOTICE_CHANNELS = {"in_person": "In person", "mail": "Mail", "email": "E-mail", "phone": "Phone"}
-FOLLOW_UP_KINDS = {"fba": "Functional behavioral assessment", "bip": "Behavior intervention plan"}
+NOTICE_CHANNELS = {
+    "in_person": N_("In person"),
+    "mail": N_("Mail"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+}
+FOLLOW_UP_KINDS = {"fba": N_("Functional behavioral assessment"), "bip": N_("Behavior intervention plan")}
 
 
 class ManifestationReview(db.Model):

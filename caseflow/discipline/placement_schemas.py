@@ -2,6 +2,7 @@
 notices, services and withdrawals."""
 
 import marshmallow as ma
+from flask_babel import lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import Day, Id, blanks_to_none
@@ -44,7 +45,7 @@ class RemovalYearQuerySchema(ma.Schema):
 
 class ManifestationTeamMemberInputSchema(ma.Schema):
     role = ma.fields.String(
-        required=True, validate=validate.OneOf(tuple(TEAM_ROLES), error="Choose a team role.")
+        required=True, validate=validate.OneOf(tuple(TEAM_ROLES), error=lazy_gettext("Choose a team role."))
     )
     user_id = Id(load_default=None, allow_none=True)
     guardian_id = Id(load_default=None, allow_none=True)
@@ -99,7 +100,7 @@ class RemovalWithdrawalInputSchema(ma.Schema):
 class SafeguardsNoticeInputSchema(ma.Schema):
     guardian_id = Id(required=True)
     channel = ma.fields.String(
-        required=True, validate=validate.OneOf(tuple(NOTICE_CHANNELS), error="Choose how.")
+        required=True, validate=validate.OneOf(tuple(NOTICE_CHANNELS), error=lazy_gettext("Choose how."))
     )
     given_on = Day(required=True)
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from caseflow.db import now_utc
 from caseflow.discipline.models import REMOVALS, DisciplineAction
 from caseflow.extensions import db
+from caseflow.labels import N_, translated
 from caseflow.reports.periods import school_year_of, year_label
 from caseflow.schooldays import SchoolCalendar, school_calendar
 
@@ -90,6 +91,14 @@ def review_due_on(decided: date, cal: SchoolCalendar) -> date:
     return day
 
 
+# Where a student stands against the 10-day line of 34 CFR 300.530, as the pages word it.
+STANDING = {
+    "unprotected": N_("%(total)s school days of removal in %(year)s."),
+    "past_line": N_("%(total)s school days: past the 10-day line in %(year)s."),
+    "before_line": N_("%(total)s of 10 school days in %(year)s; %(left)s left before a change of placement."),
+}
+
+
 @dataclass
 class Removal:
     action: DisciplineAction
@@ -123,17 +132,25 @@ class RemovalDays:
     def past_line(self) -> bool:
         return self.total > LINE
 
+    def _standing(self) -> tuple[str, dict]:
+        values = {"total": _days(self.total), "year": self.year_label}
+        if not self.protected:
+            return STANDING["unprotected"], values
+        if self.past_line:
+            return STANDING["past_line"], values
+        return STANDING["before_line"], {**values, "left": _days(self.left_before_line)}
+
     @property
     def standing(self) -> str:
-        """Where a protected student stands, in words staff read on the pages."""
-        if not self.protected:
-            return f"{_days(self.total)} school days of removal in {self.year_label}."
-        if self.past_line:
-            return f"{_days(self.total)} school days: past the 10-day line in {self.year_label}."
-        return (
-            f"{_days(self.total)} of 10 school days in {self.year_label}; "
-            f"{_days(self.left_before_line)} left before a change of placement."
-        )
+        """Where a protected student stands, in English (the API, the CLI)."""
+        words, values = self._standing()
+        return str(words) % values
+
+    @property
+    def standing_words(self) -> str:
+        """Where a protected student stands, in the words of the page's reader."""
+        words, values = self._standing()
+        return translated(words) % values
 
     def as_dict(self) -> dict:
         return {

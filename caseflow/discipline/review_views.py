@@ -5,6 +5,7 @@ and the removal-days panel shown on the student, incident and case pages."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -14,6 +15,7 @@ from caseflow.discipline import reviews
 from caseflow.discipline.placement import PATTERN_QUESTIONS, placement_words
 from caseflow.discipline.placement_models import (
     NOTICE_CHANNELS,
+    TEAM_ROLES,
     ManifestationReview,
     RemovalService,
     SafeguardsNotice,
@@ -83,6 +85,7 @@ def _page(action, *, errors=None, raw=None, form=None, status=200):
         notices=notices,
         services=services,
         channels=NOTICE_CHANNELS,
+        team_roles=TEAM_ROLES,
         special=reviews.special_circumstances(action),
         can_act=reviews.can_act_on_removals(current_user, action.student),
         form=form,
@@ -140,7 +143,7 @@ def schedule(action_id: int):
             reviews.schedule_review(actor=current_user, action=action, meets_on=meets_on, team=team)
     except DomainError as exc:
         return _refused(action, "schedule", exc, raw)
-    return _done(action, "Review scheduled; the removal is in effect.")
+    return _done(action, gettext("Review scheduled; the removal is in effect."))
 
 
 def _int(value):
@@ -169,7 +172,7 @@ def determination(action_id: int):
     def call(action, values):
         review = db.session.get(ManifestationReview, action.manifestation_review_id or 0)
         if review is None:
-            raise ValidationFailed("Schedule the review first.")
+            raise ValidationFailed(gettext("Schedule the review first."))
         reviews.record_determination(actor=current_user, review=review, **values)
 
     return _post(
@@ -177,7 +180,7 @@ def determination(action_id: int):
         "determination",
         ManifestationDeterminationInputSchema(),
         call,
-        "The review's answer is recorded.",
+        gettext("The review's answer is recorded."),
     )
 
 
@@ -189,7 +192,7 @@ def notice(action_id: int):
         "notice",
         SafeguardsNoticeInputSchema(),
         lambda action, values: reviews.record_safeguards_notice(actor=current_user, action=action, **values),
-        "Safeguards notice recorded.",
+        gettext("Safeguards notice recorded."),
     )
 
 
@@ -201,7 +204,7 @@ def services(action_id: int):
         "services",
         RemovalServicesInputSchema(),
         lambda action, values: reviews.record_removal_services(actor=current_user, action=action, **values),
-        "Services recorded.",
+        gettext("Services recorded."),
     )
 
 
@@ -213,5 +216,5 @@ def withdraw(action_id: int):
         "withdraw",
         RemovalWithdrawalInputSchema(),
         lambda action, values: reviews.withdraw_action(actor=current_user, action=action, **values),
-        "Removal withdrawn.",
+        gettext("Removal withdrawn."),
     )

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.models import User
@@ -32,6 +33,8 @@ from caseflow.discipline.placement_models import (
 from caseflow.discipline.removals import LINE, decision_day, removal_days, removal_days_for
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.i18n import format_moment
+from caseflow.labels import translated
 from caseflow.people.models import School, StudentGuardian
 from caseflow.people.policy import can_read_student
 from caseflow.schooldays import school_calendar
@@ -92,7 +95,7 @@ def get_student_removals_for(user, student_id: int):
 
     student = get_student_for(user, student_id)
     if not can_see_removals(user, student):
-        raise Forbidden("This student's removal days are not available to you.")
+        raise Forbidden(gettext("This student's removal days are not available to you."))
     return student
 
 
@@ -100,7 +103,7 @@ def get_action_for(user, action_id: int) -> DisciplineAction:
     """A disciplinary action whose student's removals `user` may see. Raises NotFound, Forbidden."""
     action = db.session.get(DisciplineAction, action_id)
     if action is None:
-        raise NotFound("No such disciplinary action.")
+        raise NotFound(gettext("No such disciplinary action."))
     get_student_removals_for(user, action.student_id)
     return action
 
@@ -109,14 +112,14 @@ def get_review_for(user, review_id: int) -> ManifestationReview:
     """A manifestation review whose student's removals `user` may see. Raises NotFound, Forbidden."""
     review = db.session.get(ManifestationReview, review_id)
     if review is None:
-        raise NotFound("No such manifestation review.")
+        raise NotFound(gettext("No such manifestation review."))
     get_student_removals_for(user, review.student_id)
     return review
 
 
 def _authorize(actor, action: DisciplineAction) -> None:
     if not can_act_on_removals(actor, action.student):
-        raise Forbidden("You may not act on this student's removals.")
+        raise Forbidden(gettext("You may not act on this student's removals."))
 
 
 def _school_today(action: DisciplineAction, now: datetime) -> date:
@@ -132,24 +135,27 @@ def schedule_review(*, actor, action: DisciplineAction, meets_on: date | None, t
     _authorize(actor, action)
     lock_student(action.student_id)
     if not action.change_of_placement or action.status != "provisional":
-        raise Conflict("Only a change of placement waiting for its review can have one scheduled.")
+        raise Conflict(gettext("Only a change of placement waiting for its review can have one scheduled."))
     decided = decision_day(action.recorded_at, db.session.get(School, action.school_id).time_zone)
     today = _school_today(action, now)
     fields: dict[str, list[str]] = {}
     if meets_on is None:
-        fields["meets_on"] = ["Give the day of the review."]
+        fields["meets_on"] = [gettext("Give the day of the review.")]
     elif meets_on > action.review_due_on or meets_on < max(decided, today):
         fields["meets_on"] = [
-            f"The review meets within 10 school days of the decision: from {max(decided, today):%d %b %Y} "
-            f"to {action.review_due_on:%d %b %Y}."
+            gettext(
+                "The review meets within 10 school days of the decision: from %(first)s to %(last)s.",
+                first=format_moment(max(decided, today)),
+                last=format_moment(action.review_due_on),
+            )
         ]
     elif not school_calendar().is_school_day(meets_on):
-        fields["meets_on"] = ["Choose a school day."]
+        fields["meets_on"] = [gettext("Choose a school day.")]
     members, team_errors = _team(action, team)
     if team_errors:
         fields["team"] = team_errors
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     review = ManifestationReview(
         district_id=action.district_id,
         school_id=action.school_id,
@@ -200,20 +206,25 @@ def _team(action: DisciplineAction, team) -> tuple[list[ManifestationTeamMember]
     for member in team or ():
         role = member.get("role") if isinstance(member, dict) else None
         if role not in TEAM_ROLES:
-            errors.append("Each member has a role: parent, district_representative or iep_team.")
+            errors.append(gettext("Each member has a role: parent, district_representative or iep_team."))
         elif role == "parent":
             if member.get("guardian_id") not in guardians:
-                errors.append("A parent member is one of the student's guardians.")
+                errors.append(gettext("A parent member is one of the student's guardians."))
             else:
                 members.append(ManifestationTeamMember(role=role, guardian_id=member["guardian_id"]))
         elif member.get("user_id") not in staff:
-            errors.append(f"A {TEAM_ROLES[role].lower()} is an active staff member of the district.")
+            errors.append(
+                gettext(
+                    "A %(member)s is an active staff member of the district.",
+                    member=translated(TEAM_ROLES[role]).lower(),
+                )
+            )
         else:
             members.append(ManifestationTeamMember(role=role, user_id=member["user_id"]))
     present = {m.role for m in members}
     for role, words in TEAM_ROLES.items():
         if role not in present:
-            errors.append(f"The team needs a {words.lower()}.")
+            errors.append(gettext("The team needs a %(member)s.", member=translated(words).lower()))
     return members, errors
 
 
@@ -256,29 +267,37 @@ def record_determination(
     _authorize(actor, action)
     lock_student(action.student_id)
     if review.status != "scheduled":
-        raise Conflict("This review already has its answer.")
+        raise Conflict(gettext("This review already has its answer."))
     today = _school_today(action, now)
     fields: dict[str, list[str]] = {}
     if caused_by_disability is None:
-        fields["caused_by_disability"] = ["Answer yes or no."]
+        fields["caused_by_disability"] = [gettext("Answer yes or no.")]
     if failed_to_implement_iep is None:
-        fields["failed_to_implement_iep"] = ["Answer yes or no."]
+        fields["failed_to_implement_iep"] = [gettext("Answer yes or no.")]
     if not (what_follows or "").strip():
-        fields["what_follows"] = ["Write what follows from the answer."]
+        fields["what_follows"] = [gettext("Write what follows from the answer.")]
     if today < review.meets_on:
-        fields["_schema"] = [f"The review meets on {review.meets_on:%d %b %Y}; record its answer then."]
+        fields["_schema"] = [
+            gettext(
+                "The review meets on %(day)s; record its answer then.", day=format_moment(review.meets_on)
+            )
+        ]
     manifestation = bool(caused_by_disability or failed_to_implement_iep)
     special = special_circumstances(action)
     if interim_setting_days is not None:
         if not special:
             fields["interim_setting_days"] = [
-                "An interim alternative setting needs a weapon, drugs or serious bodily injury "
-                "in the incident."
+                gettext(
+                    "An interim alternative setting needs a weapon, drugs or serious bodily injury "
+                    "in the incident."
+                )
             ]
         elif not 1 <= interim_setting_days <= INTERIM_SETTING_MAX:
-            fields["interim_setting_days"] = [f"Give 1 to {INTERIM_SETTING_MAX} school days."]
+            fields["interim_setting_days"] = [
+                gettext("Give 1 to %(most)s school days.", most=INTERIM_SETTING_MAX)
+            ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     review.caused_by_disability = caused_by_disability
     review.failed_to_implement_iep = failed_to_implement_iep
     review.is_manifestation = manifestation
@@ -362,20 +381,29 @@ def withdraw_action(*, actor, action: DisciplineAction, served_days: Decimal = D
     _authorize(actor, action)
     lock_student(action.student_id)
     if action.status not in ("in_effect", "provisional"):
-        raise Conflict("This action was already withdrawn or ended.")
+        raise Conflict(gettext("This action was already withdrawn or ended."))
     served = Decimal(served_days or 0)
     if action.status == "provisional" and served:
         raise ValidationFailed(
-            "Some fields are not valid.",
-            fields={"served_days": ["A provisional removal has not taken effect: no day was served."]},
+            gettext("Some fields are not valid."),
+            fields={
+                "served_days": [gettext("A provisional removal has not taken effect: no day was served.")]
+            },
         )
     planned = Decimal(
         action.length_days if action.length_days is not None else len(removal_days(action, school_calendar()))
     )
     if served < 0 or served > planned:
         raise ValidationFailed(
-            "Some fields are not valid.",
-            fields={"served_days": [f"Give the school days already served (0 to {planned.normalize():f})."]},
+            gettext("Some fields are not valid."),
+            fields={
+                "served_days": [
+                    gettext(
+                        "Give the school days already served (0 to %(planned)s).",
+                        planned=f"{planned.normalize():f}",
+                    )
+                ]
+            },
         )
     action.actual_length_days = served
     action.status = "withdrawn"
@@ -398,7 +426,7 @@ def record_safeguards_notice(*, actor, action: DisciplineAction, guardian_id, ch
     now = now or now_utc()
     _authorize(actor, action)
     if not action.change_of_placement:
-        raise Conflict("The procedural-safeguards notice goes with a change of placement.")
+        raise Conflict(gettext("The procedural-safeguards notice goes with a change of placement."))
     decided = decision_day(action.recorded_at, db.session.get(School, action.school_id).time_zone)
     fields: dict[str, list[str]] = {}
     linked = db.session.scalar(
@@ -407,13 +435,15 @@ def record_safeguards_notice(*, actor, action: DisciplineAction, guardian_id, ch
         )
     )
     if linked is None:
-        fields["guardian_id"] = ["Choose one of the student's guardians."]
+        fields["guardian_id"] = [gettext("Choose one of the student's guardians.")]
     if channel not in NOTICE_CHANNELS:
-        fields["channel"] = ["Choose how the notice was given."]
+        fields["channel"] = [gettext("Choose how the notice was given.")]
     if given_on != decided:
-        fields["given_on"] = [f"The notice is given on the day of the decision, {decided:%d %b %Y}."]
+        fields["given_on"] = [
+            gettext("The notice is given on the day of the decision, %(day)s.", day=format_moment(decided))
+        ]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     notice = SafeguardsNotice(
         action_id=action.id,
         guardian_id=guardian_id,
@@ -442,14 +472,14 @@ def record_removal_services(*, actor, action: DisciplineAction, first_day, last_
     _authorize(actor, action)
     fields: dict[str, list[str]] = {}
     if not (description or "").strip():
-        fields["description"] = ["Say what services were provided."]
+        fields["description"] = [gettext("Say what services were provided.")]
     own = set(removal_days(action, school_calendar()))
     if first_day is None or last_day is None or last_day < first_day:
-        fields["last_day"] = ["Give the first and last day, the last not before the first."]
+        fields["last_day"] = [gettext("Give the first and last day, the last not before the first.")]
     elif not ({first_day, last_day} <= own):
-        fields["first_day"] = ["Choose days of this removal."]
+        fields["first_day"] = [gettext("Choose days of this removal.")]
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     service = RemovalService(
         student_id=action.student_id,
         action_id=action.id,

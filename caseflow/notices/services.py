@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.contacts.models import GuardianContact
 from caseflow.contacts.services import can_record_contact, record_contact
@@ -117,26 +118,28 @@ def _other_students(incident: Incident | None, student: Student) -> list[str]:
 def _check(kind, student, link, incident, values, meeting_kind) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     if kind not in NOTICE_KINDS:
-        fields["kind"] = ["Choose a kind of notice."]
+        fields["kind"] = [gettext("Choose a kind of notice.")]
         return fields
     if link is None or link.student_id != student.id:
-        fields["link_id"] = ["Choose one of this student's guardians."]
+        fields["link_id"] = [gettext("Choose one of this student's guardians.")]
     elif not link.may_be_contacted:
-        fields["link_id"] = ["This guardian is under a no-contact order and must not be contacted."]
+        fields["link_id"] = [gettext("This guardian is under a no-contact order and must not be contacted.")]
     if incident is not None and not any(s.student_id == student.id for s in incident.students):
-        fields["incident_id"] = ["Choose one of this student's incidents."]
+        fields["incident_id"] = [gettext("Choose one of this student's incidents.")]
     elif incident is None and kind != "meeting":
-        fields["incident_id"] = ["Choose the incident this notice is about."]
+        fields["incident_id"] = [gettext("Choose the incident this notice is about.")]
     if kind == "meeting" and meeting_kind not in MEETING_KINDS:
-        fields["meeting_kind"] = ["Choose the kind of meeting."]
+        fields["meeting_kind"] = [gettext("Choose the kind of meeting.")]
     others = _other_students(incident, student)
     for name in FREE_TEXT:
         text = values.get(name) or ""
         if len(text) > MAX_FREE_TEXT:
-            fields[name] = [f"At most {MAX_FREE_TEXT} characters."]
+            fields[name] = [gettext("At most %(most)s characters.", most=MAX_FREE_TEXT)]
         named = [n for n in others if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
         if named:
-            fields[name] = ["A notice must not name other students (" + ", ".join(sorted(named)) + ")."]
+            fields[name] = [
+                gettext("A notice must not name other students (%(names)s).", names=", ".join(sorted(named)))
+            ]
     return fields
 
 
@@ -156,7 +159,7 @@ def draft_notice(
     `require_complete`: every part the kind needs must be written (as for sending).
     Raises Forbidden, ValidationFailed."""
     if not can_send_notice(actor, student):
-        raise Forbidden("You may not send notices to this student's guardians.")
+        raise Forbidden(gettext("You may not send notices to this student's guardians."))
     link = db.session.get(StudentGuardian, link_id) if link_id else None
     incident = db.session.get(Incident, incident_id) if incident_id else None
     if incident is not None and incident.district_id != student.district_id:
@@ -167,13 +170,13 @@ def draft_notice(
     merged = {**suggested_values(kind, incident, actor, language), **given}
     fields = _check(kind, student, link, incident if incident_id != -1 else None, merged, meeting_kind)
     if incident_id == -1:
-        fields["incident_id"] = ["Choose one of this student's incidents."]
+        fields["incident_id"] = [gettext("Choose one of this student's incidents.")]
     if require_complete and kind in REQUIRED:
         for name in REQUIRED[kind]:
             if not merged.get(name):
-                fields.setdefault(name, ["Write this part of the notice."])
+                fields.setdefault(name, [gettext("Write this part of the notice.")])
     if fields:
-        raise ValidationFailed("Some parts of the notice are not valid.", fields=fields)
+        raise ValidationFailed(gettext("Some parts of the notice are not valid."), fields=fields)
     when = incident.occurred_at if incident is not None else None
     from zoneinfo import ZoneInfo
 
@@ -218,15 +221,18 @@ def send_notice(
     draft = draft_notice(actor=actor, student=student, require_complete=True, **draft_args)
     guardian, notice = draft.link.guardian, draft.notice
     if channel not in CHANNELS:
-        raise ValidationFailed("Choose how to send it.", fields={"channel": ["Choose e-mail or letter."]})
+        raise ValidationFailed(
+            gettext("Choose how to send it."), fields={"channel": [gettext("Choose e-mail or letter.")]}
+        )
     if channel == "email" and not guardian.email:
         raise ValidationFailed(
-            "This guardian has no e-mail address.",
-            fields={"channel": ["This guardian has no e-mail address: print a letter."]},
+            gettext("This guardian has no e-mail address."),
+            fields={"channel": [gettext("This guardian has no e-mail address: print a letter.")]},
         )
     if channel == "email" and not mail_enabled():
         raise ValidationFailed(
-            "E-mail is not set up here.", fields={"channel": ["E-mail is not set up here: print a letter."]}
+            gettext("E-mail is not set up here."),
+            fields={"channel": [gettext("E-mail is not set up here: print a letter.")]},
         )
     message = letter = None
     if channel == "email":

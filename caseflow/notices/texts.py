@@ -16,19 +16,21 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from caseflow.labels import N_
+
 TEXTS = Path(__file__).resolve().parent / "texts"
 ORIGINAL = "en"
 NOTICE_KINDS = {
-    "incident": "Incident notice",
-    "suspension": "Suspension notice (with the parents' rights)",
-    "police_before": "Notice before any police involvement",
-    "police_after": "Notice after an emergency police response",
-    "meeting": "Meeting invitation",
+    "incident": N_("Incident notice"),
+    "suspension": N_("Suspension notice (with the parents' rights)"),
+    "police_before": N_("Notice before any police involvement"),
+    "police_after": N_("Notice after an emergency police response"),
+    "meeting": N_("Meeting invitation"),
 }
 MEETING_KINDS = {
-    "restorative_conference": "Restorative conference",
-    "manifestation_determination": "Manifestation determination review",
-    "threat_assessment_follow_up": "Threat-assessment follow-up",
+    "restorative_conference": N_("Restorative conference"),
+    "manifestation_determination": N_("Manifestation determination review"),
+    "threat_assessment_follow_up": N_("Threat-assessment follow-up"),
 }
 # The parts a member of staff writes or edits before sending (the rest is the reviewed text).
 FREE_TEXT = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
@@ -25,7 +26,7 @@ def _student(student_id: int):
 
     student = get_student_for(current_user, student_id)
     if not services.can_send_notice(current_user, student):
-        raise Forbidden("You may not send notices to this student's guardians.")
+        raise Forbidden(gettext("You may not send notices to this student's guardians."))
     return student
 
 
@@ -108,5 +109,5 @@ def send(student_id: int):
             mimetype="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="notice-{contact_id}.pdf"'},
         )
-    flash("The notice is on its way by e-mail and recorded in the guardian contact log.", "info")
+    flash(gettext("The notice is on its way by e-mail and recorded in the guardian contact log."), "info")
     return redirect(url_for("people.student", student_id=student.id) + "#guardian-contacts")

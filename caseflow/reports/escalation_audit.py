@@ -38,7 +38,7 @@ from caseflow.people.models import Student
 from caseflow.reports import referrals
 from caseflow.reports.csvcells import safe, spreadsheet_file
 
-KINDS = {**ESCALATION_STATUSES, "emergency": "Emergency police response"}
+KINDS = {**ESCALATION_STATUSES, "emergency": N_("Emergency police response")}
 FLAGS = {
     "iep_504": N_("IEP or 504 plan"),
     "clinician": N_("Clinician with the student"),

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from caseflow.labels import N_
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 
 GROUPINGS = {
-    "race_ethnicity": "Race/ethnicity",
-    "disability": "Disability",
-    "english_learner": "English learners",
-    "sex": "Sex",
+    "race_ethnicity": N_("Race/ethnicity"),
+    "disability": N_("Disability"),
+    "english_learner": N_("English learners"),
+    "sex": N_("Sex"),
 }
 
 
@@ -58,14 +59,14 @@ RACE_GROUPS = tuple(
 )
 GROUPS = (
     *RACE_GROUPS,
-    Group("disability", "idea", "Students with disabilities (IDEA)", lambda p: p.idea),
+    Group("disability", "idea", N_("Students with disabilities (IDEA)"), lambda p: p.idea),
     Group(
         "disability",
         "section_504",
-        "Students with disabilities (Section 504 only)",
+        N_("Students with disabilities (Section 504 only)"),
         lambda p: p.section_504 and not p.idea,
     ),
-    Group("english_learner", "english_learner", "English learners", lambda p: p.english_learner),
+    Group("english_learner", "english_learner", N_("English learners"), lambda p: p.english_learner),
     *(Group("sex", f"sex_{code}", label, _sex(code)) for code, label in SEX.items()),
 )
 

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from caseflow.discipline.models import DisciplineAction
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import Student
 from caseflow.reports.population import in_program
 from caseflow.schooldays import SchoolCalendar, school_calendar
@@ -50,18 +51,30 @@ REMOVALS = OUT_OF_SCHOOL | IN_SCHOOL | ALTERNATIVE_SETTING
 LONG = 10  # school days: "10 days or fewer" / "more than 10 days"
 
 CATEGORIES = {
-    "oss_10_or_fewer": "Out-of-school suspensions and expulsions, 10 days or fewer in the year",
-    "oss_over_10": "Out-of-school suspensions and expulsions, more than 10 days in the year",
-    "iss_10_or_fewer": "In-school suspensions, 10 days or fewer in the year",
-    "iss_over_10": "In-school suspensions, more than 10 days in the year",
-    "all_removals": "Any disciplinary removal",
+    "oss_10_or_fewer": N_("Out-of-school suspensions and expulsions, 10 days or fewer in the year"),
+    "oss_over_10": N_("Out-of-school suspensions and expulsions, more than 10 days in the year"),
+    "iss_10_or_fewer": N_("In-school suspensions, 10 days or fewer in the year"),
+    "iss_over_10": N_("In-school suspensions, more than 10 days in the year"),
+    "all_removals": N_("Any disciplinary removal"),
 }
 SHORT_LABELS = {
-    "oss_10_or_fewer": "Out of school ≤ 10 days",
-    "oss_over_10": "Out of school > 10 days",
-    "iss_10_or_fewer": "In school ≤ 10 days",
-    "iss_over_10": "In school > 10 days",
-    "all_removals": "Any removal",
+    "oss_10_or_fewer": N_("Out of school ≤ 10 days"),
+    "oss_over_10": N_("Out of school > 10 days"),
+    "iss_10_or_fewer": N_("In school ≤ 10 days"),
+    "iss_over_10": N_("In school > 10 days"),
+    "all_removals": N_("Any removal"),
+}
+# The categories as an alert names them.
+ALERT_LABELS = {
+    "oss_10_or_fewer": N_(
+        "Students with disabilities: out-of-school suspensions and expulsions, 10 days or fewer in the year"
+    ),
+    "oss_over_10": N_(
+        "Students with disabilities: out-of-school suspensions and expulsions, more than 10 days in the year"
+    ),
+    "iss_10_or_fewer": N_("Students with disabilities: in-school suspensions, 10 days or fewer in the year"),
+    "iss_over_10": N_("Students with disabilities: in-school suspensions, more than 10 days in the year"),
+    "all_removals": N_("Students with disabilities: any disciplinary removal"),
 }
 
 

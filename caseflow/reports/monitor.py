@@ -49,7 +49,7 @@ OUTCOME_LABELS = {
 }
 LABELS = {
     **OUTCOME_LABELS,
-    **{k: f"Students with disabilities: {v.lower()}" for k, v in idea_discipline.CATEGORIES.items()},
+    **idea_discipline.ALERT_LABELS,
 }
 
 

@@ -9,15 +9,18 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
+from caseflow.labels import N_, translated
 from caseflow.reports.idea_discipline import SHORT_LABELS
 from caseflow.reports.monitor import OUTCOME_LABELS
 
 LEFT, RIGHT, ROW, TOP, BOTTOM = 300, 700, 34, 28, 56  # SVG units: the label column, bars, rows
 
 WHY = {
-    "group_too_small": "too few students in the group",
-    "comparison_too_small": "too few other students to compare with",
-    "comparison_zero": "no other student had the outcome",
+    "group_too_small": N_("too few students in the group"),
+    "comparison_too_small": N_("too few other students to compare with"),
+    "comparison_zero": N_("no other student had the outcome"),
 }
 
 
@@ -69,7 +72,7 @@ class RatioChart:
     @property
     def why_not(self) -> str:
         """One line: how many groups have no ratio, and why."""
-        return "; ".join(f"{n} {WHY[method]}" for method, n in self.not_calculated.most_common())
+        return "; ".join(f"{n} {translated(WHY[method])}" for method, n in self.not_calculated.most_common())
 
 
 def ratio_chart(
@@ -82,7 +85,7 @@ def ratio_chart(
         for row in rows:
             if row.ratio.value is None:
                 skipped[row.ratio.method] += 1
-                names.append(f"{row.label} ({labels[outcome].lower()})")
+                names.append(f"{translated(row.label)} ({translated(labels[outcome]).lower()})")
                 continue
             at_or_over = round(row.ratio.value, 9) >= threshold
             bars.append(Bar(row.label, labels[outcome], row.ratio.value, at_or_over, row.ratio.method))
@@ -96,27 +99,44 @@ def area_charts(area, cfg) -> tuple[RatioChart, RatioChart]:
     slug = area.school_id or "district"
     everyone = ratio_chart(
         f"all-{slug}",
-        f"{area.name}: risk ratios of every group, {area.population} students",
-        "Each bar is a group (race/ethnicity, disability, English learners, sex) and an outcome: "
-        "the share of the group's students enrolled this school year who had the outcome, divided "
-        "by the same share among all other students. Calculated only for groups with at least "
-        f"{cfg.min_cell} students with the outcome and {cfg.min_n} students in all. "
-        f"Red bars are at or over the district's threshold of {cfg.alert_ratio}.",
-        "Risk ratio: group's share ÷ all other students' share",
+        gettext(
+            "%(area)s: risk ratios of every group, %(students)s students",
+            area=area.name,
+            students=area.population,
+        ),
+        gettext(
+            "Each bar is a group (race/ethnicity, disability, English learners, sex) and an outcome: "
+            "the share of the group's students enrolled this school year who had the outcome, divided "
+            "by the same share among all other students. Calculated only for groups with at least "
+            "%(min_cell)s students with the outcome and %(min_n)s students in all. "
+            "Red bars are at or over the district's threshold of %(threshold)s.",
+            min_cell=cfg.min_cell,
+            min_n=cfg.min_n,
+            threshold=cfg.alert_ratio,
+        ),
+        gettext("Risk ratio: group's share ÷ all other students' share"),
         cfg.alert_ratio,
         area.outcomes.items(),
         OUTCOME_LABELS,
     )
     disabled = ratio_chart(
         f"idea-{slug}",
-        f"{area.name}: students with disabilities (IDEA), 34 CFR 300.647 discipline categories, "
-        f"{area.students_with_disabilities} students",
-        "Each bar is a race/ethnicity group and one of the regulation's five discipline categories: "
-        "the share of the group's students with disabilities who were removed (days added up over "
-        "the school year, in school days), divided by the same share among all other students with "
-        f"disabilities. Calculated only for groups with at least {cfg.idea_min_cell} students in "
-        f"the category and {cfg.idea_min_n} students with disabilities.",
-        "Risk ratio: group's share ÷ other students with disabilities' share",
+        gettext(
+            "%(area)s: students with disabilities (IDEA), 34 CFR 300.647 discipline categories, "
+            "%(students)s students",
+            area=area.name,
+            students=area.students_with_disabilities,
+        ),
+        gettext(
+            "Each bar is a race/ethnicity group and one of the regulation's five discipline categories: "
+            "the share of the group's students with disabilities who were removed (days added up over "
+            "the school year, in school days), divided by the same share among all other students with "
+            "disabilities. Calculated only for groups with at least %(min_cell)s students in "
+            "the category and %(min_n)s students with disabilities.",
+            min_cell=cfg.idea_min_cell,
+            min_n=cfg.idea_min_n,
+        ),
+        gettext("Risk ratio: group's share ÷ other students with disabilities' share"),
         cfg.alert_ratio,
         area.idea_discipline.items(),
         SHORT_LABELS,

@@ -18,6 +18,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
 from caseflow.escalations.models import OUTCOMES, EmergencyResponse, Escalation
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import District
 from caseflow.reports import civil_rights, crdc, dashboard, escalation_audit, monitor, reach
@@ -80,7 +81,7 @@ def school_dashboard():
         months=dashboard.MONTHS,
         statuses={
             **{k: v for k, v in escalation_audit.ESCALATION_STATUSES.items()},
-            "emergency": "Emergency response",
+            "emergency": N_("Emergency response"),
         },
     )
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import record
@@ -26,6 +26,7 @@ from caseflow.cases.services import can_work_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.i18n import format_moment
 from caseflow.labels import N_, translated
 from caseflow.restorative.models import (
     CONSENTS,
@@ -98,11 +99,15 @@ def conflict_summary(viewer, case: Case) -> dict | None:
     cases = linked_cases(process)
     incident = db.session.get(Incident, process.incident_id) if process.incident_id else None
     if incident is not None:
-        day = incident.occurred_at.astimezone(ZoneInfo(case.school.time_zone)).strftime("%d %b %Y")
-        title = f"Restorative conference for the incident of {day}, with {len(cases)} student"
-        title += "s" if len(cases) != 1 else ""
+        day = format_moment(incident.occurred_at.astimezone(ZoneInfo(case.school.time_zone)), "%d %b %Y")
+        title = ngettext(
+            "Restorative conference for the incident of %(day)s, with %(num)d student",
+            "Restorative conference for the incident of %(day)s, with %(num)d students",
+            len(cases),
+            day=day,
+        )
     else:
-        title = "Restorative conference for this case"
+        title = gettext("Restorative conference for this case")
     seen = [c for c in cases if can_read_case(viewer, c)]
     return {
         "process": process,
@@ -350,13 +355,13 @@ def conference_problems(process: RestorativeProcess, name=lambda party: party.na
     missing = []
     for role in ("harmed", "responsible"):
         if not any(p.role == role for p in process.parties):
-            missing.append(f"a {PARTY_ROLES[role].lower()} named as a party")
+            missing.append(gettext("a %(role)s named as a party", role=translated(PARTY_ROLES[role]).lower()))
     for p in process.parties:
         if p.role in ("harmed", "responsible"):
             if p.pre_meeting_at is None:
-                missing.append(f"a pre-meeting with {name(p)}")
+                missing.append(gettext("a pre-meeting with %(name)s", name=name(p)))
             elif p.consent != "given":
-                missing.append(f"{name(p)}'s consent (they declined)")
+                missing.append(gettext("%(name)s's consent (they declined)", name=name(p)))
     return missing
 
 

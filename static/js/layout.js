@@ -32,10 +32,14 @@
     return "";
   }
   var names = {};
+  // The words of the page's language (base.html's script tag).
+  var script = document.querySelector("script[data-scrolls]");
+  var tableWord = (script && script.dataset.table) || "Table";
+  var scrollsWords = (script && script.dataset.scrolls) || "{table}: scrolls sideways";
   function reachable(box) {
     var scrolls = box.scrollWidth > box.clientWidth + 1;
     if (scrolls && !box.hasAttribute("tabindex")) {
-      var name = (headingBefore(box) || "Table") + ": scrolls sideways";
+      var name = scrollsWords.replace("{table}", headingBefore(box) || tableWord);
       names[name] = (names[name] || 0) + 1;
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
