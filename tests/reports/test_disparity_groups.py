@@ -13,6 +13,8 @@ from caseflow.reports.idea_discipline import removal_days
 from caseflow.schooldays import SchoolCalendar
 from tests.helpers import sign_in
 
+GATE_ANSWER = "Recorded through the exclusion gate."
+
 
 @pytest.fixture
 def removals(app):
@@ -35,6 +37,9 @@ def removals(app):
                         action_date=day or date(current_school_year(), 10, 6),
                         length_days=length,
                         actual_length_days=actual,
+                        # what the exclusion gate asks of any exclusion recorded in Caseflow
+                        no_supports_reason=GATE_ANSWER,
+                        in_school_alternative_reason=GATE_ANSWER,
                     )
                 )
             db.session.commit()

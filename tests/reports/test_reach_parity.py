@@ -75,6 +75,9 @@ def families(app, make):
                     action_code="Out of School Suspension",
                     action_date=date(INCIDENT_AT.year, 10, 2),
                     recorded_at=decided_at,
+                    # what the exclusion gate asks of any exclusion recorded in Caseflow
+                    no_supports_reason="No support fit in time.",
+                    in_school_alternative_reason="No in-school alternative fits.",
                 )
             )
         elif decision == "plan":
