@@ -30,13 +30,14 @@ from caseflow.discipline.removals import (
 )
 from caseflow.errors import ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import School, Student
 from caseflow.reports.periods import school_year_of
 from caseflow.schooldays import school_calendar
 
 PATTERN_QUESTIONS = {
-    "similar_behavior": "Is the behavior substantially similar to the behavior in the earlier removals?",
-    "length_total_proximity": (
+    "similar_behavior": N_("Is the behavior substantially similar to the behavior in the earlier removals?"),
+    "length_total_proximity": N_(
         "Do the length of each removal, the total time removed and how close together the removals "
         "are point to a pattern?"
     ),
@@ -122,10 +123,12 @@ def assess_removal(action: DisciplineAction, *, pattern_answers: dict | None, no
 
 
 PLACEMENT_WORDS = {
-    "cumulative": "it takes the student past 10 school days of removal this school year",
-    "consecutive": "it is a removal of more than 10 consecutive school days",
-    "pattern": "the removals form a pattern",
-    "special_circumstances": "an interim alternative setting for a weapon, drugs or serious bodily injury",
+    "cumulative": N_("it takes the student past 10 school days of removal this school year"),
+    "consecutive": N_("it is a removal of more than 10 consecutive school days"),
+    "pattern": N_("the removals form a pattern"),
+    "special_circumstances": N_(
+        "an interim alternative setting for a weapon, drugs or serious bodily injury"
+    ),
 }
 
 

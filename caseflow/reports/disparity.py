@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from caseflow.labels import N_
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -70,11 +72,11 @@ def ratio(
 
 
 METHOD_TEXT = {
-    "RR": "risk ratio",
-    "ARR": "alternate risk ratio",
-    "group_too_small": "not calculated: the group is below the minimum sizes",
-    "comparison_too_small": (
+    "RR": N_("risk ratio"),
+    "ARR": N_("alternate risk ratio"),
+    "group_too_small": N_("not calculated: the group is below the minimum sizes"),
+    "comparison_too_small": N_(
         "not calculated: the comparison group is below the minimum sizes and no wider figure is available"
     ),
-    "comparison_zero": "not calculated: no other student had the outcome",
+    "comparison_zero": N_("not calculated: no other student had the outcome"),
 }
