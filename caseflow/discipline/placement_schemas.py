@@ -124,3 +124,16 @@ class RemovalServicesSchema(ma.Schema):
     first_day = ma.fields.Date()
     last_day = ma.fields.Date()
     description = ma.fields.String()
+
+
+class FollowUpCompletionInputSchema(ma.Schema):
+    done_on = Day(required=True, metadata={"description": "The day the assessment or plan was done"})
+
+
+class FollowUpSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "fba or bip"})
+    label = ma.fields.String()
+    due_on = ma.fields.Date()
+    done_on = ma.fields.Date(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True)
