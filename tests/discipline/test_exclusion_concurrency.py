@@ -3,6 +3,8 @@ action's row lock (gate.pending_for) lets one decision through; the other finds 
 
 import threading
 
+import sqlalchemy as sa
+
 from caseflow.auth.models import User
 from caseflow.discipline import gate
 from caseflow.discipline.models import DisciplineAction
