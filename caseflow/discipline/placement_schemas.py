@@ -1,6 +1,8 @@
 """JSON and form shapes of removal days, manifestation determination reviews, safeguards
 notices, services and withdrawals."""
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -93,7 +95,18 @@ class ManifestationReviewSchema(ma.Schema):
 
 
 class RemovalWithdrawalInputSchema(ma.Schema):
-    served_days = ma.fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=999))
+    # A number of school days already served (0.5 is half a day); read as a float so the API
+    # document states its bounds as numbers, kept as a Decimal of two places.
+    served_days = ma.fields.Float(
+        load_default=0,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=999, error="Give a number of school days from 0 to 999."),
+    )
+
+    @ma.post_load
+    def days_as_decimal(self, data, **kwargs):
+        data["served_days"] = Decimal(str(round(data["served_days"], 2)))
+        return data
 
 
 class SafeguardsNoticeInputSchema(ma.Schema):

@@ -35,6 +35,7 @@ def removals(app):
                         action_date=day or date(current_school_year(), 10, 6),
                         length_days=length,
                         actual_length_days=actual,
+                        historical=True,  # past data: not through the exclusion gate
                     )
                 )
             db.session.commit()

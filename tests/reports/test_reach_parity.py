@@ -75,6 +75,7 @@ def families(app, make):
                     action_code="Out of School Suspension",
                     action_date=date(INCIDENT_AT.year, 10, 2),
                     recorded_at=decided_at,
+                    historical=True,  # past data: not through the exclusion gate
                 )
             )
         elif decision == "plan":
