@@ -6,7 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from caseflow.api.fields import Day, Id, blanks_to_none
+from caseflow.api.fields import Day, Id, blanks_to_none, school_days
 from caseflow.discipline.placement_models import NOTICE_CHANNELS, TEAM_ROLES
 
 
@@ -20,8 +20,8 @@ class RemovalSchema(ma.Schema):
     imported = ma.fields.Boolean(metadata={"description": "Imported history: counted, never checked"})
     first_day = ma.fields.Date(allow_none=True)
     last_day = ma.fields.Date(allow_none=True)
-    days = ma.fields.Decimal(places=2, as_string=True)
-    running_total = ma.fields.Decimal(places=2, as_string=True)
+    days = school_days()
+    running_total = school_days()
 
 
 class RemovalDaysSchema(ma.Schema):
@@ -29,8 +29,8 @@ class RemovalDaysSchema(ma.Schema):
     school_year = ma.fields.String(metadata={"description": "2026-27"})
     protected = ma.fields.Boolean(metadata={"description": "An IEP or a 504 plan"})
     line = ma.fields.Integer()
-    total_days = ma.fields.Decimal(places=2, as_string=True)
-    left_before_line = ma.fields.Decimal(places=2, as_string=True, allow_none=True)
+    total_days = school_days()
+    left_before_line = school_days(allow_none=True)
     past_line = ma.fields.Boolean()
     standing = ma.fields.String()
     removals = ma.fields.List(ma.fields.Nested(RemovalSchema))
