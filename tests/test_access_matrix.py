@@ -249,12 +249,17 @@ WRITES = {
         for door in ("manifestation-review", "withdrawal", "safeguards-notice", "services")
     },
     ("POST", "/api/v1/manifestation-reviews/{review_id}/determination"): ADMIN,
+    ("POST", "/api/v1/discipline-actions/{action_id}/follow-ups/{follow_up_id}/completion"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/transitions"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/assignment"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/notes"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/plans"): CASE_WORKERS,
     ("POST", "/api/v1/cases/{case_id}/plans/{plan_id}/check-ins"): CASE_WORKERS,
     ("POST", "/api/v1/students/{student_id}/guardian-contacts"): CASE_WORKERS,
+    **{
+        ("POST", f"/api/v1/students/{{student_id}}/notices{door}"): CASE_WORKERS
+        for door in ("", "/preview", "/letter")
+    },
     **{
         ("POST", f"/api/v1/cases/{{case_id}}/threat-assessment/{step}"): CASE_WORKERS for step in THREAT_STEPS
     },

@@ -73,3 +73,12 @@ def blanks_to_none(data, names) -> object:
     if not isinstance(data, Mapping):
         return data
     return {key: (None if key in names and value == "" else value) for key, value in data.items()}
+
+
+def school_days(**kwargs) -> ma.fields.Decimal:
+    """A number of school days in an answer, two decimals (0.5 is half a day), written as a
+    string so that no precision is lost ("2.50"); documented as such."""
+    metadata = {"type": "string", "format": "decimal", "pattern": r"^\d+\.\d{2}$", "example": "2.50"}
+    return ma.fields.Decimal(
+        places=2, as_string=True, metadata=metadata | kwargs.pop("metadata", {}), **kwargs
+    )

@@ -209,6 +209,35 @@ def approver_problem(user, action: DisciplineAction) -> str | None:
     return None
 
 
+def tell_administrators(action: DisciplineAction, actor, now: datetime) -> None:
+    """An exclusion waits for a second administrator: every other active administrator who
+    serves its school is told, as the police gate tells them of a request."""
+    from caseflow.auth.models import User, UserRole
+    from caseflow.auth.permissions import Role
+    from caseflow.notifications.services import notify
+
+    admins = db.session.scalars(
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.active,
+            User.district_id == action.district_id,
+            User.serving(action.school_id),
+            UserRole.role == Role.ADMINISTRATOR.value,
+            User.id != actor.id,
+        )
+        .distinct()
+    ).all()
+    for user_id in admins:
+        notify(
+            user_id,
+            f"{action.label} for {action.student.display_name} waits for a second administrator.",
+            f"/incidents/{action.incident_id}" if action.incident_id else None,
+            now=now,
+            priority="soon",
+        )
+
+
 def pending_for(actor, action_id: int) -> DisciplineAction:
     """The action, locked, for an administrator of its school; raises NotFound, Forbidden."""
     from caseflow.errors import NotFound

@@ -1,11 +1,13 @@
 """JSON and form shapes of removal days, manifestation determination reviews, safeguards
 notices, services and withdrawals."""
 
+from decimal import Decimal
+
 import marshmallow as ma
 from flask_babel import lazy_gettext
 from marshmallow import validate
 
-from caseflow.api.fields import Day, Id, blanks_to_none
+from caseflow.api.fields import Day, Id, blanks_to_none, school_days
 from caseflow.discipline.placement_models import NOTICE_CHANNELS, TEAM_ROLES
 
 
@@ -19,8 +21,8 @@ class RemovalSchema(ma.Schema):
     imported = ma.fields.Boolean(metadata={"description": "Imported history: counted, never checked"})
     first_day = ma.fields.Date(allow_none=True)
     last_day = ma.fields.Date(allow_none=True)
-    days = ma.fields.Decimal(places=2, as_string=True)
-    running_total = ma.fields.Decimal(places=2, as_string=True)
+    days = school_days()
+    running_total = school_days()
 
 
 class RemovalDaysSchema(ma.Schema):
@@ -28,8 +30,8 @@ class RemovalDaysSchema(ma.Schema):
     school_year = ma.fields.String(metadata={"description": "2026-27"})
     protected = ma.fields.Boolean(metadata={"description": "An IEP or a 504 plan"})
     line = ma.fields.Integer()
-    total_days = ma.fields.Decimal(places=2, as_string=True)
-    left_before_line = ma.fields.Decimal(places=2, as_string=True, allow_none=True)
+    total_days = school_days()
+    left_before_line = school_days(allow_none=True)
     past_line = ma.fields.Boolean()
     standing = ma.fields.String()
     removals = ma.fields.List(ma.fields.Nested(RemovalSchema))
@@ -94,7 +96,18 @@ class ManifestationReviewSchema(ma.Schema):
 
 
 class RemovalWithdrawalInputSchema(ma.Schema):
-    served_days = ma.fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=999))
+    # A number of school days already served (0.5 is half a day); read as a float so the API
+    # document states its bounds as numbers, kept as a Decimal of two places.
+    served_days = ma.fields.Float(
+        load_default=0,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=999, error="Give a number of school days from 0 to 999."),
+    )
+
+    @ma.post_load
+    def days_as_decimal(self, data, **kwargs):
+        data["served_days"] = Decimal(str(round(data["served_days"], 2)))
+        return data
 
 
 class SafeguardsNoticeInputSchema(ma.Schema):
@@ -125,3 +138,16 @@ class RemovalServicesSchema(ma.Schema):
     first_day = ma.fields.Date()
     last_day = ma.fields.Date()
     description = ma.fields.String()
+
+
+class FollowUpCompletionInputSchema(ma.Schema):
+    done_on = Day(required=True, metadata={"description": "The day the assessment or plan was done"})
+
+
+class FollowUpSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "fba or bip"})
+    label = ma.fields.String()
+    due_on = ma.fields.Date()
+    done_on = ma.fields.Date(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True)

@@ -6,6 +6,7 @@ POST /api/v1/manifestation-reviews/<id>/determination         the team's answer
 POST /api/v1/discipline-actions/<id>/withdrawal               withdraw a removal
 POST /api/v1/discipline-actions/<id>/safeguards-notice        the parents' notice, given
 POST /api/v1/discipline-actions/<id>/services                 services from the 11th day
+POST /api/v1/discipline-actions/<id>/follow-ups/<id>/completion  an FBA or BIP done
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
 from caseflow.discipline import reviews
 from caseflow.discipline.placement_schemas import (
+    FollowUpCompletionInputSchema,
+    FollowUpSchema,
     ManifestationDeterminationInputSchema,
     ManifestationReviewInputSchema,
     ManifestationReviewSchema,
@@ -111,3 +114,20 @@ def services(data, action_id: int):
     action = reviews.get_action_for(current_user, action_id)
     with transaction():
         return reviews.record_removal_services(actor=current_user, action=action, **data)
+
+
+@removals_blp.route(
+    "/discipline-actions/<int:action_id>/follow-ups/<int:follow_up_id>/completion", methods=["POST"]
+)
+@permission_required(Permission.DISCIPLINE_RECORD)
+@require_json
+@removals_blp.arguments(FollowUpCompletionInputSchema)
+@removals_blp.response(200, FollowUpSchema)
+def follow_up_done(data, action_id: int, follow_up_id: int):
+    """Record that the functional behavioral assessment or behavior intervention plan due after
+    a manifestation is done; its reminders stop. Already done: 409."""
+    action = reviews.get_action_for(current_user, action_id)
+    with transaction():
+        return reviews.complete_follow_up(
+            actor=current_user, action=action, follow_up_id=follow_up_id, **data
+        )

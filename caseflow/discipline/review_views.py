@@ -21,6 +21,7 @@ from caseflow.discipline.placement_models import (
     SafeguardsNotice,
 )
 from caseflow.discipline.placement_schemas import (
+    FollowUpCompletionInputSchema,
     ManifestationDeterminationInputSchema,
     RemovalServicesInputSchema,
     RemovalWithdrawalInputSchema,
@@ -30,6 +31,7 @@ from caseflow.discipline.removals import decision_day, removal_days_for
 from caseflow.errors import DomainError, ValidationFailed
 from caseflow.extensions import db
 from caseflow.forms import load_form
+from caseflow.reports.periods import school_year_of
 
 bp = Blueprint("removals", __name__, url_prefix="/discipline-actions")
 
@@ -84,6 +86,12 @@ def _page(action, *, errors=None, raw=None, form=None, status=200):
         staff=staff,
         notices=notices,
         services=services,
+        follow_ups=reviews.follow_ups_of(action),
+        days_needing_services=reviews.days_needing_services(
+            action.student, school_year_of(action.action_date)
+        )
+        if action.student
+        else [],
         channels=NOTICE_CHANNELS,
         team_roles=TEAM_ROLES,
         special=reviews.special_circumstances(action),
@@ -217,4 +225,18 @@ def withdraw(action_id: int):
         RemovalWithdrawalInputSchema(),
         lambda action, values: reviews.withdraw_action(actor=current_user, action=action, **values),
         gettext("Removal withdrawn."),
+    )
+
+
+@bp.route("/<int:action_id>/follow-ups/<int:follow_up_id>/done", methods=["POST"])
+@permission_required(Permission.DISCIPLINE_RECORD)
+def follow_up_done(action_id: int, follow_up_id: int):
+    return _post(
+        action_id,
+        f"follow-up-{follow_up_id}",
+        FollowUpCompletionInputSchema(),
+        lambda action, values: reviews.complete_follow_up(
+            actor=current_user, action=action, follow_up_id=follow_up_id, **values
+        ),
+        "Recorded as done; its reminders stop.",
     )

@@ -458,6 +458,54 @@ def record_safeguards_notice(*, actor, action: DisciplineAction, guardian_id, ch
     return notice
 
 
+def complete_follow_up(*, actor, action: DisciplineAction, follow_up_id: int, done_on: date | None, now=None):
+    """Record that a functional behavioral assessment or behavior intervention plan due after a
+    manifestation is done (its reminders stop). Raises Forbidden, NotFound, Conflict (already
+    done), ValidationFailed (no day, a day in the future or before the review met)."""
+    now = now or now_utc()
+    _authorize(actor, action)
+    follow_up = db.session.get(BehaviorFollowUp, follow_up_id)
+    review = follow_up and db.session.get(ManifestationReview, follow_up.review_id)
+    if follow_up is None or review is None or action.manifestation_review_id != review.id:
+        raise NotFound("No such follow-up of this removal.")
+    if follow_up.done_on is not None:
+        raise Conflict(f"The {follow_up.label} was already recorded as done.")
+    today = _school_today(action, now)
+    if done_on is None:
+        raise ValidationFailed(
+            "Some fields are not valid.", fields={"done_on": ["Give the day it was done."]}
+        )
+    if done_on > today or done_on < review.meets_on:
+        raise ValidationFailed(
+            "Some fields are not valid.",
+            fields={"done_on": ["Give a day from the review's meeting to today."]},
+        )
+    follow_up.done_on = done_on
+    db.session.flush()
+    record(
+        actor,
+        "behavior_follow_up.done",
+        follow_up,
+        student_id=action.student_id,
+        now=now,
+        changes={"kind": follow_up.kind, "done_on": done_on},
+    )
+    return follow_up
+
+
+def follow_ups_of(action: DisciplineAction) -> list[BehaviorFollowUp]:
+    """The FBA and BIP due after this removal's manifestation review, if any (one query)."""
+    if action.manifestation_review_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(BehaviorFollowUp)
+            .where(BehaviorFollowUp.review_id == action.manifestation_review_id)
+            .order_by(BehaviorFollowUp.kind.desc())
+        )
+    )
+
+
 def days_needing_services(student, school_year: int) -> list[date]:
     """The removal days from the 11th on in `school_year` (34 CFR 300.530(d)), in order."""
     summary = removal_days_for(student, school_year)

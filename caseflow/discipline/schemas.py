@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext
 from marshmallow import validate
 
-from caseflow.api.fields import Day, Id, blanks_to_none
+from caseflow.api.fields import Day, Id, blanks_to_none, school_days
 from caseflow.discipline.models import ACTION_LABELS
 from caseflow.discipline.placement import PATTERN_QUESTIONS
 
@@ -113,8 +113,8 @@ class RecordedActionSchema(ma.Schema):
     action_code = ma.fields.String()
     label = ma.fields.String()
     action_date = ma.fields.Date()
-    length_days = ma.fields.Decimal(places=2, as_string=True, allow_none=True)
-    actual_length_days = ma.fields.Decimal(places=2, as_string=True, allow_none=True)
+    length_days = school_days(allow_none=True)
+    actual_length_days = school_days(allow_none=True)
     note = ma.fields.String(allow_none=True)
     recorded_by_id = ma.fields.Integer(allow_none=True)
     recorded_at = ma.fields.AwareDateTime()

@@ -149,6 +149,8 @@ def record_action(
             "placement_reason": action.placement_reason,
         },
     )
+    if action.approval == "pending":
+        gate.tell_administrators(action, actor, now)
     return action, True
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.cases.models import Case, InterventionPlan
@@ -162,6 +163,18 @@ def test_a_long_suspension_waits_for_a_second_administrator(
         client, incident, gate_setup.first_token, lincoln.student, "Expulsion", **ANSWERS
     ).get_json()
     assert expelled["approval"] == "pending"
+    # The other administrators of the school are told it waits for one of them; not the recorder.
+    with app.app_context():
+        from caseflow.notifications.models import Notification
+
+        told = {
+            n.user_id: n
+            for n in db.session.scalars(
+                sa.select(Notification).where(Notification.text.like("Expulsion for %waits for a second%"))
+            )
+        }
+    assert gate_setup.second.id in told and gate_setup.first.id not in told
+    assert told[gate_setup.second.id].link == f"/incidents/{incident}"
     url = f"/api/v1/discipline-actions/{expelled['id']}/approval"
     no_note = client.post(url, json={"approve": False}, headers=gate_setup.second_token)
     assert no_note.status_code == 422 and "note" in no_note.get_json()["error"]["fields"]

@@ -141,6 +141,24 @@ def test_a_manifestation_returns_the_student_and_sets_the_fba_and_bip(db_session
         ("fba", date(2026, 12, 9)),
     ]
     assert removal_days_for(db.session.get(Student, iep.student), 2026).total == 2
+    # The assessment is recorded done: not in the future, not before the review met, once.
+    fba = next(f for f in follow_ups if f.kind == "fba")
+    later = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    for day in (date(2026, 12, 2), date(2026, 11, 19), None):
+        with pytest.raises(ValidationFailed) as refused:
+            reviews.complete_follow_up(
+                actor=admin, action=action, follow_up_id=fba.id, done_on=day, now=later
+            )
+        assert "done_on" in refused.value.fields
+    reviews.complete_follow_up(
+        actor=admin, action=action, follow_up_id=fba.id, done_on=date(2026, 11, 30), now=later
+    )
+    assert fba.done_on == date(2026, 11, 30)
+    with pytest.raises(Conflict):
+        reviews.complete_follow_up(
+            actor=admin, action=action, follow_up_id=fba.id, done_on=date(2026, 12, 1), now=later
+        )
+    assert [f.kind for f in reviews.follow_ups_of(action) if f.done_on is None] == ["bip"]
 
 
 def test_special_circumstances_allow_an_interim_setting(db_session, iep):

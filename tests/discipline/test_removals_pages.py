@@ -4,6 +4,7 @@ typed, who sees what, and bounded queries."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -97,6 +98,14 @@ def test_a_change_of_placement_through_the_pages(app, client, iep):
         )
         assert answered.status_code == 302
         html = client.get(review_page).get_data(as_text=True)
+        # The FBA and the BIP now due are listed, each with its form to record it done.
+        assert 'data-testid="follow-up-fba"' in html and 'data-testid="follow-up-bip"' in html
+        fba = re.search(r'action="(/discipline-actions/\d+/follow-ups/\d+/done)"', html).group(1)
+        early = client.post(fba, data={"csrf_token": token, "done_on": "2026-11-19"})
+        assert early.status_code == 422 and 'value="2026-11-19"' in early.get_data(as_text=True)
+        assert client.post(fba, data={"csrf_token": token, "done_on": "2026-11-20"}).status_code == 302
+        html = client.get(review_page).get_data(as_text=True)
+        assert "done 20 Nov 2026" in html
     assert "A manifestation of the disability" in html and 'data-testid="status">ended' in html
 
 

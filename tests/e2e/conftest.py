@@ -125,3 +125,6 @@ def new_context(new_context, axe):
             + axe.report(),
             pytrace=False,
         )
+
+
+from tests.discipline.conftest import iep, removal_rules  # noqa: E402, F401  (fixtures)

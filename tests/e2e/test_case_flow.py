@@ -200,7 +200,7 @@ def test_repeated_incident_opens_case_that_counselor_plans_and_monitors(
     # Oldest on the left; the higher rating is drawn higher (smaller y).
     (x1, y1), (x2, y2) = [(float(d.get_attribute("cx")), float(d.get_attribute("cy"))) for d in dots.all()]
     assert x1 < x2 and y1 > y2, [(x1, y1), (x2, y2)]
-    expect(chart.locator("title").first).to_have_text("Ratings against the goal, 2 check-ins")
+    expect(chart.locator("title").first).to_contain_text("Ratings against the goal, 2 check-ins from ")
     rows = plan.locator("table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text=today.strftime("%d %b %Y"))).to_contain_text("3 – Goal met")

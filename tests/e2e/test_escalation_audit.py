@@ -76,5 +76,5 @@ def test_an_auditor_filters_the_audit_and_the_csv_matches_the_page(
     assert row["id"] == shown["id"] == str(arrested)
     assert row["approver"] == shown["approver"]
     assert str(row["hours_notification_to_approval"]) == shown["hours"]
-    assert row["outcome"] == "arrest" and shown["outcome"] == "Arrest"
-    assert row["status"] == "approved" and row["guardian_reached"] == "yes"
+    assert row["outcome"] == shown["outcome"] == "Arrest"  # the same words in the file as on the page
+    assert row["status"] == "Approved" and row["guardian_reached"] == "yes"
