@@ -231,7 +231,11 @@ def tell_administrators(action: DisciplineAction, actor, now: datetime) -> None:
     for user_id in admins:
         notify(
             user_id,
-            f"{action.label} for {action.student.display_name} waits for a second administrator.",
+            lambda: gettext(
+                "%(action)s for %(student)s waits for a second administrator.",
+                action=gettext(action.label),
+                student=action.student.display_name,
+            ),
             f"/incidents/{action.incident_id}" if action.incident_id else None,
             now=now,
             priority="soon",

@@ -101,7 +101,9 @@ class RemovalWithdrawalInputSchema(ma.Schema):
     served_days = ma.fields.Float(
         load_default=0,
         allow_nan=False,
-        validate=validate.Range(min=0, max=999, error="Give a number of school days from 0 to 999."),
+        validate=validate.Range(
+            min=0, max=999, error=lazy_gettext("Give a number of school days from 0 to 999.")
+        ),
     )
 
     @ma.post_load

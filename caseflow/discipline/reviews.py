@@ -467,18 +467,18 @@ def complete_follow_up(*, actor, action: DisciplineAction, follow_up_id: int, do
     follow_up = db.session.get(BehaviorFollowUp, follow_up_id)
     review = follow_up and db.session.get(ManifestationReview, follow_up.review_id)
     if follow_up is None or review is None or action.manifestation_review_id != review.id:
-        raise NotFound("No such follow-up of this removal.")
+        raise NotFound(gettext("No such follow-up of this removal."))
     if follow_up.done_on is not None:
-        raise Conflict(f"The {follow_up.label} was already recorded as done.")
+        raise Conflict(gettext("The %(what)s was already recorded as done.", what=gettext(follow_up.label)))
     today = _school_today(action, now)
     if done_on is None:
         raise ValidationFailed(
-            "Some fields are not valid.", fields={"done_on": ["Give the day it was done."]}
+            gettext("Some fields are not valid."), fields={"done_on": [gettext("Give the day it was done.")]}
         )
     if done_on > today or done_on < review.meets_on:
         raise ValidationFailed(
-            "Some fields are not valid.",
-            fields={"done_on": ["Give a day from the review's meeting to today."]},
+            gettext("Some fields are not valid."),
+            fields={"done_on": [gettext("Give a day from the review's meeting to today.")]},
         )
     follow_up.done_on = done_on
     db.session.flush()
