@@ -8,6 +8,7 @@ from playwright.sync_api import Locator, Page
 
 def main_nav(page: Page) -> Locator:
     """The main navigation, opened first where the screen folds it behind "Menu"."""
+    page.wait_for_load_state("domcontentloaded")  # static/js/layout.js (deferred) has run
     toggle = page.locator(".menu-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
