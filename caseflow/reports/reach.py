@@ -38,6 +38,7 @@ from caseflow.discipline.models import SUSPENSIONS, DisciplineAction
 from caseflow.escalations.models import Escalation
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident, IncidentStudent
+from caseflow.labels import N_
 from caseflow.people.codes import COMMON_LANGUAGES
 from caseflow.people.models import Guardian, School, StudentGuardian
 from caseflow.reports.periods import year_bounds, zone_of
@@ -155,7 +156,9 @@ def _rows(facts: list, min_n: int) -> list[ReachRow]:
         rows.append(
             ReachRow(
                 language=language,
-                label=COMMON_LANGUAGES.get(language, language),
+                label=N_("not recorded")
+                if language == NOT_RECORDED
+                else COMMON_LANGUAGES.get(language, language),
                 n=len(items),
                 reached=on_time,
                 share=on_time / len(items) if len(items) >= min_n else None,
