@@ -16,9 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from caseflow.extensions import db
-from caseflow.reports.periods import current_school_year
+from caseflow.reports.periods import school_year_of
+from tests.helpers import FROZEN_NOW
 
-INCIDENT_AT = datetime(current_school_year(), 10, 1, 15, 0, tzinfo=UTC)
+# In the school year of the suite's frozen clock (set at import, when no clock is frozen yet: not
+# today's year, which would differ from the reports' under time-machine).
+INCIDENT_AT = datetime(school_year_of(FROZEN_NOW.date()), 10, 1, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
