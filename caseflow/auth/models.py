@@ -105,6 +105,25 @@ class User(UserMixin, db.Model):
             sa.exists().where(user_schools.c.user_id == cls.id, user_schools.c.school_id == school_id),
         )
 
+    @classmethod
+    def other_administrators_ids(cls, district_id: int, school_id: int, actor_id: int) -> list[int]:
+        """Active administrators who serve `school_id` (or the whole district), but `actor_id`:
+        the second administrators a gate tells when something waits for one of them."""
+        from caseflow.auth.permissions import Role
+
+        return db.session.scalars(
+            sa.select(cls.id)
+            .join(UserRole, UserRole.user_id == cls.id)
+            .where(
+                cls.active,
+                cls.district_id == district_id,
+                cls.serving(school_id),
+                UserRole.role == Role.ADMINISTRATOR.value,
+                cls.id != actor_id,
+            )
+            .distinct()
+        ).all()
+
     @property
     def has_totp(self) -> bool:
         return self.totp_enabled_at is not None

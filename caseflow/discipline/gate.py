@@ -212,22 +212,10 @@ def approver_problem(user, action: DisciplineAction) -> str | None:
 def tell_administrators(action: DisciplineAction, actor, now: datetime) -> None:
     """An exclusion waits for a second administrator: every other active administrator who
     serves its school is told, as the police gate tells them of a request."""
-    from caseflow.auth.models import User, UserRole
-    from caseflow.auth.permissions import Role
+    from caseflow.auth.models import User
     from caseflow.notifications.services import notify
 
-    admins = db.session.scalars(
-        sa.select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.active,
-            User.district_id == action.district_id,
-            User.serving(action.school_id),
-            UserRole.role == Role.ADMINISTRATOR.value,
-            User.id != actor.id,
-        )
-        .distinct()
-    ).all()
+    admins = User.other_administrators_ids(action.district_id, action.school_id, actor.id)
     for user_id in admins:
         notify(
             user_id,

@@ -256,17 +256,7 @@ def request(
 def _tell_administrators(escalation: Escalation, actor, now: datetime) -> None:
     from caseflow.notifications.services import notify
 
-    admins = db.session.scalars(
-        sa.select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.active,
-            User.district_id == escalation.district_id,
-            User.serving(escalation.school_id),
-            UserRole.role == Role.ADMINISTRATOR.value,
-            User.id != actor.id,
-        )
-    ).all()
+    admins = User.other_administrators_ids(escalation.district_id, escalation.school_id, actor.id)
     for user_id in admins:
         notify(
             user_id,
