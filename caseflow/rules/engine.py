@@ -254,39 +254,200 @@ class RuleSet:
     def evaluate(self, facts: dict) -> Outcome:
         """Apply the rules to `facts` (a value for every fact of the registry).
 
-        The rule set runs as one compiled function: each rule's condition is tested in file order
-        (stopping after a matched rule with `stop`), and only a rule that matched is evaluated
-        again with its trace (the same conditions, read in the same order), since only matches
-        keep their reads. The result is what evaluating each rule's Condition would give."""
+        The rule set runs as one compiled function (see _compile_rule_set): each rule's condition
+        is tested in file order (stopping after a matched rule with `stop`), and only a rule that
+        matched gets its reads (the conditions its evaluation read, in order), since only matches
+        keep them. The result is what evaluating each rule's Condition with a trace would give."""
         return self._decide(facts)
 
 
+# How much source a matched rule's reads may take before its trace is built by re-evaluating the
+# rule with `Rule.traced` instead (a deeply nested any/all would otherwise grow it exponentially).
+_READS_BUDGET = 4000
+
+
+class _Decision:
+    """The source of one rule set's decision function: see _compile_rule_set."""
+
+    def __init__(self, rules: tuple[Rule, ...]):
+        self.constants: dict[str, object] = {}
+        self._named: dict[object, str] = {}
+        self.facts: dict[str, str] = {}  # fact -> the local it is read into, once, at the top
+        self.shared: dict[tuple, str] = {}  # a leaf's test -> the local computed once at the top
+        self.top: list[str] = []
+        # Before the first rule with `stop`, the first condition of each rule is always
+        # evaluated: those are read and tested once at the top (the same value for each rule).
+        for rule in rules:
+            first = rule.condition
+            while not isinstance(first, _Leaf):
+                if isinstance(first, _Not):
+                    first = first.part
+                elif first.parts:
+                    first = first.parts[0]
+                else:
+                    break
+            if isinstance(first, _Leaf) and self._key(first) not in self.shared:
+                if first.fact not in self.facts:
+                    local = self.facts[first.fact] = f"a{len(self.facts)}"
+                    self.top.append(f"{local} = f[{first.fact!r}]")
+                test = self.test(first)
+                local = self.shared[self._key(first)] = f"s{len(self.shared)}"
+                self.top.append(f"{local} = {test}")
+            if rule.stop:
+                break
+
+    def const(self, value: object) -> str:
+        """The name of a constant of the function (rule values are never written as source)."""
+        key = _value_key(value)
+        name = self._named.get(key)
+        if name is None:
+            name = self._named[key] = f"k{len(self.constants)}"
+            self.constants[name] = value
+        return name
+
+    @staticmethod
+    def _key(leaf: _Leaf) -> tuple:
+        return (leaf.fact, leaf.op, _value_key(leaf.prepared))
+
+    def actual(self, leaf: _Leaf) -> str:
+        return self.facts.get(leaf.fact) or f"f[{leaf.fact!r}]"
+
+    def test(self, node: Condition) -> str:
+        """The condition as one expression: is it true?"""
+        if isinstance(node, _Leaf):
+            shared = self.shared.get(self._key(node))
+            if shared:
+                return shared
+            return "(" + _EXPRESSIONS[node.op].format(a=self.actual(node), v=self.const(node.prepared)) + ")"
+        if isinstance(node, _Not):
+            return f"(not {self.test(node.part)})"
+        if not node.parts:
+            return "True" if node.joiner == "and" else "False"
+        return "(" + f" {node.joiner} ".join(self.test(p) for p in node.parts) + ")"
+
+    def reads(self, node: Condition, result: bool) -> list[tuple[bool, str]]:
+        """The reads of evaluating `node` with a trace, given that it answers `result`, as pieces:
+        (True, one Read) or (False, a tuple of Reads). Where the result does not say how far a
+        group went (an `all` that fails, an `any` that holds), the pieces test its parts again,
+        the first that decides ending it, as the traced evaluation does."""
+        if isinstance(node, _Leaf):
+            head = f"{node.fact!r}, {node.op!r}, {self.const(node.value)}"
+            return [(True, f"_new(_Read, ({head}, {self.actual(node)}, {result}))")]
+        if isinstance(node, _Not):
+            return self.reads(node.part, not result)
+        deciding = node.joiner == "or"  # the result with which a part ends the group
+        if not node.parts:
+            return []
+        if result != deciding:  # every part was evaluated and gave the group's result
+            return [piece for part in node.parts for piece in self.reads(part, result)]
+        # The first part that gives `deciding` ends the group; the last one must, if none before.
+        chain = _joined(self.reads(node.parts[-1], deciding))
+        for part in reversed(node.parts[:-1]):
+            test = self.test(part) if deciding else f"(not {self.test(part)})"
+            later = _joined(self.reads(part, not deciding) + [(False, chain)])
+            chain = f"({_joined(self.reads(part, deciding))} if {test} else {later})"
+            if len(chain) > _READS_BUDGET:
+                raise _TooLarge
+        return [(False, chain)]
+
+    def source(self, rules: tuple[Rule, ...]) -> str:
+        body: list[str] = []
+        outcome = "return _new(_Outcome, (tier, routes, _priorities[rank], notes, m))"
+        for n, rule in enumerate(rules):
+            try:
+                reads = _joined(self.reads(rule.condition, True))
+                if len(reads) > _READS_BUDGET:
+                    raise _TooLarge
+            except _TooLarge:
+                reads = f"_traced[{n}](f)"
+            then = (rule.id, rule.description, rule.tier, rule.routes, rule.priority, rule.note)
+            head = ", ".join(self.const(v) for v in then)
+            body += [f"if {self.test(rule.condition)}:", f"    m += (_new(_Match, ({head}, {reads})),)"]
+            if rule.tier is not None and rule.tier > DEFAULT_TIER:
+                body += [f"    if tier < {int(rule.tier)}:", f"        tier = {int(rule.tier)}"]
+            for route in rule.routes:
+                route = self.const(route)
+                body += [f"    if {route} not in routes:", f"        routes += ({route},)"]
+            if _RANK[rule.priority]:
+                body += [f"    if rank < {_RANK[rule.priority]}:", f"        rank = {_RANK[rule.priority]}"]
+            if rule.note:
+                body.append(f"    notes += ({self.const((rule.id, rule.note))},)")
+            if rule.stop:
+                body.append(f"    {outcome}")
+        body += ["if not m:", "    return _nothing", outcome]
+        # Small tuples, grown by concatenation: fewer allocations than lists turned into tuples.
+        init = [f"tier, routes, rank, notes, m = {DEFAULT_TIER}, (), 0, (), ()"]
+        params = ", ".join([*_PARAMETERS, *self.constants])
+        lines = [f"def _make({params}):", "    def decide(f):"]
+        lines += ["        " + line for line in self.top + init + body]
+        lines += ["    return decide"]
+        return "\n".join(lines)
+
+
+def _value_key(value: object) -> object:
+    """Equal codes, numbers and sets are one constant (and one test); anything else by identity."""
+    if type(value) in (str, int, bool, frozenset) or value is None:
+        return (type(value), value)
+    return id(value)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+# What the decision function is given besides the rule set's constants (see _compile_rule_set).
+_PARAMETERS = ("_new", "_Read", "_Match", "_Outcome", "_priorities", "_nothing", "_traced")
+
+
+def _joined(pieces: list[tuple[bool, str]]) -> str:
+    """Pieces (see _Decision.reads) as one tuple expression."""
+    parts, items = [], []
+    for single, text in pieces:
+        if single:
+            items.append(text)
+            continue
+        if items:
+            parts.append("(" + ", ".join(items) + ",)")
+            items = []
+        parts.append(text)
+    if items:
+        parts.append("(" + ", ".join(items) + ",)")
+    return " + ".join(parts) if parts else "()"
+
+
 def _compile_rule_set(rules: tuple[Rule, ...]) -> Callable[[dict], Outcome]:
-    """`decide(facts) -> Outcome` for the rules, built from their validated condition trees as
-    Condition.compile builds one (fact names as literals, rule values as constants)."""
-    constants: dict = {}
-    lines = ["def decide(f):", "    m = []"]
-    for n, rule in enumerate(rules):
-        constants["_traced"] = False
-        test = rule.condition.expression(constants)
-        constants["_traced"] = True
-        traced = rule.condition.expression(constants)
-        lines += [
-            f"    if {test}:",
-            "        t = []",
-            f"        {traced}",
-            f"        m.append(_new(_Match, (*head{n}, tuple(t))))",
-        ]
-        if rule.stop:
-            lines.append("        return _combine(m)")
-    lines.append("    return _combine(m)")
-    constants.pop("_traced", None)
-    namespace = {"__builtins__": {}, "len": len, "tuple": tuple, "_new": tuple.__new__}
-    namespace.update({"_Match": Match, "_Read": Read, "_combine": combine, **constants})
-    for n, rule in enumerate(rules):
-        namespace[f"head{n}"] = (rule.id, rule.description, rule.tier, rule.routes, rule.priority, rule.note)
-    exec("\n".join(lines), namespace)
-    return namespace["decide"]
+    """`decide(facts) -> Outcome` for the rules, as one Python function built from their
+    validated condition trees (fact names as literals, every value from the rule file passed in
+    as a constant, never as text):
+
+    - the first condition of each rule before any `stop` (always evaluated) is read and tested
+      once at the top (e.g. `role eq responsible`, shared by most rules);
+    - each rule's condition is tested in file order (stopping after a matched rule with `stop`);
+    - a rule that matched gets its reads without a list or a call: its Reads are known from its
+      result (an `all` that holds read every part, each true), testing again only the parts
+      whose result says nothing of how far the evaluation went (the parts of an `any` that
+      holds, up to the first true one);
+    - the outcome is combined as it goes, as `combine` would combine the matches.
+
+    The result is what evaluating each rule's Condition with a trace and `combine` would give."""
+    decision = _Decision(rules)
+    source = decision.source(rules)
+    namespace: dict = {"__builtins__": {}, "len": len}
+    exec(source, namespace)
+    traced = tuple(_reads_of(rule) for rule in rules)
+    nothing = Outcome(DEFAULT_TIER, (), PRIORITIES[0], (), ())  # when no rule matches
+    return namespace["_make"](
+        tuple.__new__, Read, Match, Outcome, PRIORITIES, nothing, traced, **decision.constants
+    )
+
+
+def _reads_of(rule: Rule) -> Callable[[dict], tuple[Read, ...]]:
+    def reads(facts: dict) -> tuple[Read, ...]:
+        trace: list = []
+        rule.traced(facts, trace)
+        return tuple(trace)
+
+    return reads
 
 
 _RANK = {p: n for n, p in enumerate(PRIORITIES)}
