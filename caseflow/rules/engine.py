@@ -275,6 +275,8 @@ class _Decision:
         self.facts: dict[str, str] = {}  # fact -> the local it is read into, once, at the top
         self.shared: dict[tuple, str] = {}  # a leaf's test -> the local computed once at the top
         self.top: list[str] = []
+        self.rule_reads: set[tuple] = set()  # the Reads the rule being compiled may make
+        self.shared_reads: dict[tuple, str] = {}  # a Read made once per decision -> its local
         # Before the first rule with `stop`, the first condition of each rule is always
         # evaluated: those are read and tested once at the top (the same value for each rule).
         for rule in rules:
@@ -332,7 +334,11 @@ class _Decision:
         the first that decides ending it, as the traced evaluation does."""
         if isinstance(node, _Leaf):
             head = f"{node.fact!r}, {node.op!r}, {self.const(node.value)}"
-            return [(True, f"_new(_Read, ({head}, {self.actual(node)}, {result}))")]
+            read = f"_new(_Read, ({head}, {self.actual(node)}, {result}))"
+            key = (head, result)
+            self.rule_reads.add(key)
+            shared = self.shared_reads.get(key)
+            return [(True, f"({shared} or ({shared} := {read}))" if shared else read)]
         if isinstance(node, _Not):
             return self.reads(node.part, not result)
         deciding = node.joiner == "or"  # the result with which a part ends the group
@@ -351,6 +357,20 @@ class _Decision:
         return [(False, chain)]
 
     def source(self, rules: tuple[Rule, ...]) -> str:
+        # A Read that several rules would make (the same condition, the same result) is made once
+        # in a decision, by the first of them that matches (the same fact read, so equal).
+        uses: dict[tuple, int] = {}
+        for rule in rules:
+            self.rule_reads = set()
+            try:
+                self.reads(rule.condition, True)
+            except _TooLarge:
+                pass
+            for key in self.rule_reads:
+                uses[key] = uses.get(key, 0) + 1
+        self.shared_reads = {
+            key: f"r{n}" for n, key in enumerate(k for k, count in uses.items() if count > 1)
+        }
         body: list[str] = []
         outcome = "return _new(_Outcome, (tier, routes, _priorities[rank], notes, m))"
         for n, rule in enumerate(rules):
@@ -377,6 +397,8 @@ class _Decision:
         body += ["if not m:", "    return _nothing", outcome]
         # Small tuples, grown by concatenation: fewer allocations than lists turned into tuples.
         init = [f"tier, routes, rank, notes, m = {DEFAULT_TIER}, (), 0, (), ()"]
+        if self.shared_reads:
+            init.append(" = ".join([*self.shared_reads.values(), "None"]))
         params = ", ".join([*_PARAMETERS, *self.constants])
         lines = [f"def _make({params}):", "    def decide(f):"]
         lines += ["        " + line for line in self.top + init + body]
@@ -426,7 +448,8 @@ def _compile_rule_set(rules: tuple[Rule, ...]) -> Callable[[dict], Outcome]:
     - a rule that matched gets its reads without a list or a call: its Reads are known from its
       result (an `all` that holds read every part, each true), testing again only the parts
       whose result says nothing of how far the evaluation went (the parts of an `any` that
-      holds, up to the first true one);
+      holds, up to the first true one); a Read that several rules make alike (`role eq
+      responsible`, true) is made once per decision and shared by their matches;
     - the outcome is combined as it goes, as `combine` would combine the matches.
 
     The result is what evaluating each rule's Condition with a trace and `combine` would give."""
