@@ -20,6 +20,7 @@ from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.forms import form_errors, load_form
 from caseflow.incidents import services
+from caseflow.incidents.cursors import page_url
 from caseflow.incidents.forms import form_to_payload, incident_to_form, to_int
 from caseflow.incidents.intake import submit_incident
 from caseflow.incidents.models import INCIDENT_STATUSES, STUDENT_ROLES, Incident
@@ -286,10 +287,11 @@ def override(incident_id: int, decision_id: int):
 
 def _list(template: str, *, mine: bool):
     schema = IncidentQuerySchema()
+    raw = {k: v for k, v in request.args.items() if v != ""}
     try:
-        args = schema.load({k: v for k, v in request.args.items() if v != ""}, unknown=ma.EXCLUDE)
-    except ma.ValidationError as exc:
-        args = schema.load(exc.valid_data or {}, unknown=ma.EXCLUDE)
+        args = schema.load(raw, unknown=ma.EXCLUDE)
+    except ma.ValidationError as exc:  # a page ignores what it cannot read (the API says why)
+        args = schema.load({k: v for k, v in raw.items() if k not in exc.messages}, unknown=ma.EXCLUDE)
     if mine:
         args["reported_by_me"] = True
     student_local_id = request.args.get("student", "").strip()
@@ -311,6 +313,7 @@ def _list(template: str, *, mine: bool):
         statuses=INCIDENT_STATUSES,
         summaries=services.status_summaries(page.items, current_user),
         tz=ZoneInfo,
+        page_url=page_url,
     )
 
 

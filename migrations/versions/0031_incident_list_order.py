@@ -1,0 +1,28 @@
+"""The incident list in index order: a school's incidents, and a district's, by (occurred_at, id)
+
+Revision ID: 0031lists
+Revises: 0028language
+Create Date: 2026-12-04 20:45:00
+
+"""
+
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = "0031lists"
+down_revision = "0028language"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index("ix_incidents_school_recent", ["school_id", "occurred_at", "id"], unique=False)
+        batch_op.create_index("ix_incidents_district_recent", ["district_id", "occurred_at", "id"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index("ix_incidents_district_recent")
+        batch_op.drop_index("ix_incidents_school_recent")
