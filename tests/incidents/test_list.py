@@ -229,6 +229,13 @@ def test_count_at_the_real_cap_reads_1000_plus(app, client, lincoln, admin):
     sign_in(client, admin)
     html = client.get("/incidents").get_data(as_text=True)
     assert "1,000+ incidents" in html and "Page 1 of 40+" in html
+    from caseflow.auth.models import User
+
+    with app.app_context():
+        db.session.get(User, admin.id).language = "es"
+        db.session.commit()
+    html = client.get("/incidents").get_data(as_text=True)
+    assert "Más de 1.000 incidentes" in html and "Más antiguos →" in html
 
 
 # Pagination: page numbers, then cursors ---------------------------------------------------------
