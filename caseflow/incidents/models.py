@@ -41,7 +41,14 @@ class Incident(db.Model):
         sa.Index("ix_incidents_reporter_reported", "reported_by_id", "reported_at"),
         # The incident list, newest first, reads a school's (or a district's) incidents in this
         # order from the index (caseflow.incidents.services.list_incidents).
-        sa.Index("ix_incidents_school_recent", "school_id", "occurred_at", "id"),
+        sa.Index(
+            "ix_incidents_school_recent",
+            "district_id",
+            "school_id",
+            "occurred_at",
+            "id",
+            postgresql_include=["status"],
+        ),
         sa.Index("ix_incidents_district_recent", "district_id", "occurred_at", "id"),
     )
 

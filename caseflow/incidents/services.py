@@ -375,13 +375,24 @@ def count_cap() -> int:
     return current_app.config.get("INCIDENT_COUNT_CAP", COUNT_CAP)
 
 
-def list_incidents(user, *, tz: ZoneInfo, **filters) -> IncidentPage:
+def _list_loader():
+    """What a list page shows of each incident: behaviors, students, school (and the status)."""
+    return (
+        selectinload(Incident.behaviors),
+        selectinload(Incident.students).selectinload(IncidentStudent.student),
+        selectinload(Incident.school),
+    )
+
+
+def list_incidents(user, *, tz: ZoneInfo, details: bool = True, **filters) -> IncidentPage:
     """A page of the incidents `user` may read, newest first (occurred_at, then id), with the
     given filters.
 
     Filters: school_id, status, behavior, location, student_id, reported_by_me, date_from and
     date_to (calendar days in `tz`, the district's zone); then per_page and either page (a
-    number) or `before`/`after` (a ListCursor: the page older or newer than it).
+    number) or `before`/`after` (a ListCursor: the page older or newer than it). Without
+    `details`, only what a list page shows is loaded with the incidents (not their staff,
+    actions, addenda or reporter).
 
     Two queries (then the related rows, one query per relationship) whatever the data size:
     the capped count, and the page. Each part of what `user` may see
@@ -434,7 +445,7 @@ def list_incidents(user, *, tz: ZoneInfo, **filters) -> IncidentPage:
         sa.select(Incident)
         .join(window, window.c.id == Incident.id)
         .order_by(*_order((window.c.occurred_at, window.c.id), newest_first))
-        .options(*_incident_loader())
+        .options(*(_incident_loader() if details else _list_loader()))
     ).all()
     more = len(rows) > per_page
     items = list(rows[:per_page])

@@ -303,7 +303,8 @@ def _list(template: str, *, mine: bool):
             )
         )
         args["student_id"] = found or -1
-    page = services.list_incidents(current_user, tz=ZoneInfo(current_user.district.time_zone), **args)
+    tz = ZoneInfo(current_user.district.time_zone)
+    page = services.list_incidents(current_user, tz=tz, details=False, **args)
     return render_template(
         template,
         page=page,
