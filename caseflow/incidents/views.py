@@ -285,6 +285,10 @@ def override(incident_id: int, decision_id: int):
     return _detail(incident, override=state, status=status)
 
 
+# The query arguments that narrow a list (the others choose its page).
+FILTERS = ("school_id", "status", "behavior", "location", "student_id", "date_from", "date_to")
+
+
 def _list(template: str, *, mine: bool):
     schema = IncidentQuerySchema()
     raw = {k: v for k, v in request.args.items() if v != ""}
@@ -315,6 +319,7 @@ def _list(template: str, *, mine: bool):
         summaries=services.status_summaries(page.items, current_user),
         tz=ZoneInfo,
         page_url=page_url,
+        filtered=any(args.get(k) for k in FILTERS),
     )
 
 

@@ -385,3 +385,24 @@ def test_same_queries_for_few_and_many_incidents(app, client, make, lincoln, adm
         app, school_id=lincoln.other_school, reporter_id=lincoln.teacher.id, n=50, student_id=lincoln.outsider
     )
     assert counts(f"{int(FROZEN_NOW.timestamp() * 1_000_000)}_{more[-1] + 1}") == few
+
+
+def test_my_incidents_page_by_number_then_cursor(app, client, make, lincoln):
+    app.config["INCIDENT_COUNT_CAP"] = 2
+    other = make.user("teacher", schools=[lincoln.school])
+    add_incidents(app, school_id=lincoln.school, reporter_id=other.id, n=3, student_id=lincoln.student)
+    mine = add_incidents(
+        app, school_id=lincoln.school, reporter_id=lincoln.teacher.id, n=5, student_id=lincoln.student
+    )
+    sign_in(client, lincoln.teacher)
+    path, seen, pages = "/incidents/mine?per_page=2", [], []
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        seen += page_ids(html)
+        pages.append(path)
+        assert '<details class="filter-box">' in html  # no filter: the box stays closed
+        older = re.search(r'<a href="([^"]+)" rel="next">', html)
+        path = older.group(1).replace("&amp;", "&") if older else None
+        assert len(pages) < 6
+    assert seen == mine and "before=" in pages[-1]
+    assert "2+ incidents" in html
