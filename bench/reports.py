@@ -176,7 +176,7 @@ LOAD_STEPS: list[tuple[str, str]] = [
         INSERT INTO enrolments (student_id, school_id, begin_date, end_date, recorded_at)
         SELECT id, school_id, NULL, NULL, now() FROM students WHERE active;
         INSERT INTO program_participations (student_id, program, begin_date, end_date, recorded_at)
-        SELECT id, 'idea', NULL, NULL, now() FROM students WHERE idea_eligible
+        SELECT id, 'idea', CAST(NULL AS date), CAST(NULL AS date), now() FROM students WHERE idea_eligible
         UNION ALL SELECT id, 'section_504', NULL, NULL, now() FROM students WHERE section_504
         UNION ALL SELECT id, 'english_learner', NULL, NULL, now() FROM students WHERE english_learner;
         """,
@@ -390,11 +390,16 @@ LOAD_STEPS: list[tuple[str, str]] = [
         "disciplinary actions",
         """
         INSERT INTO discipline_actions (district_id, school_id, student_id, incident_id, action_code,
-                                        action_date, length_days, recorded_by_id, recorded_at)
+                                        action_date, length_days, recorded_by_id, recorded_at,
+                                        supports_tried, in_school_alternative_reason)
         SELECT 1, p.school_id, p.student_id, p.id, a.code,
                (p.occurred_at AT TIME ZONE sc.time_zone)::date + 1,
                CASE WHEN a.code LIKE '%Suspension' THEN 1 + (p.status_r * 4)::int END,
-               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day'
+               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day',
+               -- the exclusion gate's answers, which every out-of-school suspension carries
+               CASE WHEN a.code = 'Out of School Suspension' THEN CAST('["counseling"]' AS json) END,
+               CASE WHEN a.code = 'Out of School Suspension'
+                    THEN 'The in-school alternative was tried this term without effect.' END
         FROM bench_plan p JOIN schools sc ON sc.id = p.school_id,
              LATERAL (SELECT CASE WHEN p.status_r < 0.40 THEN 'In School Suspension'
                                   WHEN p.status_r < 0.75 THEN 'Out of School Suspension'
@@ -415,10 +420,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
               ORDER BY md5(p.id || 'escalation') LIMIT :escalations) e;
         -- the guardian reached before each approval (and, for the others, a call that reached no one)
         INSERT INTO guardian_contacts (id, district_id, student_id, link_id, guardian_id, contacted_at,
-                                       method, language, reached, purpose, note, recorded_by_id, recorded_at)
+                                       method, language, reached, purpose, note, recorded_by_id, recorded_at,
+                                       incident_id)
         SELECT e.id, 1, e.student_id, e.student_id, e.student_id, e.occurred_at + interval '3 hours',
                'phone', 'en', e.r < 0.55, 'escalation_notice', 'Called before the request was decided.',
-               (e.school_id - 1) * :per_school + 2, e.occurred_at + interval '3 hours'
+               (e.school_id - 1) * :per_school + 2, e.occurred_at + interval '3 hours', e.incident_id
         FROM bench_esc e;
         INSERT INTO escalations (
             id, district_id, school_id, student_id, incident_id, criteria, justification, rules_version,
@@ -480,11 +486,12 @@ LOAD_STEPS: list[tuple[str, str]] = [
                 AND NOT EXISTS (SELECT 1 FROM bench_esc x WHERE x.incident_id = p.id)
               ORDER BY md5(p.id || 'emergency') LIMIT :emergencies) e;
         INSERT INTO guardian_contacts (id, district_id, student_id, link_id, guardian_id, contacted_at,
-                                       method, language, reached, purpose, note, recorded_by_id, recorded_at)
+                                       method, language, reached, purpose, note, recorded_by_id, recorded_at,
+                                       incident_id)
         SELECT :escalations + e.id, 1, e.student_id, e.student_id, e.student_id,
                e.occurred_at + interval '75 minutes', 'phone', 'en', true, 'emergency_notice',
                'Told the guardian about the police response.', (e.school_id - 1) * :per_school + 1,
-               e.occurred_at + interval '75 minutes'
+               e.occurred_at + interval '75 minutes', e.incident_id
         FROM bench_emg e;
         INSERT INTO emergency_responses (
             id, district_id, school_id, student_id, incident_id, called_at, caller, agency, what_happened,
@@ -714,6 +721,119 @@ def time_pages(url: str, args, only: str | None = None) -> list[dict]:
     return results
 
 
+# --- the incident list at 1M incidents ----------------------------------------------------------
+
+LIST_ADMIN_EMAIL = "principal.{school}@bench.example"  # user (s-1)*25+1: an administrator of school s
+LIST_TARGET_MS = 50
+
+
+def list_token(app, email: str) -> str:
+    """A personal access token of `email` (the API accepts tokens only), made by its owner."""
+    from caseflow.auth.models import User
+    from caseflow.auth.services import create_token
+    from caseflow.db import transaction
+    from caseflow.extensions import db
+
+    with app.app_context(), transaction():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        _, secret = create_token(actor=user, user=user, name="bench incident list", days=1)
+    return secret
+
+
+def time_incident_lists(url: str, args) -> list[dict]:
+    """The incident list page (/incidents) and GET /api/v1/incidents of one high school's
+    administrator (the school serves ~25,000 of the 1,000,000 incidents): the first page, a
+    filtered page, a page by number near the end of the counted rows, a page deep in the list
+    by number (the old way) and the page "older than" the same point (a keyset cursor)."""
+    from caseflow.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        queries = QueryLog(db.engine)
+        school = db.session.execute(
+            sa.text("SELECT id, name FROM schools WHERE name LIKE 'High%' ORDER BY id LIMIT 1")
+        ).one()
+        total = db.session.scalar(
+            sa.text("SELECT count(*) FROM incidents WHERE school_id = :s"), {"s": school.id}
+        )
+        # The incident 10,000 rows down the school's list: where the deep pages start.
+        deep = db.session.execute(
+            sa.text(
+                "SELECT id, occurred_at FROM incidents WHERE school_id = :s "
+                "ORDER BY occurred_at DESC, id DESC OFFSET 9999 LIMIT 1"
+            ),
+            {"s": school.id},
+        ).one()
+    email = LIST_ADMIN_EMAIL.format(school=school.id)
+    log(f"incident list of {school.name} ({total:,} incidents), signed in as {email}")
+    cursor = f"{int(deep.occurred_at.timestamp() * 1_000_000)}_{deep.id}"
+    cases = [
+        ("first page", ""),
+        ("filtered: status routed, 2025-26", "status=routed&date_from=2025-08-01&date_to=2026-07-31"),
+        ("page 40 (rows 976-1,000)", "page=40"),
+        ("page 401 by number (offset 10,000)", "page=401"),
+        ("older than row 10,000 (cursor)", f"before={cursor}"),
+    ]
+    client = app.test_client()
+    sign_in(client, email)
+    headers = {"Authorization": f"Bearer {list_token(app, email)}"}
+    args.lists_load_before = os.getloadavg()
+    results = []
+    for kind, base, extra in (("page", "/incidents", {}), ("API", "/api/v1/incidents", headers)):
+        for label, query in cases:
+            path = f"{base}?{query}" if query else base
+            client.get(path, headers=extra)  # warm-up
+            times, counts, statuses = [], [], set()
+            for _ in range(args.runs):
+                queries.reset()
+                t0 = time.perf_counter()
+                response = client.get(path, headers=extra)
+                response.get_data()
+                times.append(time.perf_counter() - t0)
+                statuses.add(response.status_code)
+                counts.append(len(queries.entries))
+            result = {
+                "label": f"{kind}: {label}",
+                "path": path,
+                "min": min(times),
+                "median": statistics.median(times),
+                "max": max(times),
+                "queries": sorted(set(counts)),
+                "sql_total": sum(e[0] for e in queries.entries),
+                "slowest_query": max((e[0] for e in queries.entries), default=0.0),
+                "status": sorted(statuses),
+                "last": list(queries.entries),
+            }
+            results.append(result)
+            log(
+                f"{result['label']}: median {result['median'] * 1000:.1f} ms, "
+                f"{result['queries']} queries, status {result['status']}"
+            )
+    args.lists_load_after = os.getloadavg()
+    if args.explain_over is not None:
+        explain(app, results, args.explain_over / 1000)
+    return results
+
+
+def print_list_report(args, results) -> None:
+    print(
+        f"\nincident lists: load average (1 min) {args.lists_load_before[0]:.1f} before, "
+        f"{args.lists_load_after[0]:.1f} after; {args.runs} timed requests each after a warm-up"
+    )
+    print(
+        "\n| request | median ms | min ms | max ms | queries | SQL ms (last) | status "
+        f"| under {LIST_TARGET_MS} ms |"
+    )
+    print("| --- | --: | --: | --: | --: | --: | --- | --- |")
+    for r in results:
+        ok = "yes" if r["median"] * 1000 < LIST_TARGET_MS else "**no**"
+        print(
+            f"| {r['label']} | {r['median'] * 1000:.1f} | {r['min'] * 1000:.1f} | {r['max'] * 1000:.1f} "
+            f"| {'/'.join(map(str, r['queries']))} | {r['sql_total'] * 1000:.1f} "
+            f"| {'/'.join(map(str, r['status']))} | {ok} |"
+        )
+
+
 def explain(app, results, threshold: float) -> None:
     from caseflow.extensions import db
 
@@ -770,6 +890,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", help="skip the load when the data is there")
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument("--explain-over", type=float, metavar="MS", help="EXPLAIN ANALYZE slower statements")
+    parser.add_argument("--lists", action="store_true", help="also time the incident list page and API")
+    parser.add_argument("--lists-only", action="store_true", help="time only the incident list page and API")
     args = parser.parse_args(argv)
 
     from caseflow.reports.periods import current_school_year
@@ -793,8 +915,16 @@ def main(argv=None) -> int:
     if args.load_only:
         print_report(args, load_timings, [], sizes)
         return 0
+    if args.lists_only:
+        lists = time_incident_lists(args.database, args)
+        print_list_report(args, lists)
+        return 0 if all(r["status"] == [200] for r in lists) else 1
     results = time_pages(args.database, args)
     print_report(args, load_timings, results, sizes)
+    if args.lists:
+        lists = time_incident_lists(args.database, args)
+        print_list_report(args, lists)
+        results = results + [dict(r, max=0.0) for r in lists]
     return 0 if all(r["max"] < TARGET_SECONDS and r["status"] == [200] for r in results) else 1
 
 

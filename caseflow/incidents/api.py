@@ -19,6 +19,7 @@ from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
 from caseflow.errors import DomainError, NotFound, ValidationFailed
 from caseflow.incidents import services
+from caseflow.incidents.cursors import page_url
 from caseflow.incidents.intake import request_fingerprint, submit_incident
 from caseflow.incidents.schemas import IncidentInputSchema, IncidentQuerySchema, IncidentSchema
 from caseflow.triage.schemas import DecisionSchema, IncidentDetailSchema, OverrideInputSchema
@@ -34,7 +35,34 @@ class IncidentListItemSchema(IncidentSchema):
     status_summary = ma.fields.String(metadata={"description": "What became of it, in words"})
 
 
-IncidentPageSchema = page_of(IncidentListItemSchema, "IncidentPage")
+class IncidentPageSchema(page_of(IncidentListItemSchema, "IncidentPageBase")):
+    page = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The page's number; null for a page reached by a cursor"}
+    )
+    total = ma.fields.Integer(
+        metadata={
+            "description": "Incidents on every page; when `total_is_lower_bound`, the count stopped "
+            "and more than `total` incidents match"
+        }
+    )
+    total_is_lower_bound = ma.fields.Boolean(
+        metadata={"description": "True when more than `total` incidents match (the count stops at 1,000)"}
+    )
+    pages = ma.fields.Integer(
+        metadata={"description": "Pages of `total` incidents (at least that many when the count stopped)"}
+    )
+    next = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "URL of the next (older) page, or null: by page number within the counted "
+            "incidents, then with a `before` cursor"
+        },
+    )
+    previous = ma.fields.String(
+        allow_none=True, metadata={"description": "URL of the previous (newer) page, or null"}
+    )
+
+
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
 
@@ -108,7 +136,9 @@ class IncidentCollection(MethodView):
     @incidents_blp.alt_response(200, schema=IncidentPageSchema, description="A page of incidents")
     def get(self, args):
         """Incidents the caller may read, newest first: their own, and their schools' for
-        administrators and auditors. Paginated with `page` and `per_page`."""
+        administrators and auditors. Paginated with `page` and `per_page`, or by following
+        `next` and `previous` (beyond the first 1,000 incidents they carry a `before` or
+        `after` cursor, which stays fast however deep in the list)."""
         tz = ZoneInfo(current_user.district.time_zone)
         page = services.list_incidents(current_user, tz=tz, **args)
         items = IncidentSchema(many=True).dump(page.items)
@@ -120,7 +150,10 @@ class IncidentCollection(MethodView):
             "page": page.page,
             "per_page": page.per_page,
             "total": page.total,
+            "total_is_lower_bound": page.total_is_lower_bound,
             "pages": page.pages,
+            "next": page_url(page.older),
+            "previous": page_url(page.newer),
         }
 
 

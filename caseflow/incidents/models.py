@@ -39,6 +39,17 @@ class Incident(db.Model):
             "ix_incidents_school_occurred", "school_id", "occurred_at", postgresql_include=["location_code"]
         ),
         sa.Index("ix_incidents_reporter_reported", "reported_by_id", "reported_at"),
+        # The incident list, newest first, reads a school's (or a district's) incidents in this
+        # order from the index (caseflow.incidents.services.list_incidents).
+        sa.Index(
+            "ix_incidents_school_recent",
+            "district_id",
+            "school_id",
+            "occurred_at",
+            "id",
+            postgresql_include=["status"],
+        ),
+        sa.Index("ix_incidents_district_recent", "district_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,21 +43,29 @@ def _reads_school(user, incident: Incident) -> bool:
 def worked_by(user):
     """SQL condition on Incident: an incident behind a case `user` works, as the case's owner
     or a member of its threat-assessment team."""
+    return Incident.id.in_(worked_incident_ids(user))
+
+
+def worked_incident_ids(user) -> sa.Select:
+    """The ids of the incidents behind the cases of `user`'s district that they own, and of those
+    whose threat-assessment team they are on: two selects, each led by an index (the owner's
+    cases; the team's memberships), so the database never weighs every case against them."""
     from caseflow.cases.models import Case, CaseIncident
     from caseflow.threats.models import ThreatAssessment, ThreatTeamMember
 
-    on_team = (
-        sa.select(ThreatTeamMember.id)
-        .join(ThreatAssessment, ThreatAssessment.id == ThreatTeamMember.assessment_id)
-        .where(ThreatAssessment.case_id == Case.id, ThreatTeamMember.user_id == user.id)
-        .exists()
-    )
-    cases = (
+    owned = (
         sa.select(CaseIncident.incident_id)
         .join(Case, Case.id == CaseIncident.case_id)
-        .where(Case.district_id == user.district_id, sa.or_(Case.assignee_id == user.id, on_team))
+        .where(Case.district_id == user.district_id, Case.assignee_id == user.id)
     )
-    return Incident.id.in_(cases)
+    on_team = (
+        sa.select(CaseIncident.incident_id)
+        .join(Case, Case.id == CaseIncident.case_id)
+        .join(ThreatAssessment, ThreatAssessment.case_id == Case.id)
+        .join(ThreatTeamMember, ThreatTeamMember.assessment_id == ThreatAssessment.id)
+        .where(Case.district_id == user.district_id, ThreatTeamMember.user_id == user.id)
+    )
+    return sa.union(owned, on_team)
 
 
 def _works_a_case_behind(user, incident: Incident) -> bool:
@@ -108,3 +116,29 @@ def visible_incidents(user) -> sa.Select:
     if can_see_decisions(user):
         return stmt.where(sa.or_(mine, in_served_schools(user, Incident)))
     return stmt.where(mine)
+
+
+def visible_incident_parts(user) -> list:
+    """The incidents `user` may read (visible_incidents), as disjoint SQL conditions on Incident
+    whose union is exactly visible_incidents(user): one per school served (the district for a
+    district-wide reader), then their own reports outside those schools, then the incidents
+    behind a case they work that are neither. Each part is one range of an index in
+    (occurred_at, id) order, so a list reads each part newest first and merges them
+    (caseflow.incidents.services.list_incidents) instead of sorting every visible row."""
+    if not user.is_authenticated:
+        return []
+    parts = []
+    outside = None  # the incidents not already in a school part
+    if can_see_decisions(user):
+        in_district = Incident.district_id == user.district_id
+        if user.district_wide:
+            parts.append(in_district)
+        else:
+            parts.extend(sa.and_(in_district, Incident.school_id == s) for s in sorted(user.school_ids))
+        outside = sa.not_(in_served_schools(user, Incident))
+    mine = Incident.reported_by_id == user.id
+    parts.append(mine if outside is None else sa.and_(mine, outside))
+    if user.can(Permission.CASE_READ):
+        worked = sa.and_(worked_by(user), Incident.reported_by_id != user.id)
+        parts.append(worked if outside is None else sa.and_(worked, outside))
+    return parts

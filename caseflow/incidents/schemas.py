@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext
 from marshmallow import validate
 
 from caseflow.api.fields import PAGE, Day, Id
+from caseflow.incidents.cursors import CursorField
 from caseflow.incidents.models import INCIDENT_STATUSES, INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.labels import N_, translated
@@ -211,8 +212,25 @@ class IncidentQuerySchema(ma.Schema):
     date_to = Day()
     page = ma.fields.Integer(load_default=1, validate=PAGE)
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    before = CursorField(
+        metadata={
+            "description": "The page of the incidents older than this place in the list (a cursor "
+            "from the `next` link); `page` is then ignored. Fast however deep in the list."
+        }
+    )
+    after = CursorField(
+        metadata={
+            "description": "The page of the incidents newer than this place in the list (a cursor "
+            "from the `previous` link); `page` is then ignored."
+        }
+    )
 
     @ma.validates_schema
     def dates_in_order(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ma.ValidationError(gettext("Must not be after date_to."), "date_from")
+
+    @ma.validates_schema
+    def one_cursor(self, data, **kwargs):
+        if data.get("before") and data.get("after"):
+            raise ma.ValidationError(gettext("Give before or after, not both."), "after")

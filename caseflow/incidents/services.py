@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
@@ -18,10 +19,11 @@ from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
 from caseflow.auth.permissions import Permission
 from caseflow.cases.services import open_cases_for_decisions
-from caseflow.db import lock_rows, now_utc
+from caseflow.db import UTCDateTime, lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.alerts import tell_the_building
+from caseflow.incidents.cursors import ListCursor
 from caseflow.incidents.models import (
     Incident,
     IncidentAction,
@@ -35,7 +37,7 @@ from caseflow.incidents.policy import (
     can_edit_incident,
     can_log_for_school,
     can_read_incident,
-    visible_incidents,
+    visible_incident_parts,
 )
 from caseflow.incidents.taxonomy import get_taxonomy
 from caseflow.labels import N_, translated
@@ -342,51 +344,166 @@ def add_addendum(*, actor, incident: Incident, text: str, now: datetime | None =
     return addendum
 
 
+# The list counts at most this many incidents (then says "1,000+"): a count that stops early
+# costs the same at 1,000 or 1,000,000 incidents. Tests lower it with INCIDENT_COUNT_CAP.
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True)
 class IncidentPage:
+    """A page of incidents. `page` is its number, or None for a page reached by a cursor
+    (`before`/`after`). `total` is exact unless `total_is_lower_bound`: then more than `total`
+    incidents match (the count stops at COUNT_CAP). `older`/`newer` are the query arguments of
+    the next and previous pages (None when there is none): page numbers while they are cheap,
+    then cursors."""
+
     items: list[Incident]
     total: int
-    page: int
+    page: int | None
     per_page: int
+    total_is_lower_bound: bool = False
+    older: dict | None = None
+    newer: dict | None = None
 
     @property
     def pages(self) -> int:
+        """The number of pages of `total` incidents (of at least that many when the count stopped)."""
         return max(1, -(-self.total // self.per_page))
 
 
-def list_incidents(user, *, tz: ZoneInfo, **filters) -> IncidentPage:
-    """A page of the incidents `user` may read, newest first, with the given filters.
+def count_cap() -> int:
+    return current_app.config.get("INCIDENT_COUNT_CAP", COUNT_CAP)
+
+
+def _list_loader():
+    """What a list page shows of each incident: behaviors, students, school (and the status)."""
+    return (
+        selectinload(Incident.behaviors),
+        selectinload(Incident.students).selectinload(IncidentStudent.student),
+        selectinload(Incident.school),
+    )
+
+
+def list_incidents(user, *, tz: ZoneInfo, details: bool = True, **filters) -> IncidentPage:
+    """A page of the incidents `user` may read, newest first (occurred_at, then id), with the
+    given filters.
 
     Filters: school_id, status, behavior, location, student_id, reported_by_me, date_from and
-    date_to (calendar days in `tz`, the district's zone), page, per_page. The same number of
-    queries whatever the page size.
+    date_to (calendar days in `tz`, the district's zone); then per_page and either page (a
+    number) or `before`/`after` (a ListCursor: the page older or newer than it). Without
+    `details`, only what a list page shows is loaded with the incidents (not their staff,
+    actions, addenda or reporter).
+
+    Two queries (then the related rows, one query per relationship) whatever the data size:
+    the capped count, and the page. Each part of what `user` may see
+    (policy.visible_incident_parts: a school, their own reports, the incidents of the cases
+    they work) is read newest first from an index, at most offset + per_page + 1 rows of it,
+    and the parts are merged; the count reads at most COUNT_CAP + 1 rows.
     """
-    stmt = visible_incidents(user)
-    if filters.get("reported_by_me"):
-        stmt = stmt.where(Incident.reported_by_id == user.id)
-    if filters.get("school_id"):
-        stmt = stmt.where(Incident.school_id == filters["school_id"])
-    if filters.get("status"):
-        stmt = stmt.where(Incident.status == filters["status"])
-    if filters.get("location"):
-        stmt = stmt.where(Incident.location_code == filters["location"])
-    if filters.get("behavior"):
-        stmt = stmt.where(Incident.behaviors.any(IncidentBehavior.behavior_code == filters["behavior"]))
-    if filters.get("student_id"):
-        stmt = stmt.where(Incident.students.any(IncidentStudent.student_id == filters["student_id"]))
-    if filters.get("date_from"):
-        stmt = stmt.where(Incident.occurred_at >= _day_start(filters["date_from"], tz))
-    if filters.get("date_to"):
-        stmt = stmt.where(Incident.occurred_at < _day_start(filters["date_to"] + timedelta(days=1), tz))
-    page, per_page = filters.get("page", 1), filters.get("per_page", 25)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Incident.occurred_at.desc(), Incident.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(*_incident_loader())
+    if filters.get("reported_by_me"):  # what they reported is theirs to read: no other part needed
+        parts = [Incident.reported_by_id == user.id] if user.is_authenticated else []
+    else:
+        parts = visible_incident_parts(user)
+    if not parts:
+        parts = [sa.false()]
+    conditions = _filter_conditions(filters, tz)
+    cap = count_cap()
+    per_page = filters.get("per_page", 25)
+    before, after = filters.get("before"), filters.get("after")
+    page = None if (before or after) else filters.get("page", 1)
+    offset = (page - 1) * per_page if page else 0
+
+    counted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            _merged([sa.select(sa.literal(1).label("one")).where(p, *conditions) for p in parts], cap + 1)
+        )
+    )
+    total, lower_bound = (cap, True) if counted > cap else (counted, False)
+
+    newest_first = after is None
+    key = (Incident.occurred_at, Incident.id)
+    if before:
+        conditions.append(sa.tuple_(*key) < sa.tuple_(*_bound(before)))
+    if after:
+        conditions.append(sa.tuple_(*key) > sa.tuple_(*_bound(after)))
+    wanted = offset + per_page + 1  # one more than shown: is there another page?
+    legs = []
+    for part in parts:
+        leg = sa.select(Incident.id.label("id"), Incident.occurred_at.label("occurred_at")).where(
+            part, *conditions
+        )
+        legs.append(leg.order_by(*_order(key, newest_first)).limit(wanted))
+    merged = _merged(legs, None)
+    window = (
+        sa.select(merged.c.id, merged.c.occurred_at)
+        .order_by(*_order((merged.c.occurred_at, merged.c.id), newest_first))
+        .limit(per_page + 1)
+        .offset(offset)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(Incident)
+        .join(window, window.c.id == Incident.id)
+        .order_by(*_order((window.c.occurred_at, window.c.id), newest_first))
+        .options(*(_incident_loader() if details else _list_loader()))
     ).all()
-    return IncidentPage(list(items), total, page, per_page)
+    more = len(rows) > per_page
+    items = list(rows[:per_page])
+    if not newest_first:
+        items.reverse()
+
+    older = newer = None
+    if page is not None:
+        if more:  # page numbers while the offset stays within the counted rows, then a cursor
+            cheap = page * per_page < total
+            older = {"page": page + 1} if cheap else {"before": str(ListCursor.of(items[-1]))}
+        if page > 1:
+            newer = {"page": page - 1}
+    elif items:
+        if before is not None or more:
+            newer = {"after": str(ListCursor.of(items[0]))}
+        if after is not None or more:
+            older = {"before": str(ListCursor.of(items[-1]))}
+    return IncidentPage(items, total, page, per_page, lower_bound, older, newer)
+
+
+def _filter_conditions(filters: dict, tz: ZoneInfo) -> list:
+    conditions = []
+    if filters.get("school_id"):
+        conditions.append(Incident.school_id == filters["school_id"])
+    if filters.get("status"):
+        conditions.append(Incident.status == filters["status"])
+    if filters.get("location"):
+        conditions.append(Incident.location_code == filters["location"])
+    if filters.get("behavior"):
+        conditions.append(Incident.behaviors.any(IncidentBehavior.behavior_code == filters["behavior"]))
+    if filters.get("student_id"):
+        conditions.append(Incident.students.any(IncidentStudent.student_id == filters["student_id"]))
+    if filters.get("date_from"):
+        conditions.append(Incident.occurred_at >= _day_start(filters["date_from"], tz))
+    if filters.get("date_to"):
+        conditions.append(Incident.occurred_at < _day_start(filters["date_to"] + timedelta(days=1), tz))
+    return conditions
+
+
+def _bound(cursor: ListCursor) -> tuple:
+    return (sa.literal(cursor.occurred_at, UTCDateTime()), sa.literal(cursor.id, sa.Integer()))
+
+
+def _order(columns, newest_first: bool) -> list:
+    return [c.desc() if newest_first else c.asc() for c in columns]
+
+
+def _merged(legs: list[sa.Select], limit: int | None) -> sa.Subquery:
+    """The rows of every leg (each limited to `limit` rows, and the whole), as one subquery. A
+    leg with its own ORDER BY/LIMIT is wrapped so that SQLite accepts it in a UNION ALL."""
+    if limit is not None:
+        legs = [leg.limit(limit) for leg in legs]
+    wrapped = [sa.select(leg.subquery()) for leg in legs]
+    union = wrapped[0] if len(wrapped) == 1 else sa.union_all(*wrapped)
+    if limit is not None:
+        union = sa.select(union.subquery()).limit(limit)
+    return union.subquery()
 
 
 def _day_start(day: date, tz: ZoneInfo) -> datetime:

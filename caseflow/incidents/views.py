@@ -20,6 +20,7 @@ from caseflow.errors import DomainError, NotFound
 from caseflow.extensions import db
 from caseflow.forms import form_errors, load_form
 from caseflow.incidents import services
+from caseflow.incidents.cursors import page_url
 from caseflow.incidents.forms import form_to_payload, incident_to_form, to_int
 from caseflow.incidents.intake import submit_incident
 from caseflow.incidents.models import INCIDENT_STATUSES, STUDENT_ROLES, Incident
@@ -284,12 +285,17 @@ def override(incident_id: int, decision_id: int):
     return _detail(incident, override=state, status=status)
 
 
+# The query arguments that narrow a list (the others choose its page).
+FILTERS = ("school_id", "status", "behavior", "location", "student_id", "date_from", "date_to")
+
+
 def _list(template: str, *, mine: bool):
     schema = IncidentQuerySchema()
+    raw = {k: v for k, v in request.args.items() if v != ""}
     try:
-        args = schema.load({k: v for k, v in request.args.items() if v != ""}, unknown=ma.EXCLUDE)
-    except ma.ValidationError as exc:
-        args = schema.load(exc.valid_data or {}, unknown=ma.EXCLUDE)
+        args = schema.load(raw, unknown=ma.EXCLUDE)
+    except ma.ValidationError as exc:  # a page ignores what it cannot read (the API says why)
+        args = schema.load({k: v for k, v in raw.items() if k not in exc.messages}, unknown=ma.EXCLUDE)
     if mine:
         args["reported_by_me"] = True
     student_local_id = request.args.get("student", "").strip()
@@ -301,7 +307,8 @@ def _list(template: str, *, mine: bool):
             )
         )
         args["student_id"] = found or -1
-    page = services.list_incidents(current_user, tz=ZoneInfo(current_user.district.time_zone), **args)
+    tz = ZoneInfo(current_user.district.time_zone)
+    page = services.list_incidents(current_user, tz=tz, details=False, **args)
     return render_template(
         template,
         page=page,
@@ -311,6 +318,8 @@ def _list(template: str, *, mine: bool):
         statuses=INCIDENT_STATUSES,
         summaries=services.status_summaries(page.items, current_user),
         tz=ZoneInfo,
+        page_url=page_url,
+        filtered=any(args.get(k) for k in FILTERS),
     )
 
 
