@@ -176,7 +176,7 @@ LOAD_STEPS: list[tuple[str, str]] = [
         INSERT INTO enrolments (student_id, school_id, begin_date, end_date, recorded_at)
         SELECT id, school_id, NULL, NULL, now() FROM students WHERE active;
         INSERT INTO program_participations (student_id, program, begin_date, end_date, recorded_at)
-        SELECT id, 'idea', NULL, NULL, now() FROM students WHERE idea_eligible
+        SELECT id, 'idea', CAST(NULL AS date), CAST(NULL AS date), now() FROM students WHERE idea_eligible
         UNION ALL SELECT id, 'section_504', NULL, NULL, now() FROM students WHERE section_504
         UNION ALL SELECT id, 'english_learner', NULL, NULL, now() FROM students WHERE english_learner;
         """,
@@ -291,10 +291,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
     (
         "incident behaviors",
         """
-        INSERT INTO incident_behaviors (incident_id, behavior_code, position)
-        SELECT p.id, (CAST(:behaviors AS text[]))[p.b1], 0 FROM bench_plan p
+        INSERT INTO incident_behaviors (incident_id, behavior_code, position, school_id, occurred_at)
+        SELECT p.id, (CAST(:behaviors AS text[]))[p.b1], 0, p.school_id, p.occurred_at FROM bench_plan p
         UNION ALL
-        SELECT p.id, (CAST(:behaviors AS text[]))[p.b2], 1 FROM bench_plan p WHERE p.b2 IS NOT NULL;
+        SELECT p.id, (CAST(:behaviors AS text[]))[p.b2], 1, p.school_id, p.occurred_at
+        FROM bench_plan p WHERE p.b2 IS NOT NULL;
         """,
     ),
     (
@@ -390,11 +391,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
         "disciplinary actions",
         """
         INSERT INTO discipline_actions (district_id, school_id, student_id, incident_id, action_code,
-                                        action_date, length_days, recorded_by_id, recorded_at)
+                                        action_date, length_days, recorded_by_id, recorded_at, historical)
         SELECT 1, p.school_id, p.student_id, p.id, a.code,
                (p.occurred_at AT TIME ZONE sc.time_zone)::date + 1,
                CASE WHEN a.code LIKE '%Suspension' THEN 1 + (p.status_r * 4)::int END,
-               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day'
+               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day', true
         FROM bench_plan p JOIN schools sc ON sc.id = p.school_id,
              LATERAL (SELECT CASE WHEN p.status_r < 0.40 THEN 'In School Suspension'
                                   WHEN p.status_r < 0.75 THEN 'Out of School Suspension'
@@ -415,10 +416,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
               ORDER BY md5(p.id || 'escalation') LIMIT :escalations) e;
         -- the guardian reached before each approval (and, for the others, a call that reached no one)
         INSERT INTO guardian_contacts (id, district_id, student_id, link_id, guardian_id, contacted_at,
-                                       method, language, reached, purpose, note, recorded_by_id, recorded_at)
+                                       method, language, reached, purpose, note, recorded_by_id, recorded_at,
+                                       incident_id)
         SELECT e.id, 1, e.student_id, e.student_id, e.student_id, e.occurred_at + interval '3 hours',
                'phone', 'en', e.r < 0.55, 'escalation_notice', 'Called before the request was decided.',
-               (e.school_id - 1) * :per_school + 2, e.occurred_at + interval '3 hours'
+               (e.school_id - 1) * :per_school + 2, e.occurred_at + interval '3 hours', e.incident_id
         FROM bench_esc e;
         INSERT INTO escalations (
             id, district_id, school_id, student_id, incident_id, criteria, justification, rules_version,
@@ -480,11 +482,12 @@ LOAD_STEPS: list[tuple[str, str]] = [
                 AND NOT EXISTS (SELECT 1 FROM bench_esc x WHERE x.incident_id = p.id)
               ORDER BY md5(p.id || 'emergency') LIMIT :emergencies) e;
         INSERT INTO guardian_contacts (id, district_id, student_id, link_id, guardian_id, contacted_at,
-                                       method, language, reached, purpose, note, recorded_by_id, recorded_at)
+                                       method, language, reached, purpose, note, recorded_by_id, recorded_at,
+                                       incident_id)
         SELECT :escalations + e.id, 1, e.student_id, e.student_id, e.student_id,
                e.occurred_at + interval '75 minutes', 'phone', 'en', true, 'emergency_notice',
                'Told the guardian about the police response.', (e.school_id - 1) * :per_school + 1,
-               e.occurred_at + interval '75 minutes'
+               e.occurred_at + interval '75 minutes', e.incident_id
         FROM bench_emg e;
         INSERT INTO emergency_responses (
             id, district_id, school_id, student_id, incident_id, called_at, caller, agency, what_happened,

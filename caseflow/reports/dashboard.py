@@ -143,17 +143,31 @@ def _local_parts(school_ids: list[int], start, end) -> Counter:
     return parts
 
 
-def _grouped(column, school_ids, start, end, *, join_behaviors: bool = False) -> Counter:
-    # count(*): (incident_id, behavior_code) is the key of incident_behaviors, so an incident
-    # counts once per behavior, and a DISTINCT would only add a sort.
+def _by_location(school_ids, start, end) -> Counter:
+    """Location -> incidents (on PostgreSQL from ix_incidents_school_occurred alone)."""
     stmt = (
-        sa.select(column, sa.func.count())
-        .select_from(Incident)
+        sa.select(Incident.location_code, sa.func.count())
         .where(Incident.school_id.in_(school_ids), Incident.occurred_at >= start, Incident.occurred_at < end)
+        .group_by(Incident.location_code)
     )
-    if join_behaviors:
-        stmt = stmt.join(IncidentBehavior, IncidentBehavior.incident_id == Incident.id)
-    return Counter(dict(db.session.execute(stmt.group_by(column)).all()))
+    return Counter(dict(db.session.execute(stmt).all()))
+
+
+def _by_behavior(school_ids, start, end) -> Counter:
+    """Behavior -> incidents, an incident counting once per behavior ((incident_id,
+    behavior_code) is the key). Each behavior row carries its incident's school and time (kept
+    equal by the database), so the count reads ix_incident_behaviors_school_occurred_behavior
+    alone, never the incidents."""
+    stmt = (
+        sa.select(IncidentBehavior.behavior_code, sa.func.count())
+        .where(
+            IncidentBehavior.school_id.in_(school_ids),
+            IncidentBehavior.occurred_at >= start,
+            IncidentBehavior.occurred_at < end,
+        )
+        .group_by(IncidentBehavior.behavior_code)
+    )
+    return Counter(dict(db.session.execute(stmt).all()))
 
 
 def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
@@ -162,8 +176,8 @@ def school_dashboard(schools: list[School], start_year: int) -> Dashboard:
     tz = zone_of(schools)
     start, end = year_bounds(start_year, tz)
     taxonomy = get_taxonomy()
-    by_behavior = _grouped(IncidentBehavior.behavior_code, ids, start, end, join_behaviors=True)
-    by_location = _grouped(Incident.location_code, ids, start, end)
+    by_behavior = _by_behavior(ids, start, end)
+    by_location = _by_location(ids, start, end)
     parts = _local_parts(ids, start, end)
     months, weekdays, hours = Counter(), Counter(), Counter()
     for (m, d, h), n in parts.items():
