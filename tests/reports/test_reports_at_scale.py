@@ -252,3 +252,51 @@ def test_a_behavior_whose_copy_disagrees_with_its_incident_is_refused(
                 )
             )
         db.session.rollback()
+
+
+def test_hours_weekdays_and_months_are_each_schools_own(app, make, lincoln):
+    """The dashboard's local parts (on PostgreSQL counted by UTC bins and converted per zone)
+    equal each incident converted on its own, across the changes of daylight saving time and in
+    zones whose offsets are not whole hours."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from caseflow.incidents.models import Incident
+    from caseflow.people.models import School
+    from caseflow.reports import dashboard
+    from caseflow.reports.periods import SCHOOL_YEAR_START_MONTH, year_bounds
+
+    zones = ["America/Chicago", "America/St_Johns", "Asia/Kathmandu", "America/Denver"]
+    ids = [make.school(f"School in {z}", time_zone=z) for z in zones]
+    with app.app_context():
+        district_id = db.session.get(School, ids[0]).district_id
+        for k, school_id in enumerate(ids):
+            for first in (datetime(2025, 11, 1, tzinfo=UTC), datetime(2026, 3, 7, tzinfo=UTC)):
+                for i in range(60):
+                    db.session.add(
+                        Incident(
+                            district_id=district_id,
+                            school_id=school_id,
+                            occurred_at=first + timedelta(minutes=53 * i + 7 * k),
+                            location_code="Classroom",
+                            description="Counted in its school's time.",
+                            status="resolved",
+                            reported_by_id=lincoln.teacher.id,
+                            taxonomy_version="test",
+                        )
+                    )
+        db.session.commit()
+        schools = db.session.scalars(sa.select(School).where(School.id.in_(ids)).order_by(School.id)).all()
+        start, end = year_bounds(2025, schools[0].time_zone)
+        expected = {}
+        for occurred, tz in db.session.execute(
+            sa.select(Incident.occurred_at, School.time_zone).join(School).where(School.id.in_(ids))
+        ):
+            local = occurred.astimezone(ZoneInfo(tz))
+            key = ((local.month - SCHOOL_YEAR_START_MONTH) % 12, local.weekday(), local.hour)
+            expected[key] = expected.get(key, 0) + 1
+        assert dict(dashboard._local_parts(schools, start, end)) == expected
+        assert sum(expected.values()) == 4 * 120
+        assert dashboard._bin_seconds(["America/Chicago", "America/Denver"], start, end) == 3600
+        assert dashboard._bin_seconds(["America/Chicago", "America/St_Johns"], start, end) == 1800
+        assert dashboard._bin_seconds(zones, start, end) == 900
