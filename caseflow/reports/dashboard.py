@@ -161,7 +161,7 @@ def _local_hours_sql(schools: list[School], start, end) -> sa.Select:
     ]
     counted = (sa.union_all(*bins) if len(bins) > 1 else bins[0]).subquery()
     local_hour = sa.func.date_trunc("hour", sa.func.timezone(counted.c.zone, counted.c.at))
-    return sa.select(local_hour, sa.func.sum(counted.c.n)).group_by(local_hour)
+    return sa.select(local_hour, sa.cast(sa.func.sum(counted.c.n), sa.BigInteger)).group_by(local_hour)
 
 
 def _bin_seconds(zones, start, end) -> int:

@@ -295,7 +295,8 @@ def test_hours_weekdays_and_months_are_each_schools_own(app, make, lincoln):
             local = occurred.astimezone(ZoneInfo(tz))
             key = ((local.month - SCHOOL_YEAR_START_MONTH) % 12, local.weekday(), local.hour)
             expected[key] = expected.get(key, 0) + 1
-        assert dict(dashboard._local_parts(schools, start, end)) == expected
+        parts = dashboard._local_parts(schools, start, end)
+        assert dict(parts) == expected and {type(n) for n in parts.values()} == {int}  # whole numbers in JSON
         assert sum(expected.values()) == 4 * 120
         assert dashboard._bin_seconds(["America/Chicago", "America/Denver"], start, end) == 3600
         assert dashboard._bin_seconds(["America/Chicago", "America/St_Johns"], start, end) == 1800
