@@ -13,6 +13,7 @@ then one per kind of detail, whatever the number of rows.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -228,9 +229,11 @@ def _student_columns():
     return (
         Student.id.label("student_id"),
         Student.local_id,
-        Student.first_name,
-        Student.preferred_name,
-        Student.last_name,
+        (
+            sa.func.coalesce(sa.func.nullif(Student.preferred_name, ""), Student.first_name)
+            + " "
+            + Student.last_name
+        ).label("student_name"),
         Student.race_ethnicity,
         Student.sex,
         Student.idea_eligible,
@@ -264,9 +267,10 @@ def _escalation_rows(where) -> dict[int, AuditRow]:
             Escalation.id,
             Escalation.status,
             Escalation.requested_at,
-            Escalation.criteria,
-            Escalation.criteria_met,
-            Escalation.facts,
+            # As text: the same few values come again and again, and are read once each.
+            sa.cast(Escalation.criteria, sa.Text).label("criteria"),
+            sa.cast(Escalation.criteria_met, sa.Text).label("criteria_met"),
+            sa.cast(Escalation.facts, sa.Text).label("facts"),
             Escalation.approved_at,
             Escalation.referred_at,
             Escalation.referral_agency,
@@ -299,6 +303,13 @@ def _escalation_rows(where) -> dict[int, AuditRow]:
     ):
         refusals.setdefault(escalation_id, []).append(reasons)
     titles = {cid: c.title for cid, c in police_criteria().items.items()}
+    read: dict[str | None, object] = {}
+
+    def parsed(text: str | None):
+        if text not in read:
+            read[text] = json.loads(text) if text else None
+        return read[text]
+
     return {
         r.id: _row(
             "escalation",
@@ -306,9 +317,9 @@ def _escalation_rows(where) -> dict[int, AuditRow]:
             status=r.status,
             at=r.requested_at,
             requested_by=r.requested_by,
-            criteria_claimed=[titles.get(c, c) for c in r.criteria or []],
-            criteria_met=[titles.get(c, c) for c in r.criteria_met or []],
-            facts=r.facts or {},
+            criteria_claimed=[titles.get(c, c) for c in parsed(r.criteria) or []],
+            criteria_met=[titles.get(c, c) for c in parsed(r.criteria_met) or []],
+            facts=dict(parsed(r.facts) or {}),
             approver=r.approver,
             approved_at=r.approved_at,
             referred_at=r.referred_at,
@@ -379,7 +390,7 @@ def _row(kind, r, **values) -> AuditRow:
         school=r.school,
         student_id=r.student_id,
         student_local_id=r.local_id,
-        student_name=f"{r.preferred_name or r.first_name} {r.last_name}",
+        student_name=r.student_name,
         role=r.role,
         own_conduct=own_conduct,
         race=r.race_ethnicity if own_conduct else None,
