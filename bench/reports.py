@@ -291,10 +291,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
     (
         "incident behaviors",
         """
-        INSERT INTO incident_behaviors (incident_id, behavior_code, position)
-        SELECT p.id, (CAST(:behaviors AS text[]))[p.b1], 0 FROM bench_plan p
+        INSERT INTO incident_behaviors (incident_id, behavior_code, position, school_id, occurred_at)
+        SELECT p.id, (CAST(:behaviors AS text[]))[p.b1], 0, p.school_id, p.occurred_at FROM bench_plan p
         UNION ALL
-        SELECT p.id, (CAST(:behaviors AS text[]))[p.b2], 1 FROM bench_plan p WHERE p.b2 IS NOT NULL;
+        SELECT p.id, (CAST(:behaviors AS text[]))[p.b2], 1, p.school_id, p.occurred_at
+        FROM bench_plan p WHERE p.b2 IS NOT NULL;
         """,
     ),
     (
@@ -390,16 +391,11 @@ LOAD_STEPS: list[tuple[str, str]] = [
         "disciplinary actions",
         """
         INSERT INTO discipline_actions (district_id, school_id, student_id, incident_id, action_code,
-                                        action_date, length_days, recorded_by_id, recorded_at,
-                                        supports_tried, in_school_alternative_reason)
+                                        action_date, length_days, recorded_by_id, recorded_at, historical)
         SELECT 1, p.school_id, p.student_id, p.id, a.code,
                (p.occurred_at AT TIME ZONE sc.time_zone)::date + 1,
                CASE WHEN a.code LIKE '%Suspension' THEN 1 + (p.status_r * 4)::int END,
-               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day',
-               -- the exclusion gate's answers, which every out-of-school suspension carries
-               CASE WHEN a.code = 'Out of School Suspension' THEN CAST('["counseling"]' AS json) END,
-               CASE WHEN a.code = 'Out of School Suspension'
-                    THEN 'The in-school alternative was tried this term without effect.' END
+               (p.school_id - 1) * :per_school + 1, p.occurred_at + interval '1 day', true
         FROM bench_plan p JOIN schools sc ON sc.id = p.school_id,
              LATERAL (SELECT CASE WHEN p.status_r < 0.40 THEN 'In School Suspension'
                                   WHEN p.status_r < 0.75 THEN 'Out of School Suspension'
@@ -677,7 +673,7 @@ def time_pages(url: str, args, only: str | None = None) -> list[dict]:
         ("escalation audit CSV (all rows)", "/reports/escalations.csv"),
     ]
     if only:
-        pages = [(label, path) for label, path in pages if only in label]
+        pages = [(label, path) for label, path in pages if any(o in label for o in only.split(","))]
     client = app.test_client()
     sign_in(client, AUDITOR_EMAIL)
     args.load_before = os.getloadavg()
@@ -850,6 +846,123 @@ def explain(app, results, threshold: float) -> None:
                 print("\n".join(r[0] for r in plan))
 
 
+# --- side by side: the dashboard and the escalation-audit CSV of another commit -------------------
+
+
+def _module_at(ref: str, name: str):
+    """caseflow/reports/<name>.py as it is at git `ref`, loaded as a module of its own (it imports
+    the models and helpers of this checkout)."""
+    import subprocess
+    import types
+
+    source = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{ref}:caseflow/reports/{name}.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    safe_ref = re.sub(r"\W", "_", ref)
+    module = types.ModuleType(f"bench_{name}_at_{safe_ref}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:caseflow/reports/{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def side_by_side(url: str, args) -> list[dict]:
+    """The all-schools dashboard (school_dashboard) and the escalation-audit CSV of every row
+    (audit_rows + csv_text) computed by the code of `args.against` and by this checkout, one
+    after the other in each of `args.runs` rounds, in one process on the same data, with a fresh
+    session each time; both must give the same result."""
+    from zoneinfo import ZoneInfo
+
+    from caseflow.extensions import db
+    from caseflow.people.models import School
+    from caseflow.reports import dashboard, escalation_audit
+    from caseflow.reports.periods import zone_of
+
+    versions = {
+        args.against: (_module_at(args.against, "dashboard"), _module_at(args.against, "escalation_audit")),
+        "this checkout": (dashboard, escalation_audit),
+    }
+    app = make_app(url)
+    queries = None
+    with app.app_context():
+        queries = QueryLog(db.engine)
+
+    def run_dashboard(module):
+        schools = db.session.scalars(sa.select(School).order_by(School.id)).all()
+        board = module.school_dashboard(schools, args.year)
+        return (
+            board.incidents,
+            [(c.key, c.labels, c.values) for c in board.charts],
+            [(s.role, s.staff, s.students, s.open_cases) for s in board.staffing],
+            board.escalations_by_month,
+        )
+
+    def run_csv(module):
+        schools = db.session.scalars(sa.select(School).order_by(School.id)).all()
+        tz = ZoneInfo(zone_of(schools))
+        rows = module.audit_rows([s.id for s in schools], module.Filters(), tz)
+        return module.csv_text(rows, tz)
+
+    results = []
+    args.side_load_before = os.getloadavg()
+    with app.test_request_context():
+        for label, work in (("all-schools dashboard", run_dashboard), ("escalation-audit CSV", run_csv)):
+            times = {v: [] for v in versions}
+            sql = {v: [] for v in versions}
+            counts = {v: set() for v in versions}
+            answers = {}
+            for version, modules in versions.items():  # warm-up
+                db.session.remove()
+                answers[version] = work(modules[0] if work is run_dashboard else modules[1])
+            for _ in range(args.runs):
+                for version, modules in versions.items():
+                    db.session.remove()
+                    queries.reset()
+                    t0 = time.perf_counter()
+                    work(modules[0] if work is run_dashboard else modules[1])
+                    times[version].append(time.perf_counter() - t0)
+                    sql[version].append(sum(e[0] for e in queries.entries))
+                    counts[version].add(len(queries.entries))
+            same = len({repr(a) for a in answers.values()}) == 1
+            for version in versions:
+                results.append(
+                    {
+                        "what": label,
+                        "version": version,
+                        "median": statistics.median(times[version]),
+                        "min": min(times[version]),
+                        "max": max(times[version]),
+                        "sql": statistics.median(sql[version]),
+                        "statements": sorted(counts[version]),
+                        "same": same,
+                    }
+                )
+            log(
+                f"{label}: "
+                + ", ".join(f"{v} median {statistics.median(times[v]) * 1000:.0f} ms" for v in versions)
+                + f", same result: {same}"
+            )
+    args.side_load_after = os.getloadavg()
+    return results
+
+
+def print_side_by_side(args, results) -> None:
+    print(
+        f"\nside by side, {args.runs} rounds (load average {args.side_load_before[0]:.1f} before, "
+        f"{args.side_load_after[0]:.1f} after)"
+    )
+    print("| what | code | min ms | median ms | max ms | SQL ms (median) | statements | same result |")
+    print("| --- | --- | --: | --: | --: | --: | --: | --- |")
+    for r in results:
+        print(
+            f"| {r['what']} | {r['version']} | {r['min'] * 1000:.0f} | {r['median'] * 1000:.0f} "
+            f"| {r['max'] * 1000:.0f} | {r['sql'] * 1000:.0f} | {'/'.join(map(str, r['statements']))} "
+            f"| {'yes' if r['same'] else '**no**'} |"
+        )
+
+
 def print_report(args, load_timings, results, sizes) -> None:
     print()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
@@ -892,6 +1005,14 @@ def main(argv=None) -> int:
     parser.add_argument("--explain-over", type=float, metavar="MS", help="EXPLAIN ANALYZE slower statements")
     parser.add_argument("--lists", action="store_true", help="also time the incident list page and API")
     parser.add_argument("--lists-only", action="store_true", help="time only the incident list page and API")
+    parser.add_argument(
+        "--only", metavar="WORDS", help="time only the pages whose label has one of these (a,b)"
+    )
+    parser.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="also time the dashboard and the escalation CSV of GIT_REF's code beside this checkout's",
+    )
     args = parser.parse_args(argv)
 
     from caseflow.reports.periods import current_school_year
@@ -919,8 +1040,10 @@ def main(argv=None) -> int:
         lists = time_incident_lists(args.database, args)
         print_list_report(args, lists)
         return 0 if all(r["status"] == [200] for r in lists) else 1
-    results = time_pages(args.database, args)
+    results = time_pages(args.database, args, only=args.only)
     print_report(args, load_timings, results, sizes)
+    if args.against:
+        print_side_by_side(args, side_by_side(args.database, args))
     if args.lists:
         lists = time_incident_lists(args.database, args)
         print_list_report(args, lists)

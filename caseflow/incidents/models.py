@@ -50,6 +50,8 @@ class Incident(db.Model):
             postgresql_include=["status"],
         ),
         sa.Index("ix_incidents_district_recent", "district_id", "occurred_at", "id"),
+        # What each behavior's copy of the school and the time refers to (IncidentBehavior).
+        sa.Index("uq_incidents_id_school_occurred", "id", "school_id", "occurred_at", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +95,10 @@ class Incident(db.Model):
     school: Mapped[School] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     behaviors: Mapped[list[IncidentBehavior]] = relationship(
-        cascade="all, delete-orphan", order_by="IncidentBehavior.position"
+        back_populates="incident",
+        foreign_keys="IncidentBehavior.incident_id",
+        cascade="all, delete-orphan",
+        order_by="IncidentBehavior.position",
     )
     students: Mapped[list[IncidentStudent]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentStudent.id"
@@ -126,11 +131,41 @@ class Incident(db.Model):
 
 
 class IncidentBehavior(db.Model):
+    """A behavior recorded on an incident. Each row carries a copy of its incident's school and
+    time, so that the dashboards count behaviors from one index, without reading the incidents:
+    the database keeps the copy equal (a foreign key onto incidents (id, school_id,
+    occurred_at), ON UPDATE CASCADE, so a corrected time or school follows), and the ORM fills
+    it in when a behavior is stored (below)."""
+
     __tablename__ = "incident_behaviors"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["incident_id", "school_id", "occurred_at"],
+            ["incidents.id", "incidents.school_id", "incidents.occurred_at"],
+            onupdate="CASCADE",
+            name="fk_incident_behaviors_incident_school_occurred",
+        ),
+        sa.Index(
+            "ix_incident_behaviors_school_occurred_behavior", "school_id", "occurred_at", "behavior_code"
+        ),
+    )
 
     incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), primary_key=True)
     behavior_code: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    school_id: Mapped[int] = mapped_column()
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship(back_populates="behaviors", foreign_keys=[incident_id])
+
+
+@sa.event.listens_for(IncidentBehavior, "before_insert")
+@sa.event.listens_for(IncidentBehavior, "before_update")
+def _copy_school_and_time(_mapper, _connection, behavior: IncidentBehavior) -> None:
+    """A behavior stored (or put in place of a removed one with the same code) takes its
+    incident's school and time; the incident is written first in the same flush."""
+    incident = behavior.incident
+    behavior.school_id, behavior.occurred_at = incident.school_id, incident.occurred_at
 
 
 class IncidentStudent(db.Model):

@@ -13,14 +13,16 @@ then one per kind of detail, whatever the number of rows.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from caseflow.audit.models import AuditEvent
+from caseflow.auth.models import User
 from caseflow.contacts.models import CONTACT_METHODS, GuardianContact
 from caseflow.escalations.criteria import police_criteria
 from caseflow.escalations.models import (
@@ -29,12 +31,13 @@ from caseflow.escalations.models import (
     EmergencyResponse,
     Escalation,
     EscalationReview,
+    GateRefusal,
 )
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
 from caseflow.labels import N_
 from caseflow.people.codes import RACE_ETHNICITY, SEX
-from caseflow.people.models import Student
+from caseflow.people.models import School, Student
 from caseflow.reports import referrals
 from caseflow.reports.csvcells import safe, spreadsheet_file
 
@@ -204,7 +207,9 @@ def _keys(school_ids, filters: Filters, tz, *, limit: int | None, offset: int = 
     if not parts:
         return [], 0
     union = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(union))
+    total = None
+    if limit is not None:  # a page tells how many rows match; the CSV has them all
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(union))
     stmt = sa.select(union.c.kind, union.c.id).order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
@@ -212,152 +217,191 @@ def _keys(school_ids, filters: Filters, tz, *, limit: int | None, offset: int = 
 
 
 def load_rows(keys) -> list[AuditRow]:
+    """The rows of `keys` ((kind, id) pairs), in their order."""
     esc_ids = [i for k, i in keys if k == "escalation"]
     emg_ids = [i for k, i in keys if k == "emergency"]
-    escalations = (
-        {
-            e.id: e
-            for e in db.session.scalars(
-                sa.select(Escalation)
-                .where(Escalation.id.in_(esc_ids))
-                .options(
-                    selectinload(Escalation.student),
-                    selectinload(Escalation.school),
-                    selectinload(Escalation.requested_by),
-                    selectinload(Escalation.approved_by),
-                    selectinload(Escalation.reviews),
-                    selectinload(Escalation.refusals),
-                )
-            )
-        }
-        if esc_ids
-        else {}
-    )
-    emergencies = (
-        {
-            e.id: e
-            for e in db.session.scalars(
-                sa.select(EmergencyResponse)
-                .where(EmergencyResponse.id.in_(emg_ids))
-                .options(selectinload(EmergencyResponse.student), selectinload(EmergencyResponse.school))
-            )
-        }
-        if emg_ids
-        else {}
-    )
-    contact_ids = {e.guardian_contact_id for e in escalations.values() if e.guardian_contact_id}
-    contact_ids |= {e.guardian_contact_id for e in emergencies.values() if e.guardian_contact_id}
-    contacts = (
-        {
-            c.id: c
-            for c in db.session.scalars(sa.select(GuardianContact).where(GuardianContact.id.in_(contact_ids)))
-        }
-        if contact_ids
-        else {}
-    )
-    pairs = {(e.incident_id, e.student_id) for e in escalations.values()}
-    pairs |= {(e.incident_id, e.student_id) for e in emergencies.values() if e.incident_id}
-    incident_ids = {incident_id for incident_id, _ in pairs}
-    parts = (
-        {
-            (incident_id, student_id): (role, clinician)
-            for incident_id, student_id, role, clinician in db.session.execute(
-                sa.select(
-                    IncidentStudent.incident_id,
-                    IncidentStudent.student_id,
-                    IncidentStudent.role,
-                    IncidentStudent.with_clinician,
-                ).where(IncidentStudent.incident_id.in_(incident_ids))
-            )
-            if (incident_id, student_id) in pairs
-        }
-        if pairs
-        else {}
-    )
-    with_clinician = {pair for pair, (_, clinician) in parts.items() if clinician}
-    roles = {pair: role for pair, (role, _) in parts.items()}
-    recorders = {}
-    if emergencies:
-        from caseflow.auth.models import User
+    escalations = _escalation_rows(Escalation.id.in_(esc_ids)) if esc_ids else {}
+    emergencies = _emergency_rows(EmergencyResponse.id.in_(emg_ids)) if emg_ids else {}
+    return [escalations[i] if k == "escalation" else emergencies[i] for k, i in keys]
 
-        ids = {e.recorded_by_id for e in emergencies.values()}
-        recorders = {u.id: u.full_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+def _student_columns():
+    return (
+        Student.id.label("student_id"),
+        Student.local_id,
+        (
+            sa.func.coalesce(sa.func.nullif(Student.preferred_name, ""), Student.first_name)
+            + " "
+            + Student.last_name
+        ).label("student_name"),
+        Student.race_ethnicity,
+        Student.sex,
+        Student.idea_eligible,
+        Student.section_504,
+        Student.english_learner,
+    )
+
+
+def _part_on_incident(model):
+    """The outer join to the student's own line on the incident (one at most: incident_students
+    is unique on (incident_id, student_id))."""
+    return sa.and_(
+        IncidentStudent.incident_id == model.incident_id, IncidentStudent.student_id == model.student_id
+    )
+
+
+def _escalation_rows(where) -> dict[int, AuditRow]:
+    """id -> row of the escalations `where` selects: one statement for the escalations with
+    their student, school, people, guardian contact and part on the incident, one for the gate's
+    refusals, whatever the number of rows."""
+    requester, approver = aliased(User), aliased(User)
+    clinician_statement = (
+        sa.exists()
+        .where(
+            EscalationReview.escalation_id == Escalation.id, EscalationReview.kind == "clinician_statement"
+        )
+        .label("clinician_statement")
+    )
+    stmt = (
+        sa.select(
+            Escalation.id,
+            Escalation.status,
+            Escalation.requested_at,
+            # As text: the same few values come again and again, and are read once each.
+            sa.cast(Escalation.criteria, sa.Text).label("criteria"),
+            sa.cast(Escalation.criteria_met, sa.Text).label("criteria_met"),
+            sa.cast(Escalation.facts, sa.Text).label("facts"),
+            Escalation.approved_at,
+            Escalation.referred_at,
+            Escalation.referral_agency,
+            Escalation.outcome,
+            School.name.label("school"),
+            requester.full_name.label("requested_by"),
+            approver.full_name.label("approver"),
+            GuardianContact.contacted_at,
+            GuardianContact.method,
+            GuardianContact.reached,
+            IncidentStudent.role,
+            IncidentStudent.with_clinician,
+            clinician_statement,
+            *_student_columns(),
+        )
+        .join(Student, Student.id == Escalation.student_id)
+        .join(School, School.id == Escalation.school_id)
+        .join(requester, requester.id == Escalation.requested_by_id)
+        .outerjoin(approver, approver.id == Escalation.approved_by_id)
+        .outerjoin(GuardianContact, GuardianContact.id == Escalation.guardian_contact_id)
+        .outerjoin(IncidentStudent, _part_on_incident(Escalation))
+        .where(where)
+    )
+    refusals: dict[int, list] = {}
+    for escalation_id, reasons in db.session.execute(
+        sa.select(GateRefusal.escalation_id, GateRefusal.reasons)
+        .join(Escalation, Escalation.id == GateRefusal.escalation_id)
+        .where(where)
+        .order_by(GateRefusal.escalation_id, GateRefusal.id)
+    ):
+        refusals.setdefault(escalation_id, []).append(reasons)
     titles = {cid: c.title for cid, c in police_criteria().items.items()}
-    rows = []
-    for kind, item_id in keys:
-        if kind == "escalation":
-            e = escalations[item_id]
-            contact = contacts.get(e.guardian_contact_id)
-            rows.append(
-                _row(
-                    "escalation",
-                    e,
-                    role=roles.get((e.incident_id, e.student_id)),
-                    status=e.status,
-                    at=e.requested_at,
-                    requested_by=e.requested_by.full_name,
-                    criteria_claimed=[titles.get(c, c) for c in e.criteria or []],
-                    criteria_met=[titles.get(c, c) for c in e.criteria_met or []],
-                    facts=e.facts or {},
-                    contact=contact,
-                    approver=e.approved_by.full_name if e.approved_by else None,
-                    approved_at=e.approved_at,
-                    referred_at=e.referred_at,
-                    agency=e.referral_agency,
-                    refusals=[r.reasons for r in e.refusals],
-                    clinician=(e.incident_id, e.student_id) in with_clinician
-                    or any(r.kind == "clinician_statement" for r in e.reviews),
-                )
-            )
-        else:
-            e = emergencies[item_id]
-            rows.append(
-                _row(
-                    "emergency",
-                    e,
-                    role=roles.get((e.incident_id, e.student_id)) if e.incident_id else None,
-                    status="emergency",
-                    at=e.called_at,
-                    requested_by=f"{e.caller} (recorded by {recorders.get(e.recorded_by_id, '?')})",
-                    criteria_claimed=[],
-                    criteria_met=[],
-                    facts={},
-                    contact=contacts.get(e.guardian_contact_id),
-                    approver=None,
-                    approved_at=None,
-                    referred_at=e.called_at,
-                    agency=e.agency,
-                    refusals=[],
-                    clinician=(e.incident_id, e.student_id) in with_clinician,
-                )
-            )
-    return rows
+    read: dict[str | None, object] = {}
+
+    def parsed(text: str | None):
+        if text not in read:
+            read[text] = json.loads(text) if text else None
+        return read[text]
+
+    return {
+        r.id: _row(
+            "escalation",
+            r,
+            status=r.status,
+            at=r.requested_at,
+            requested_by=r.requested_by,
+            criteria_claimed=[titles.get(c, c) for c in parsed(r.criteria) or []],
+            criteria_met=[titles.get(c, c) for c in parsed(r.criteria_met) or []],
+            facts=dict(parsed(r.facts) or {}),
+            approver=r.approver,
+            approved_at=r.approved_at,
+            referred_at=r.referred_at,
+            agency=r.referral_agency,
+            refusals=refusals.get(r.id, []),
+            clinician=bool(r.with_clinician) or bool(r.clinician_statement),
+        )
+        for r in db.session.execute(stmt)
+    }
 
 
-def _row(kind, item, *, contact, role, **values) -> AuditRow:
-    """One row. The student's group data is given only when the student is the one reported for
-    their own conduct (caseflow.reports.referrals): a row about a student harmed or a witness
-    names their part, and nobody tallying the audit by group counts them as referred."""
-    s = item.student
-    own_conduct = referrals.counts_role(kind, role)
+def _emergency_rows(where) -> dict[int, AuditRow]:
+    """id -> row of the emergency responses `where` selects, in one statement."""
+    recorder = aliased(User)
+    stmt = (
+        sa.select(
+            EmergencyResponse.id,
+            EmergencyResponse.called_at,
+            EmergencyResponse.caller,
+            EmergencyResponse.agency,
+            EmergencyResponse.outcome,
+            School.name.label("school"),
+            recorder.full_name.label("recorder"),
+            GuardianContact.contacted_at,
+            GuardianContact.method,
+            GuardianContact.reached,
+            IncidentStudent.role,
+            IncidentStudent.with_clinician,
+            *_student_columns(),
+        )
+        .join(Student, Student.id == EmergencyResponse.student_id)
+        .join(School, School.id == EmergencyResponse.school_id)
+        .outerjoin(recorder, recorder.id == EmergencyResponse.recorded_by_id)
+        .outerjoin(GuardianContact, GuardianContact.id == EmergencyResponse.guardian_contact_id)
+        .outerjoin(IncidentStudent, _part_on_incident(EmergencyResponse))
+        .where(where)
+    )
+    return {
+        r.id: _row(
+            "emergency",
+            r,
+            status="emergency",
+            at=r.called_at,
+            requested_by=f"{r.caller} (recorded by {r.recorder or '?'})",
+            criteria_claimed=[],
+            criteria_met=[],
+            facts={},
+            approver=None,
+            approved_at=None,
+            referred_at=r.called_at,
+            agency=r.agency,
+            refusals=[],
+            clinician=bool(r.with_clinician),
+        )
+        for r in db.session.execute(stmt)
+    }
+
+
+def _row(kind, r, **values) -> AuditRow:
+    """One row from a joined tuple. The student's group data is given only when the student is
+    the one reported for their own conduct (caseflow.reports.referrals): a row about a student
+    harmed or a witness names their part, and nobody tallying the audit by group counts them as
+    referred."""
+    own_conduct = referrals.counts_role(kind, r.role)
     return AuditRow(
         kind=kind,
-        id=item.id,
-        school=item.school.name,
-        student_id=s.id,
-        student_local_id=s.local_id,
-        student_name=s.display_name,
-        role=role,
+        id=r.id,
+        school=r.school,
+        student_id=r.student_id,
+        student_local_id=r.local_id,
+        student_name=r.student_name,
+        role=r.role,
         own_conduct=own_conduct,
-        race=s.race_ethnicity if own_conduct else None,
-        sex=s.sex if own_conduct else None,
-        idea=s.idea_eligible if own_conduct else None,
-        section_504=s.section_504 if own_conduct else None,
-        english_learner=s.english_learner if own_conduct else None,
-        contact_at=contact.contacted_at if contact else None,
-        contact_method=contact.method if contact else None,
-        contact_reached=contact.reached if contact else None,
-        outcome=item.outcome,
+        race=r.race_ethnicity if own_conduct else None,
+        sex=r.sex if own_conduct else None,
+        idea=r.idea_eligible if own_conduct else None,
+        section_504=r.section_504 if own_conduct else None,
+        english_learner=r.english_learner if own_conduct else None,
+        contact_at=r.contacted_at,
+        contact_method=r.method,
+        contact_reached=r.reached,
+        outcome=r.outcome,
         **values,
     )
 
@@ -372,8 +416,16 @@ def audit_page(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> tuple[l
 
 def audit_rows(school_ids: list[int], filters: Filters, tz: ZoneInfo) -> list[AuditRow]:
     """Every row the filters match (for the CSV)."""
+    esc, emg = _selects(school_ids, filters, tz)
     keys, _ = _keys(school_ids, filters, tz, limit=None)
-    return load_rows(keys)
+    escalations = emergencies = {}
+    if esc is not None:
+        chosen = esc.subquery()
+        escalations = _escalation_rows(Escalation.id.in_(sa.select(chosen.c.id)))
+    if emg is not None:
+        chosen = emg.subquery()
+        emergencies = _emergency_rows(EmergencyResponse.id.in_(sa.select(chosen.c.id)))
+    return [escalations[i] if k == "escalation" else emergencies[i] for k, i in keys]
 
 
 CSV_COLUMNS = (
