@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES
 from caseflow.labels import N_, translated
 
 ACTION_WORDS = {
@@ -34,7 +35,19 @@ FIELD_WORDS = {
     "reached": N_("reached"),
     "method": N_("how"),
     "called_at": N_("called at"),
+    "incident_id": N_("incident"),
+    "student_id": N_("student"),
+    "guardian_id": N_("guardian"),
+    "contacted_at": N_("contacted at"),
+    "language": N_("language"),
+    "purpose": N_("purpose"),
+    "justification": N_("justification"),
+    "what_happened": N_("what happened"),
+    "approver_id": N_("approver"),
+    "escalation_id": N_("escalation"),
 }
+# Codes recorded under a field, shown by their labels.
+VALUE_WORDS = {"purpose": CONTACT_PURPOSES, "method": CONTACT_METHODS}
 
 
 def action_words(action: str) -> str:
@@ -71,7 +84,19 @@ def changes_words(changes: dict | None) -> list[tuple[str, str]]:
     for key, value in (changes or {}).items():
         if key in BEFORE_AFTER and isinstance(value, list) and len(value) == 2:
             text = f"{value_words(value[0])} → {value_words(value[1])}"
+        elif key in VALUE_WORDS and isinstance(value, str) and value in VALUE_WORDS[key]:
+            text = translated(VALUE_WORDS[key][value])
+        elif key in ("criteria", "criteria_met") and isinstance(value, list):
+            text = ", ".join(_criterion_words(c) for c in value) or "—"
         else:
             text = value_words(value)
         out.append((field_words(key), text))
     return out
+
+
+def _criterion_words(criterion_id) -> str:
+    """A police criterion by its title in the reader's language (its id when no longer known)."""
+    from caseflow.escalations.criteria import police_criteria
+
+    criterion = police_criteria().items.get(criterion_id)
+    return translated(criterion.title) if criterion is not None else str(criterion_id)

@@ -304,7 +304,7 @@ def load_rows(keys) -> list[AuditRow]:
                     approved_at=e.approved_at,
                     referred_at=e.referred_at,
                     agency=e.referral_agency,
-                    refusals=[r.reasons for r in e.refusals],
+                    refusals=[r.shown_reasons for r in e.refusals],
                     clinician=(e.incident_id, e.student_id) in with_clinician
                     or any(r.kind == "clinician_statement" for r in e.reviews),
                 )
