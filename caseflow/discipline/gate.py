@@ -220,7 +220,11 @@ def store_refusal(values: dict) -> ExclusionRefusal:
         refusal,
         student_id=values["student_id"],
         now=values["at"],
-        changes={"action_code": values["action_code"], "reasons": values["reasons"]},
+        changes={
+            "action_code": values["action_code"],
+            "reasons": values["reasons"],
+            "messages": values["messages"],
+        },
     )
     return refusal
 

@@ -155,7 +155,7 @@ def _refuse(actor, escalation: Escalation, stage: str, reasons: list[str], now: 
         escalation,
         student_id=escalation.student_id,
         now=now,
-        changes={"reasons": refusal.reasons},
+        changes={"reasons": refusal.reasons, "messages": refusal.messages},
     )
     return refusal
 
