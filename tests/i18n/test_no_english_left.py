@@ -74,7 +74,10 @@ def app(database_url, tmp_path):
         "test",
         {"SQLALCHEMY_DATABASE_URI": database_url, "BABEL_TRANSLATION_DIRECTORIES": marked_catalog(tmp_path)},
     )
+    translations = app.extensions["babel"].instance.domain_instance.cache  # one for every app of the process
+    translations.clear()
     yield app
+    translations.clear()  # the next tests read the real catalog
     with app.app_context():
         db.session.remove()
         _wipe(database_url)
