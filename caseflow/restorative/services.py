@@ -382,7 +382,7 @@ def hold_conference(
     _in_state(process, "preparing", doing=N_("Recording the conference"))
     missing = conference_problems(process)
     if missing:
-        raise Conflict("The conference needs " + "; ".join(missing) + ".")
+        raise Conflict(gettext("The conference needs %(missing)s.", missing="; ".join(missing)))
     by_id = {p.id: p for p in process.parties}
     attendees = [by_id[i] for i in set(attendee_ids or []) if i in by_id]
     facilitator = db.session.get(User, facilitator_id) if facilitator_id else None

@@ -33,7 +33,7 @@ from caseflow.cases.policy import can_read_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
-from caseflow.labels import N_, Joined, Message
+from caseflow.labels import N_, Joined, Message, translated
 from caseflow.schooldays import school_calendar
 from caseflow.threats.models import (
     RESOLUTIONS,
@@ -117,11 +117,13 @@ def team_problems(assessment: ThreatAssessment) -> list[str]:
     capacities = {m.capacity for m in assessment.team}
     missing = []
     if "administrator" not in capacities:
-        missing.append("a school administrator on the team")
+        missing.append(Message(N_("a school administrator on the team")))
     if "mental_health" not in capacities:
-        missing.append("a mental-health professional (counselor, psychologist or social worker) on the team")
+        missing.append(
+            Message(N_("a mental-health professional (counselor, psychologist or social worker) on the team"))
+        )
     if assessment.student.idea_eligible and "special_education" not in capacities:
-        missing.append("a special-education member on the team (the student has an IEP)")
+        missing.append(Message(N_("a special-education member on the team (the student has an IEP)")))
     return missing
 
 
@@ -222,7 +224,11 @@ def classify(
     if not assessment.statements:
         problems.append(gettext("at least one account of the exact words and context (step 1)"))
     if problems:
-        raise Conflict("Before classifying, record " + "; ".join(problems) + ".")
+        raise Conflict(
+            gettext(
+                "Before classifying, record %(missing)s.", missing="; ".join(translated(p) for p in problems)
+            )
+        )
     if assessment.threat_type == "substantive" and threat_type != "substantive":
         raise Conflict(
             gettext("A substantive threat stays substantive: when in doubt, treat threats as substantive.")
