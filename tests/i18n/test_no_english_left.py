@@ -25,13 +25,14 @@ from caseflow import create_app
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.db import now_utc
+from caseflow.discipline.models import ExclusionRefusal
 from caseflow.escalations.models import GateRefusal
 from caseflow.extensions import db
 from caseflow.notifications.models import Notification
 from caseflow.people.models import Student
 from tests.conftest import _wipe
 from tests.discipline.conftest import ACTION_DAY, ANSWERS
-from tests.helpers import sign_in
+from tests.helpers import csrf_token, sign_in
 from tests.i18n.test_python_messages import SPANISH
 
 OPEN, CLOSE = "⟦", "⟧"
@@ -74,7 +75,8 @@ def app(database_url, tmp_path):
         "test",
         {"SQLALCHEMY_DATABASE_URI": database_url, "BABEL_TRANSLATION_DIRECTORIES": marked_catalog(tmp_path)},
     )
-    translations = app.extensions["babel"].instance.domain_instance.cache  # one for every app of the process
+    with app.app_context():  # one cache for every app of the process
+        translations = app.extensions["babel"].instance.domain_instance.cache
     translations.clear()
     yield app
     translations.clear()  # the next tests read the real catalog
@@ -301,3 +303,25 @@ def test_a_record_kept_before_messages_still_shows(app, client, make, lincoln):
     page = client.get("/notifications").get_data(as_text=True)
     assert "Old words, kept as written." in page
     assert f"{OPEN}Incidente registrado. Gracias.{CLOSE}" in page  # a message of the catalog: translated
+
+
+def test_an_exclusion_refused_on_the_page_reads_in_spanish(app, client, lincoln, world):
+    """The gate's reasons beside the form, in Spanish; kept in English for the audit."""
+    sign_in(client, world.people.approver)
+    page = f"/incidents/{world.ordinary}"
+    form = {
+        "csrf_token": csrf_token(client, page),
+        "student_id": str(lincoln.student),
+        "action_code": "Out of School Suspension",
+        "action_date": ACTION_DAY,
+        "length_days": "2",
+        **ANSWERS,
+    }
+    response = client.post(f"{page}/discipline-actions", data=form)
+    assert response.status_code == 422
+    assert english_left(response.get_data(as_text=True), world.data) == []
+    assert "La disciplina ordinaria nunca lleva" in response.get_data(as_text=True).replace(OPEN, "")
+    with app.app_context():
+        refusal = db.session.scalars(sa.select(ExclusionRefusal).order_by(ExclusionRefusal.id.desc())).first()
+        assert refusal.reasons[0].startswith("Ordinary discipline never leads")
+        assert refusal.messages[0]["msgid"] == refusal.reasons[0]
