@@ -81,7 +81,7 @@ def value_words(value) -> str:
     return str(value).replace("_", " ")
 
 
-def changes_words(changes: dict | None) -> list[tuple[str, str]]:
+def changes_words(changes: dict | None, tz=None) -> list[tuple[str, str]]:
     """The event's recorded changes as (what, value) pairs in words. A change kept as
     [before, after] (an outcome) reads "before → after"."""
     out = []
@@ -95,7 +95,7 @@ def changes_words(changes: dict | None) -> list[tuple[str, str]]:
             text = f"{value_words(value[0])} → {value_words(value[1])}"
         elif key in VALUE_WORDS and isinstance(value, str) and value in VALUE_WORDS[key]:
             text = translated(VALUE_WORDS[key][value])
-        elif key.endswith("_at") and isinstance(value, str) and (moment := _moment_words(value)):
+        elif key.endswith("_at") and isinstance(value, str) and (moment := _moment_words(value, tz)):
             text = moment
         elif key == "language" and isinstance(value, str) and is_supported_code(value):
             text = language_in_reader_words(value)
@@ -107,15 +107,16 @@ def changes_words(changes: dict | None) -> list[tuple[str, str]]:
     return out
 
 
-def _moment_words(value: str) -> str | None:
-    """A moment kept as ISO 8601 text ("2026-12-02T18:30:00+00:00"), in the reader's words."""
+def _moment_words(value: str, tz=None) -> str | None:
+    """A moment kept as ISO 8601 text ("2026-12-02T18:30:00+00:00"), in the reader's words, in the
+    school's time zone `tz` (a ZoneInfo) when given."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     if moment.tzinfo is None:
         return None
-    return format_moment(moment.astimezone(UTC), "%d %b %Y %H:%M %Z")
+    return format_moment(moment.astimezone(tz or UTC), "%d %b %Y %H:%M %Z")
 
 
 def _criterion_words(criterion_id) -> str:
