@@ -80,6 +80,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.add_template_filter(format_moment, "day")
     app.add_template_filter(format_number, "number")
+    from caseflow.labels import translated
+
+    # Words kept as data in English (a workflow file's note stored with a decision), shown in
+    # the reader's language when the catalog has them: {{ note|translated }}.
+    app.add_template_filter(translated, "translated")
 
     @app.context_processor
     def template_helpers():

@@ -4,9 +4,14 @@ with underscores spaced, so a new kind of event is never hidden."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from babel import Locale, UnknownLocaleError
 from flask_babel import gettext
 
-from caseflow.labels import N_, translated
+from caseflow.contacts.models import CONTACT_METHODS, CONTACT_PURPOSES
+from caseflow.i18n import current_language, format_moment
+from caseflow.labels import N_, shown_reasons, translated
 
 ACTION_WORDS = {
     "escalation.requested": N_("Asked for law enforcement"),
@@ -34,7 +39,19 @@ FIELD_WORDS = {
     "reached": N_("reached"),
     "method": N_("how"),
     "called_at": N_("called at"),
+    "incident_id": N_("incident"),
+    "student_id": N_("student"),
+    "guardian_id": N_("guardian"),
+    "contacted_at": N_("contacted at"),
+    "language": N_("language"),
+    "purpose": N_("purpose"),
+    "justification": N_("justification"),
+    "what_happened": N_("what happened"),
+    "approver_id": N_("approver"),
+    "escalation_id": N_("escalation"),
 }
+# Codes recorded under a field, shown by their labels.
+VALUE_WORDS = {"purpose": CONTACT_PURPOSES, "method": CONTACT_METHODS}
 
 
 def action_words(action: str) -> str:
@@ -64,14 +81,61 @@ def value_words(value) -> str:
     return str(value).replace("_", " ")
 
 
-def changes_words(changes: dict | None) -> list[tuple[str, str]]:
+def changes_words(changes: dict | None, tz=None) -> list[tuple[str, str]]:
     """The event's recorded changes as (what, value) pairs in words. A change kept as
     [before, after] (an outcome) reads "before → after"."""
     out = []
-    for key, value in (changes or {}).items():
-        if key in BEFORE_AFTER and isinstance(value, list) and len(value) == 2:
+    changes = changes or {}
+    for key, value in changes.items():
+        if key == "messages":  # the reasons as messages: they word "reasons" below
+            continue
+        if key == "reasons" and isinstance(changes.get("messages"), list):
+            text = "; ".join(translated(m) for m in shown_reasons(changes["messages"], value))
+        elif key in BEFORE_AFTER and isinstance(value, list) and len(value) == 2:
             text = f"{value_words(value[0])} → {value_words(value[1])}"
+        elif key in VALUE_WORDS and isinstance(value, str) and value in VALUE_WORDS[key]:
+            text = translated(VALUE_WORDS[key][value])
+        elif key.endswith("_at") and isinstance(value, str) and (moment := _moment_words(value, tz)):
+            text = moment
+        elif key == "language" and isinstance(value, str) and is_supported_code(value):
+            text = language_in_reader_words(value)
+        elif key in ("criteria", "criteria_met") and isinstance(value, list):
+            text = ", ".join(_criterion_words(c) for c in value) or "—"
         else:
             text = value_words(value)
         out.append((field_words(key), text))
     return out
+
+
+def _moment_words(value: str, tz=None) -> str | None:
+    """A moment kept as ISO 8601 text ("2026-12-02T18:30:00+00:00"), in the reader's words, in the
+    school's time zone `tz` (a ZoneInfo) when given."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return format_moment(moment.astimezone(tz or UTC), "%d %b %Y %H:%M %Z")
+
+
+def _criterion_words(criterion_id) -> str:
+    """A police criterion by its title in the reader's language (its id when no longer known)."""
+    from caseflow.escalations.criteria import police_criteria
+
+    criterion = police_criteria().items.get(criterion_id)
+    return translated(criterion.title) if criterion is not None else str(criterion_id)
+
+
+def is_supported_code(code: str) -> bool:
+    """A language code babel knows ("en", "vi", "zh-Hant")."""
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
+
+
+def language_in_reader_words(code: str) -> str:
+    """A language named in the reader's language ("inglés" for a Spanish reader)."""
+    return Locale.parse(code.replace("-", "_")).get_display_name(current_language()) or code

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from caseflow.labels import N_
+
 
 class Role(StrEnum):
     TEACHER = "teacher"
@@ -29,16 +31,16 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.TEACHER: "Teacher / staff",
-    Role.COUNSELOR: "Counselor",
-    Role.SOCIAL_WORKER: "Social worker",
-    Role.PSYCHOLOGIST: "Psychologist",
-    Role.RESTORATIVE_ADVISER: "Restorative-justice adviser",
-    Role.THREAT_TEAM: "Threat-assessment team member",
-    Role.ADMINISTRATOR: "Administrator",
-    Role.DISTRICT_AUDITOR: "District auditor",
-    Role.SCHOOL_RESOURCE_OFFICER: "School resource officer",
-    Role.SYSTEM_ADMINISTRATOR: "System administrator",
+    Role.TEACHER: N_("Teacher / staff"),
+    Role.COUNSELOR: N_("Counselor"),
+    Role.SOCIAL_WORKER: N_("Social worker"),
+    Role.PSYCHOLOGIST: N_("Psychologist"),
+    Role.RESTORATIVE_ADVISER: N_("Restorative-justice adviser"),
+    Role.THREAT_TEAM: N_("Threat-assessment team member"),
+    Role.ADMINISTRATOR: N_("Administrator"),
+    Role.DISTRICT_AUDITOR: N_("District auditor"),
+    Role.SCHOOL_RESOURCE_OFFICER: N_("School resource officer"),
+    Role.SYSTEM_ADMINISTRATOR: N_("System administrator"),
 }
 
 # Clinicians: the only roles that may read clinical notes.

@@ -22,6 +22,7 @@ from caseflow.auth.permissions import CASE_DATA_ROLES, Role
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import School
 
 TOKEN_PREFIX = "cf_"
@@ -238,9 +239,9 @@ class SignInResult:
 
 # What the audit trail calls each way of signing in (the Account page shows them).
 SIGN_IN_METHODS = {
-    "password": "Password",
-    "password+totp": "Password and authenticator code",
-    "password+recovery_code": "Password and recovery code",
+    "password": N_("Password"),
+    "password+totp": N_("Password and authenticator code"),
+    "password+recovery_code": N_("Password and recovery code"),
 }
 
 

@@ -27,7 +27,7 @@ from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Role
 from caseflow.cases.models import Case
 from caseflow.extensions import db
-from caseflow.labels import N_
+from caseflow.labels import N_, Message
 from caseflow.people.models import Guardian, School, Student, StudentGuardian
 
 ROLE_FOR_KIND = {
@@ -52,7 +52,9 @@ TIER_WEIGHT = {1: 1, 2: 2, 3: 3}
 @dataclass(frozen=True)
 class Assignment:
     assignee: User | None
-    reason: str  # why this person, or why nobody (shown on the case and audited)
+    # Why this person, or why nobody (shown on the case and audited): English as a `str`, the
+    # reader's language on a page (caseflow.labels.Message).
+    reason: Message
 
 
 def eligible_workers(kind: str, school: School) -> list[User]:
@@ -102,13 +104,21 @@ def choose_assignee(kind: str, student: Student, school: School, *, follow: User
     label = KIND_LABELS[kind]
     if not workers:
         return Assignment(
-            None, f"No {label} serves {school.name}; the case waits in the administrators' queue."
+            None,
+            Message(
+                N_("No %(worker)s serves %(school)s; the case waits in the administrators' queue."),
+                worker=label,
+                school=school.name,
+            ),
         )
     by_id = {w.id: w for w in workers}
     if follow is not None and follow.id in by_id:
         return Assignment(
             by_id[follow.id],
-            f"Same conflict: {follow.full_name} holds the other students' cases of this incident.",
+            Message(
+                N_("Same conflict: %(name)s holds the other students' cases of this incident."),
+                name=follow.full_name,
+            ),
         )
     previous = db.session.scalar(
         sa.select(Case.assignee_id)
@@ -118,14 +128,32 @@ def choose_assignee(kind: str, student: Student, school: School, *, follow: User
     )
     if previous in by_id:
         return Assignment(
-            by_id[previous], f"Continuity: {by_id[previous].full_name} worked with the student before."
+            by_id[previous],
+            Message(
+                N_("Continuity: %(name)s worked with the student before."), name=by_id[previous].full_name
+            ),
         )
     loads = weighted_caseloads(list(by_id))
     language = guardian_language(student)
     speakers = [w for w in workers if language and language in (w.languages or "").split(",")]
     pool = speakers or workers
     chosen = min(pool, key=lambda w: (loads[w.id], w.id))
-    reason = f"Lowest weighted caseload ({loads[chosen.id]}) among {len(workers)} {label}(s)"
     if speakers:
-        reason += f", speaking the family's language ({language})"
-    return Assignment(chosen, reason + ".")
+        reason = Message(
+            N_(
+                "Lowest weighted caseload (%(load)s) among %(count)s %(worker)s(s), "
+                "speaking the family's language (%(language)s)."
+            ),
+            load=loads[chosen.id],
+            count=len(workers),
+            worker=label,
+            language=language,
+        )
+    else:
+        reason = Message(
+            N_("Lowest weighted caseload (%(load)s) among %(count)s %(worker)s(s)."),
+            load=loads[chosen.id],
+            count=len(workers),
+            worker=label,
+        )
+    return Assignment(chosen, reason)

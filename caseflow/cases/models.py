@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.labels import Message, as_json, shown_message
 from caseflow.people.models import School, Student
 
 # The kinds of case: the routes of triage that are handed to a person of a role.
@@ -62,6 +63,9 @@ class Case(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Why the case waits in the administrators' queue (nobody of the role serves the school).
     queue_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # The same reason as a message (caseflow.labels.Message.as_json), shown in the reader's
+    # language; None when there is none, or for a case queued before messages were kept.
+    queue_message: Mapped[dict | None] = mapped_column(sa.JSON)
     source: Mapped[str] = mapped_column(enum_column_type(("triage", "referral"), "source"))
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -77,6 +81,18 @@ class Case(db.Model):
     incidents: Mapped[list[CaseIncident]] = relationship(back_populates="case", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+    def queue_for(self, reason) -> None:
+        """Wait in the administrators' queue because of `reason` (a Message), or leave it (None)."""
+        self.queue_reason = str(reason)[:300] if reason else None
+        self.queue_message = as_json(reason) if isinstance(reason, Message) else None
+
+    @property
+    def shown_queue_reason(self):
+        """Why the case waits, in the reader's language (an older case's reason as written)."""
+        if self.queue_message is not None:
+            return shown_message(self.queue_message)
+        return shown_message(self.queue_reason) if self.queue_reason else None
 
 
 class CaseIncident(db.Model):

@@ -15,9 +15,16 @@ from caseflow.cases.services import can_work_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_
 
 # How the student did against the plan's goal on a check-in day.
-RATINGS = {0: "No progress", 1: "A little progress", 2: "Some progress", 3: "Goal met", 4: "Above the goal"}
+RATINGS = {
+    0: N_("No progress"),
+    1: N_("A little progress"),
+    2: N_("Some progress"),
+    3: N_("Goal met"),
+    4: N_("Above the goal"),
+}
 
 
 def add_plan(

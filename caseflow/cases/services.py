@@ -20,7 +20,7 @@ from caseflow.cases.policy import can_assign_case, can_read_case
 from caseflow.db import lock_rows, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
-from caseflow.labels import N_, translated
+from caseflow.labels import N_, Label, Message, translated
 from caseflow.people.models import Student
 
 # status -> {target status: what the move is called}
@@ -96,8 +96,8 @@ def _open_case(
         incidents=[],
         status="assigned" if assignment.assignee else "new",
         assignee_id=assignment.assignee.id if assignment.assignee else None,
-        queue_reason=None if assignment.assignee else assignment.reason,
     )
+    case.queue_for(None if assignment.assignee else assignment.reason)
     db.session.add(case)
     db.session.flush()
     record(
@@ -112,7 +112,7 @@ def _open_case(
             "priority": priority,
             **context,
             "assignee_id": case.assignee_id,
-            "assignment": assignment.reason,
+            "assignment": str(assignment.reason),
         },
     )
     if kind == "threat_team":  # a threat reaches the team: its assessment starts the same school day
@@ -219,7 +219,7 @@ def assign_case(
         raise ValidationFailed(gettext("Some fields are not valid."), fields=fields)
     before = case.assignee_id
     case.assignee_id = assignee_id
-    case.queue_reason = None
+    case.queue_for(None)
     if case.status == "new":
         case.status = "assigned"
     db.session.flush()
@@ -367,13 +367,13 @@ def tell_assignee(case: Case, why: str, *, now: datetime | None = None) -> None:
         student = case.student
         notify(
             case.assignee_id,
-            lambda: gettext(
-                "%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s.",
-                why=translated(why),
-                kind=translated(KIND_LABELS[case.kind]),
+            Message(
+                N_("%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s."),
+                why=Label(why),
+                kind=KIND_LABELS[case.kind],
                 student=student.display_name,
                 tier=case.tier,
-                priority=translated(PRIORITY_WORDS.get(case.priority, case.priority)),
+                priority=PRIORITY_WORDS.get(case.priority, Label(case.priority)),
             ),
             f"/cases/{case.id}",
             now=now,
@@ -488,7 +488,7 @@ def transfer_school(
     case.school = school
     assignment = choose_assignee(case.kind, case.student, school)
     case.assignee_id = assignment.assignee.id if assignment.assignee else None
-    case.queue_reason = None if assignment.assignee else assignment.reason
+    case.queue_for(None if assignment.assignee else assignment.reason)
     if case.assignee_id is None:
         case.status = "new"
     elif case.status == "new":
@@ -504,7 +504,7 @@ def transfer_school(
             "before": before,
             "after": {"school_id": school.id, "assignee_id": case.assignee_id},
             "reason": reason.strip(),
-            "assignment": assignment.reason,
+            "assignment": str(assignment.reason),
         },
     )
     tell_assignee(case, N_("Transferred to you"), now=now)

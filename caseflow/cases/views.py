@@ -82,14 +82,14 @@ def caseload():
     """The cases assigned to the signed-in person: caseworkers', and administrators' own
     (an administrator route, or a case an administrator took)."""
     return _list(
-        visible_cases(current_user).where(Case.assignee_id == current_user.id), "My caseload", "mine"
+        visible_cases(current_user).where(Case.assignee_id == current_user.id), N_("My caseload"), "mine"
     )
 
 
 @bp.route("/school")
 @permission_required(Permission.CASE_ASSIGN)
 def school_cases():
-    return _list(visible_cases(current_user), "Cases of my schools", "school")
+    return _list(visible_cases(current_user), N_("Cases of my schools"), "school")
 
 
 @bp.route("/staff")
@@ -107,7 +107,7 @@ def staff():
 @permission_required(Permission.CASE_ASSIGN)
 def queue():
     return _list(
-        visible_cases(current_user).where(Case.assignee_id.is_(None)), "Waiting for an owner", "queue"
+        visible_cases(current_user).where(Case.assignee_id.is_(None)), N_("Waiting for an owner"), "queue"
     )
 
 

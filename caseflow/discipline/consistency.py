@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from caseflow.discipline.models import DISCIPLINE_ACTIONS, DisciplineAction
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident, IncidentBehavior, IncidentStudent
+from caseflow.labels import N_, Message
 from caseflow.people.codes import GRADES
 from caseflow.people.models import Student
 from caseflow.reports.crdc import suppress_row
@@ -110,8 +111,13 @@ class Spread:
         if self.p75 is None:
             return ""
         code = next(c for c, r in SEVERITY.items() if r == self.p75[0])
-        days = f", {self.p75[1].normalize():f} school days" if self.p75[1] else ""
-        return f"{DISCIPLINE_ACTIONS[code]}{days}"
+        if not self.p75[1]:
+            return DISCIPLINE_ACTIONS[code]
+        return Message(
+            N_("%(action)s, %(days)s school days"),
+            action=DISCIPLINE_ACTIONS[code],
+            days=f"{self.p75[1].normalize():f}",
+        )
 
 
 def primary_behavior(incident: Incident) -> str | None:

@@ -21,6 +21,7 @@ from caseflow.discipline.placement_models import BehaviorFollowUp
 from caseflow.discipline.removals import ALERTS, COUNTED, decision_day, tally
 from caseflow.discipline.reviews import case_manager_ids
 from caseflow.extensions import db
+from caseflow.labels import N_, Day, Lower, Message
 from caseflow.people.models import Student
 from caseflow.reports.periods import school_year_of
 
@@ -62,8 +63,14 @@ def removal_alerts(now, cal, spans, people):
                     student.school.time_zone,
                     case_manager_ids(student),
                     (),
-                    f"{student.display_name} has {total.normalize():f} school days of removal this "
-                    f"school year (IEP or 504 plan: a change of placement past 10).",
+                    Message(
+                        N_(
+                            "%(student)s has %(days)s school days of removal this school year "
+                            "(IEP or 504 plan: a change of placement past 10)."
+                        ),
+                        student=student.display_name,
+                        days=f"{total.normalize():f}",
+                    ),
                     f"/students/{student_id}#removals",
                 )
 
@@ -86,8 +93,15 @@ def unscheduled_reviews(now, cal, spans, people):
             tz,
             owners,
             people.district(action.district_id, action.school_id),
-            f"{action.student.display_name}'s {action.label.lower()} waits for its manifestation "
-            f"determination review, to meet by {action.review_due_on:%d %b %Y}.",
+            Message(
+                N_(
+                    "%(student)s's %(action)s waits for its manifestation determination review, "
+                    "to meet by %(day)s."
+                ),
+                student=action.student.display_name,
+                action=Lower(action.label),
+                day=Day(action.review_due_on),
+            ),
             f"/discipline-actions/{action.id}/review",
         )
 
@@ -109,7 +123,12 @@ def behavior_follow_ups(now, cal, spans, people):
             tz,
             (item.owner_id,) if item.owner_id else case_manager_ids(item.student),
             people.admins(item.student.school_id, item.student.district_id),
-            f"The {item.label.lower()} for {item.student.display_name} was due {item.due_on:%d %b %Y}.",
+            Message(
+                N_("The %(what)s for %(student)s was due %(day)s."),
+                what=Lower(item.label),
+                student=item.student.display_name,
+                day=Day(item.due_on),
+            ),
             f"/students/{item.student_id}#removals",
         )
 

@@ -44,7 +44,7 @@ from caseflow.discipline.schemas import GATE_ANSWERS
 from caseflow.errors import Conflict, Forbidden, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.taxonomy import get_taxonomy
-from caseflow.labels import translated
+from caseflow.labels import N_, Joined, Label, Message, as_json, translated
 
 EXPULSIONS = frozenset(EXCLUSIONS) - {"Out of School Suspension"}
 
@@ -79,16 +79,25 @@ def forbidding_rules(incident, student) -> list[tuple[str, str]]:
         found.append(
             (
                 "ordinary-discipline",
-                "Ordinary discipline never leads to out-of-school suspension or expulsion.",
+                Message(N_("Ordinary discipline never leads to out-of-school suspension or expulsion.")),
             )
         )
     rules = exclusion_rules()
     for rule in rules.never_exclude:
         if codes and codes <= rule.behaviors:
-            found.append((rule.id, f"{rule.title}."))
+            found.append((rule.id, Message(N_("%(rule)s."), rule=rule.title)))
     for floor in rules.grade_floors:
         if floor.applies_to(student.grade) and not codes & floor.except_behaviors:
-            found.append((floor.id, f"{floor.title} (the student is in grade {student.grade})."))
+            found.append(
+                (
+                    floor.id,
+                    Message(
+                        N_("%(rule)s (the student is in grade %(grade)s)."),
+                        rule=floor.title,
+                        grade=student.grade,
+                    ),
+                )
+            )
     return found
 
 
@@ -119,8 +128,13 @@ def admit(
     if spread.harsher(action_code, length_days):
         if not _text(answers["harsher_reason"]):
             fields["harsher_reason"] = [
-                "This is harsher than three quarters of comparable decisions "
-                f"(at most {spread.p75_label}): write why."
+                Message(
+                    N_(
+                        "This is harsher than three quarters of comparable decisions "
+                        "(at most %(most)s): write why."
+                    ),
+                    most=spread.p75_label,
+                )
             ]
         columns["harsher_reason"] = _text(answers["harsher_reason"])
     if action_code in EXCLUSIONS:
@@ -128,15 +142,21 @@ def admit(
         if forbidden := forbidding_rules(incident, student):
             fields["action_code"] = [sentence for _, sentence in forbidden]
         if action_code == "Out of School Suspension" and length_days is None:
-            fields["length_days"] = ["Give the suspension's length in school days."]
+            fields["length_days"] = [Message(N_("Give the suspension's length in school days."))]
         on_record = {p.id for p in supports_on_record(student.id, action_date)}
         tried = list(dict.fromkeys(answers["supports_tried"] or []))
         if unknown := [i for i in tried if i not in on_record]:
-            fields["supports_tried"] = [f"Not an intervention of this student's cases: {unknown}."]
+            fields["supports_tried"] = [
+                Message(N_("Not an intervention of this student's cases: %(ids)s."), ids=str(unknown))
+            ]
         elif not tried and not _text(answers["no_supports_reason"]):
-            fields["supports_tried"] = ["Choose the supports already tried, or write why none fit."]
+            fields["supports_tried"] = [
+                Message(N_("Choose the supports already tried, or write why none fit."))
+            ]
         if not _text(answers["in_school_alternative_reason"]):
-            fields["in_school_alternative_reason"] = ["Write why an in-school alternative does not fit."]
+            fields["in_school_alternative_reason"] = [
+                Message(N_("Write why an in-school alternative does not fit."))
+            ]
         second = needs_second_administrator(action_code, length_days)
         columns |= {
             "supports_tried": tried or None,
@@ -161,7 +181,9 @@ def admit(
             "fields": fields,
         }
         raise ExclusionRefused(
-            "The exclusion gate refused: " + " ".join(reasons), fields=fields, refusal=refusal
+            Message(N_("The exclusion gate refused: %(reasons)s"), reasons=Joined(reasons, " ")),
+            fields=fields,
+            refusal=refusal,
         )
     return columns
 
@@ -182,6 +204,13 @@ def attempt() -> Iterator[None]:
 def store_refusal(values: dict) -> ExclusionRefusal:
     from caseflow.auth.models import User
 
+    # The reasons stay English (the audit, the API); `messages` lets a page word them again.
+    values = {
+        **values,
+        "reasons": [str(m) for m in values["reasons"]],
+        "fields": {k: [str(m) for m in v] for k, v in values["fields"].items()},
+        "messages": [as_json(m) for m in values["reasons"]],
+    }
     refusal = ExclusionRefusal(**values)
     db.session.add(refusal)
     db.session.flush()
@@ -191,21 +220,27 @@ def store_refusal(values: dict) -> ExclusionRefusal:
         refusal,
         student_id=values["student_id"],
         now=values["at"],
-        changes={"action_code": values["action_code"], "reasons": values["reasons"]},
+        changes={
+            "action_code": values["action_code"],
+            "reasons": values["reasons"],
+            "messages": values["messages"],
+        },
     )
     return refusal
 
 
 def approver_problem(user, action: DisciplineAction) -> str | None:
     if user.id == action.recorded_by_id:
-        return "The administrator who recorded the exclusion cannot approve it: a second administrator does."
+        return Message(
+            N_("The administrator who recorded the exclusion cannot approve it: a second administrator does.")
+        )
     if not (
         user.active
         and user.can(Permission.DISCIPLINE_RECORD)
         and user.district_id == action.district_id
         and user.serves_school(action.school_id)
     ):
-        return "The second administrator must be an administrator of the school or the district."
+        return Message(N_("The second administrator must be an administrator of the school or the district."))
     return None
 
 
@@ -219,9 +254,9 @@ def tell_administrators(action: DisciplineAction, actor, now: datetime) -> None:
     for user_id in admins:
         notify(
             user_id,
-            lambda: gettext(
-                "%(action)s for %(student)s waits for a second administrator.",
-                action=gettext(action.label),
+            Message(
+                N_("%(action)s for %(student)s waits for a second administrator."),
+                action=Label(action.label),
                 student=action.student.display_name,
             ),
             f"/incidents/{action.incident_id}" if action.incident_id else None,
@@ -276,7 +311,8 @@ def decide(
         )
     if not approve and not _text(note):
         raise ValidationFailed(
-            "Write why the exclusion is denied.", fields={"note": ["Write why it is denied."]}
+            gettext("Write why the exclusion is denied."),
+            fields={"note": [gettext("Write why it is denied.")]},
         )
     action.approval = "approved" if approve else "denied"
     action.approved_by_id, action.approved_at = actor.id, now

@@ -14,7 +14,7 @@ from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
-from caseflow.labels import N_
+from caseflow.labels import N_, shown_reasons
 from caseflow.people.models import Student
 
 # Ed-Fi DisciplineDescriptor CodeValues (DS 5.2), the labels staff see.
@@ -217,6 +217,9 @@ class ExclusionRefusal(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reasons: Mapped[list] = mapped_column(sa.JSON)  # sentences, one per reason
     fields: Mapped[dict] = mapped_column(sa.JSON)  # the same reasons by form field
+    # The reasons as messages (caseflow.labels.Message.as_json), worded in the reader's language
+    # on a page; None for a refusal stored before they were kept.
+    messages: Mapped[list | None] = mapped_column(sa.JSON)
 
     student: Mapped[Student] = relationship()
     actor: Mapped[User] = relationship()
@@ -224,3 +227,8 @@ class ExclusionRefusal(db.Model):
     @property
     def label(self) -> str:
         return ACTION_LABELS.get(self.action_code, self.action_code)
+
+    @property
+    def shown_reasons(self) -> list:
+        """The reasons in the reader's language (an older refusal's as they were written)."""
+        return shown_reasons(self.messages, self.reasons)

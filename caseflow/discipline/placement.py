@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.discipline.models import REMOVALS, DisciplineAction
 from caseflow.discipline.removals import (
@@ -108,7 +109,7 @@ def assess_removal(action: DisciplineAction, *, pattern_answers: dict | None, no
     elif prior > 0:
         errors = _check_pattern_answers(pattern_answers)
         if errors:
-            raise ValidationFailed("Some fields are not valid.", fields=errors)
+            raise ValidationFailed(gettext("Some fields are not valid."), fields=errors)
         if forms_pattern(pattern_answers):
             reason = "pattern"
     if pattern_answers:

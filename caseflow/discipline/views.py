@@ -15,6 +15,7 @@ from caseflow.discipline.schemas import ApprovalInputSchema, RecordedActionInput
 from caseflow.errors import Conflict, DomainError
 from caseflow.forms import load_form
 from caseflow.incidents.services import get_incident_for
+from caseflow.labels import translated
 
 bp = Blueprint("discipline", __name__, url_prefix="/incidents")
 
@@ -78,10 +79,10 @@ def decide(incident_id: int, action_id: int):
             with gate.attempt():
                 action = gate.pending_for(current_user, action_id)
                 if action.incident_id != incident.id:
-                    raise Conflict("This action belongs to another incident.")
+                    raise Conflict(gettext("This action belongs to another incident."))
                 gate.decide(actor=current_user, action=action, **values)
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(
                 "Exclusion approved: it takes effect." if values["approve"] else "Exclusion denied.", "info"

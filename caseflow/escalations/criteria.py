@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from caseflow.extensions import db
 from caseflow.incidents.models import INJURY_LEVELS, STUDENT_ROLES
 from caseflow.incidents.taxonomy import get_taxonomy
-from caseflow.labels import Label, normal
+from caseflow.labels import N_, Code, Joined, Label, Message, normal
 from caseflow.rules.engine import Evaluator
 from caseflow.rules.facts import Fact, FactRegistry, FactType
 from caseflow.rules.loader import RuleSetError, _Checker
+from caseflow.threats.models import SEVERITIES, THREAT_TYPES
 from caseflow.yamldoc import read_yaml
 
 FILE = Path(__file__).resolve().parents[2] / "workflows" / "police.yaml"
@@ -51,16 +52,85 @@ def police_registry() -> FactRegistry:
     serious = frozenset(c for c, b in t.behaviors.items() if not b.ordinary_discipline)
     return FactRegistry(
         [
-            Fact("behaviors", FactType.TEXT_SET, "behaviors (ordinary discipline left out)", serious),
-            Fact("weapon_involved", FactType.BOOL, "a weapon was involved"),
-            Fact("firearm_involved", FactType.BOOL, "a firearm was involved"),
-            Fact("threat_made", FactType.BOOL, "a threat was made"),
-            Fact("injury", FactType.TEXT, "injury", frozenset(INJURY_LEVELS)),
-            Fact("student_role", FactType.TEXT, "the student's part", frozenset(STUDENT_ROLES)),
-            Fact("responsible_students", FactType.INT, "students named as responsible"),
-            Fact("threat_assessment", FactType.TEXT, "threat assessment", frozenset(ASSESSMENT_VALUES)),
+            Fact(
+                "behaviors",
+                FactType.TEXT_SET,
+                "behaviors (ordinary discipline left out)",
+                serious,
+                _said(N_("behaviors (ordinary discipline left out)"), t.behaviors),
+            ),
+            Fact(
+                "weapon_involved",
+                FactType.BOOL,
+                "a weapon was involved",
+                words=_said(N_("a weapon was involved")),
+            ),
+            Fact(
+                "firearm_involved",
+                FactType.BOOL,
+                "a firearm was involved",
+                words=_said(N_("a firearm was involved")),
+            ),
+            Fact("threat_made", FactType.BOOL, "a threat was made", words=_said(N_("a threat was made"))),
+            Fact(
+                "injury", FactType.TEXT, "injury", frozenset(INJURY_LEVELS), _said(N_("injury"), t.injuries)
+            ),
+            Fact(
+                "student_role",
+                FactType.TEXT,
+                "the student's part",
+                frozenset(STUDENT_ROLES),
+                _said(N_("the student's part"), t.participation_roles),
+            ),
+            Fact(
+                "responsible_students",
+                FactType.INT,
+                "students named as responsible",
+                words=_said(N_("students named as responsible")),
+            ),
+            Fact(
+                "threat_assessment",
+                FactType.TEXT,
+                "threat assessment",
+                frozenset(ASSESSMENT_VALUES),
+                _said(N_("threat assessment"), {**THREAT_TYPES, **SEVERITIES, "none": N_("none")}),
+            ),
         ]
     )
+
+
+def _said(what: str, labels=None):
+    """A fact and its value in words, as a `Message`: English keeps the codes ("behaviors (ordinary
+    discipline left out): threat, weapon_possession"), another language shows their labels."""
+
+    def value_words(code):
+        label = labels.get(code) if labels is not None else None
+        label = getattr(label, "label", label)
+        return Code(code, label) if label else str(code)
+
+    def words(value):
+        if isinstance(value, bool):
+            shown = Message(N_("yes")) if value else Message(N_("no"))
+        elif isinstance(value, list | tuple | set | frozenset):
+            shown = Joined([value_words(c) for c in sorted(value)], ", ") if value else Message(N_("none"))
+        else:
+            shown = value_words(value) if labels is not None else str(value)
+        return Message(N_("%(what)s: %(value)s"), what=Label(what), value=shown)
+
+    return words
+
+
+def fact_words(facts: dict) -> Message:
+    """The facts kept with an escalation ({"weapon_involved": true, ...}) in words, in the reader's
+    language; a fact no longer known is shown as it was kept."""
+    registry = police_registry()
+    said = []
+    for name, value in (facts or {}).items():
+        if name in registry:
+            said.append(registry[name].phrase(value))
+        else:
+            said.append(f"{name.replace('_', ' ')}: {value}")
+    return Joined(said, "; ")
 
 
 def load_criteria(path: Path = FILE) -> Criteria:
@@ -162,14 +232,14 @@ class CriterionCheck:
     met: bool
     reads: tuple  # the conditions as evaluated (caseflow.rules.engine.Read)
 
-    def explain(self) -> str:
+    def explain(self) -> Message:
         registry = police_registry()
         said = []
         for read in self.reads:
             phrase = registry[read.fact].phrase(read.actual)
             if phrase and phrase not in said:
                 said.append(phrase)
-        return "; ".join(said)
+        return Joined(said, "; ")
 
 
 def check_criteria(claimed: list[str], facts: dict) -> list[CriterionCheck]:

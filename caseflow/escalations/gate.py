@@ -38,13 +38,16 @@ from caseflow.cases.models import Case
 from caseflow.contacts.services import reached_contacts
 from caseflow.escalations.criteria import check_criteria, facts_for
 from caseflow.extensions import db
-from caseflow.schooldays import format_local
+from caseflow.labels import N_, Joined, Message, Moment
 
 CLINICAL_CASE_KINDS = ("counselor", "social_worker", "psychologist")
 
 
 @dataclass
 class Check:
+    """One condition. Its words are `Message`s: English where Python keeps them (the refusal's
+    reasons, the audit, the API), the reader's language on a page."""
+
     key: str
     label: str
     met: bool | None  # None: not yet decidable (nobody has tried to approve)
@@ -61,7 +64,9 @@ class Checklist:
     @property
     def missing(self) -> list[str]:
         return [
-            f"{c.label}: {' '.join(c.details)}" if c.details else c.label
+            Message(N_("%(condition)s: %(details)s"), condition=c.label, details=Joined(c.details, " "))
+            if c.details
+            else c.label
             for c in self.checks
             if c.met is False
         ]
@@ -160,14 +165,20 @@ def _clinician_check(student, incident, reviews, own: set, at: datetime) -> Chec
     against = [r for r in latest.values() if not r.police_necessary]
     agreeing = [r for r in latest.values() if r.police_necessary]
     if against:
-        details = [f"{r.author.full_name} wrote that police involvement is NOT necessary" for r in against]
+        details = [
+            Message(N_("%(name)s wrote that police involvement is NOT necessary"), name=r.author.full_name)
+            for r in against
+        ]
     elif agreeing:
-        details = [f"{r.author.full_name} wrote that police involvement is necessary" for r in agreeing]
+        details = [
+            Message(N_("%(name)s wrote that police involvement is necessary"), name=r.author.full_name)
+            for r in agreeing
+        ]
     else:
-        details = ["not recorded"]
+        details = [Message(N_("not recorded"))]
     return Check(
         "clinician_statement",
-        "The clinician working with the student states police involvement is necessary",
+        Message(N_("The clinician working with the student states police involvement is necessary")),
         bool(agreeing) and not against,
         details,
     )
@@ -175,13 +186,13 @@ def _clinician_check(student, incident, reviews, own: set, at: datetime) -> Chec
 
 def approver_problem(user, school_id: int, district_id: int, requester_id: int) -> str | None:
     if user.id == requester_id:
-        return "the requester cannot approve their own request"
+        return Message(N_("the requester cannot approve their own request"))
     if not (
         user.can(Permission.ESCALATION_APPROVE)
         and user.district_id == district_id
         and user.serves_school(school_id)
     ):
-        return "the approver must be an administrator of the school or the district"
+        return Message(N_("the approver must be an administrator of the school or the district"))
     return None
 
 
@@ -202,18 +213,24 @@ def checklist(
     checks = [
         Check(
             "criteria",
-            "A criterion of the police agreement is met by the recorded facts",
+            Message(N_("A criterion of the police agreement is met by the recorded facts")),
             bool(met_ids),
             [
-                f"{'met' if r.met else 'not met'}: {r.criterion.title} ({r.explain() or 'no facts'})"
+                Message(
+                    N_("met: %(criterion)s (%(facts)s)")
+                    if r.met
+                    else N_("not met: %(criterion)s (%(facts)s)"),
+                    criterion=r.criterion.title,
+                    facts=r.explain() or Message(N_("no facts")),
+                )
                 for r in results
             ]
-            or ["no criterion claimed"],
+            or [Message(N_("no criterion claimed"))],
         )
     ]
     if not facts["behaviors"]:
         checks[0].details.append(
-            "the incident's behaviors are all ordinary discipline, which never supports police"
+            Message(N_("the incident's behaviors are all ordinary discipline, which never supports police"))
         )
     contact = db.session.scalars(
         reached_contacts(student.id, before=at)
@@ -224,16 +241,23 @@ def checklist(
         .limit(1)
     ).first()
     if contact is not None:
-        when = format_local(contact.contacted_at, student.school.time_zone)
-        reached = f"{contact.guardian.display_name}, {contact.method_label.lower()}, {when}"
+        reached = Message(
+            N_("%(guardian)s, %(method)s, %(when)s"),
+            guardian=contact.guardian.display_name,
+            method=contact.method_label,
+            when=Moment(contact.contacted_at, student.school.time_zone),
+        )
     else:
-        reached = (
-            "no contact about this incident that reached a guardian (who may be contacted) since it happened"
+        reached = Message(
+            N_(
+                "no contact about this incident that reached a guardian (who may be contacted) "
+                "since it happened"
+            )
         )
     checks.append(
         Check(
             "guardian",
-            "A guardian was reached about this incident",
+            Message(N_("A guardian was reached about this incident")),
             contact is not None,
             [reached],
         )
@@ -241,7 +265,7 @@ def checklist(
     # The requester and the approver never supply the independent voices.
     own = {requester_id} | ({approver.id} if approver is not None else set())
     if student.idea_eligible or student.section_504:
-        plan = "an IEP" if student.idea_eligible else "a 504 plan"
+        plan = Message(N_("an IEP")) if student.idea_eligible else Message(N_("a 504 plan"))
         review = next(
             (
                 r
@@ -253,27 +277,35 @@ def checklist(
             ),
             None,
         )
-        details = [f"by {review.author.full_name}"] if review else ["not recorded"]
+        details = (
+            [Message(N_("by %(name)s"), name=review.author.full_name)]
+            if review
+            else [Message(N_("not recorded"))]
+        )
         if review is None and any(r.kind == "disability_review" and r.author_id in own for r in reviews):
-            details = ["written by the requester or the approver, who cannot give this review"]
+            details = [Message(N_("written by the requester or the approver, who cannot give this review"))]
         checks.append(
             Check(
                 "disability_review",
-                f"Review by the case manager or a school psychologist (the student has {plan})",
+                Message(
+                    N_("Review by the case manager or a school psychologist (the student has %(plan)s)"),
+                    plan=plan,
+                ),
                 review is not None,
                 details,
             )
         )
     if clinician_present(student, incident):
         checks.append(_clinician_check(student, incident, reviews, own, at))
+    second = Message(N_("A second administrator approves (not the requester)"))
     if approver is None:
-        checks.append(Check("approver", "A second administrator approves (not the requester)", None))
+        checks.append(Check("approver", second, None))
     else:
         problem = approver_problem(approver, student.school_id, student.district_id, requester_id)
         checks.append(
             Check(
                 "approver",
-                "A second administrator approves (not the requester)",
+                second,
                 problem is None,
                 [problem] if problem else [approver.full_name],
             )

@@ -21,7 +21,7 @@ from caseflow.auth.models import User
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
-from caseflow.labels import N_
+from caseflow.labels import N_, shown_reasons
 from caseflow.people.models import School, Student
 
 ESCALATION_STATUSES = {
@@ -158,8 +158,16 @@ class GateRefusal(db.Model):
     actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reasons: Mapped[list] = mapped_column(sa.JSON)
+    # The reasons as messages (caseflow.labels.Message.as_json), worded in the reader's language
+    # on a page; None for a refusal stored before they were kept.
+    messages: Mapped[list | None] = mapped_column(sa.JSON)
 
     actor: Mapped[User] = relationship()
+
+    @property
+    def shown_reasons(self) -> list:
+        """The reasons in the reader's language (an older refusal's as they were written)."""
+        return shown_reasons(self.messages, self.reasons)
 
 
 class EmergencyResponse(db.Model):

@@ -30,6 +30,7 @@ from caseflow.escalations.models import (
 )
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
+from caseflow.labels import N_, Message, as_json
 from caseflow.people.models import Student
 
 
@@ -139,7 +140,12 @@ def checklist_for(escalation: Escalation, *, approver=None, at: datetime | None 
 
 def _refuse(actor, escalation: Escalation, stage: str, reasons: list[str], now: datetime) -> GateRefusal:
     refusal = GateRefusal(
-        escalation_id=escalation.id, stage=stage, actor_id=actor.id, at=now, reasons=reasons
+        escalation_id=escalation.id,
+        stage=stage,
+        actor_id=actor.id,
+        at=now,
+        reasons=[str(r) for r in reasons],  # English, as the audit and the API keep them
+        messages=[as_json(r) for r in reasons],
     )
     db.session.add(refusal)
     db.session.flush()
@@ -149,7 +155,7 @@ def _refuse(actor, escalation: Escalation, stage: str, reasons: list[str], now: 
         escalation,
         student_id=escalation.student_id,
         now=now,
-        changes={"reasons": reasons},
+        changes={"reasons": refusal.reasons, "messages": refusal.messages},
     )
     return refusal
 
@@ -260,8 +266,8 @@ def _tell_administrators(escalation: Escalation, actor, now: datetime) -> None:
     for user_id in admins:
         notify(
             user_id,
-            lambda: gettext(
-                "A police escalation for %(student)s waits for a second administrator.",
+            Message(
+                N_("A police escalation for %(student)s waits for a second administrator."),
                 student=escalation.student.display_name,
             ),
             f"/escalations/{escalation.id}",
@@ -576,8 +582,8 @@ def record_emergency(
     for user_id in _school_admins(student, exclude=actor.id):
         notify(
             user_id,
-            lambda: gettext(
-                "Emergency police response for %(student)s: review needed.", student=student.display_name
+            Message(
+                N_("Emergency police response for %(student)s: review needed."), student=student.display_name
             ),
             f"/escalations/emergency/{response.id}",
             now=now,

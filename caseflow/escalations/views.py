@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from caseflow.audit.words import action_words
 from caseflow.auth.decorators import any_permission_required, permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import now_utc, transaction
@@ -184,6 +185,7 @@ def _render_detail(escalation: Escalation, *, errors=None, raw=None, status=200)
         review_kinds=REVIEW_KINDS,
         officers=officers,
         timeline=timeline,
+        action_words=action_words,
         can_review=services.needs_review_from(current_user, escalation),
         tz=tz,
         local_now=now_utc().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
@@ -240,7 +242,9 @@ def act(escalation_id: int, action: str):
         escalation = services.get_for(current_user, escalation_id)
         return _render_detail(
             escalation,
-            errors={"approval": {"_schema": ["The gate refused the approval:", *outcome.reasons]}},
+            errors={
+                "approval": {"_schema": [gettext("The gate refused the approval:"), *outcome.shown_reasons]}
+            },
             status=409,
         )
     flash(translated(done), "info")

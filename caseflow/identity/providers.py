@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.services import diff, record, snapshot
 from caseflow.db import now_utc
@@ -141,7 +142,7 @@ def configure_provider(
         "local_passwords": local_passwords,
     }
     if fields := _check(values):
-        raise ValidationFailed("The sign-in provider is not valid.", fields=fields)
+        raise ValidationFailed(gettext("The sign-in provider is not valid."), fields=fields)
     provider = provider_for_district(district.id)
     before = snapshot(provider, AUDITED) if provider else {}
     if provider is None:

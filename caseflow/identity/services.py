@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import User
@@ -20,6 +21,7 @@ from caseflow.identity.mfa import mfa_required
 from caseflow.identity.models import SignInProvider
 from caseflow.identity.oidc import SignInRefused
 from caseflow.identity.providers import provider_for_district
+from caseflow.labels import N_, translated
 
 SIGN_IN_ACTIONS = ("auth.login", "auth.login_failed")
 
@@ -114,19 +116,19 @@ def recent_sign_ins(user: User, limit: int = 10) -> list[AuditEvent]:
 
 
 REASON_LABELS = {
-    "unknown_account": "no such account",
-    "account_deactivated": "account deactivated",
-    "wrong_password": "wrong password",
-    "wrong_code": "wrong authenticator code",
-    "locked": "account paused after repeated failures",
-    "passwords_off": "passwords are off for this account",
-    "cancelled_at_provider": "cancelled at the provider",
-    "state_mismatch": "sign-in link used twice or expired",
-    "wrong_domain": "not the district's Google Workspace domain",
-    "wrong_tenant": "not the district's Microsoft tenant",
-    "email_not_verified": "e-mail address not verified by the provider",
-    "no_email": "the provider sent no e-mail address",
-    "provider_unavailable": "the provider did not answer",
+    "unknown_account": N_("no such account"),
+    "account_deactivated": N_("account deactivated"),
+    "wrong_password": N_("wrong password"),
+    "wrong_code": N_("wrong authenticator code"),
+    "locked": N_("account paused after repeated failures"),
+    "passwords_off": N_("passwords are off for this account"),
+    "cancelled_at_provider": N_("cancelled at the provider"),
+    "state_mismatch": N_("sign-in link used twice or expired"),
+    "wrong_domain": N_("not the district's Google Workspace domain"),
+    "wrong_tenant": N_("not the district's Microsoft tenant"),
+    "email_not_verified": N_("e-mail address not verified by the provider"),
+    "no_email": N_("the provider sent no e-mail address"),
+    "provider_unavailable": N_("the provider did not answer"),
 }
 
 
@@ -134,7 +136,7 @@ def method_label(method: str | None) -> str:
     """How a sign-in method reads on the Account page."""
     if method and method.startswith("oidc:"):
         return method[5:]
-    return SIGN_IN_METHODS.get(method or "", method or "")
+    return translated(SIGN_IN_METHODS.get(method or "", method or ""))
 
 
 def reason_label(reason: str | None) -> str:
@@ -142,6 +144,8 @@ def reason_label(reason: str | None) -> str:
         return ""
     base, _, rest = reason.partition(";")
     label = REASON_LABELS.get(base) or (
-        "identity token not valid" if base.startswith("id_token_invalid") else base.replace("_", " ")
+        N_("identity token not valid") if base.startswith("id_token_invalid") else base.replace("_", " ")
     )
-    return label + ("; account paused" if rest.strip() == "locked" else "")
+    if rest.strip() == "locked":
+        return gettext("%(reason)s; account paused", reason=translated(label))
+    return translated(label)

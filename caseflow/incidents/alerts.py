@@ -7,30 +7,29 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from caseflow.auth.models import User, UserRole, user_schools
 from caseflow.auth.permissions import Role
 from caseflow.extensions import db
 from caseflow.incidents.models import Incident
 from caseflow.incidents.taxonomy import get_taxonomy
-from caseflow.labels import N_, translated
+from caseflow.labels import N_, Joined, Label, Message
 
 
-def serious_reasons(incident: Incident) -> list[str]:
+def serious_reasons(incident: Incident) -> list[Message]:
     """What makes the incident one the building's administrators must know of, in words."""
     reasons = []
     if incident.weapon_code:
         weapon = get_taxonomy().weapons.get(incident.weapon_code)
         reasons.append(
-            gettext(
-                "a weapon (%(weapon)s)", weapon=translated(weapon.label) if weapon else incident.weapon_code
+            Message(
+                N_("a weapon (%(weapon)s)"), weapon=Label(weapon.label) if weapon else incident.weapon_code
             )
         )
     if incident.threat_made or "threat" in incident.behavior_codes:
-        reasons.append(gettext("a threat to harm others"))
+        reasons.append(Message(N_("a threat to harm others")))
     if incident.injury == "serious_bodily_injury":
-        reasons.append(gettext("a serious bodily injury"))
+        reasons.append(Message(N_("a serious bodily injury")))
     return reasons
 
 
@@ -60,10 +59,10 @@ def tell_the_building(incident: Incident, *, now: datetime | None = None) -> int
             continue
         notify(
             user_id,
-            lambda: gettext(
-                "Serious incident at %(school)s: %(reasons)s.",
+            Message(
+                N_("Serious incident at %(school)s: %(reasons)s."),
                 school=incident.school.name,
-                reasons=gettext(" and ").join(serious_reasons(incident)),
+                reasons=Joined(serious_reasons(incident), N_(" and ")),
             ),
             f"/incidents/{incident.id}",
             now=now,

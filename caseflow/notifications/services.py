@@ -10,13 +10,13 @@ from flask_babel import gettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
-from caseflow.labels import N_, in_language_of, translated
+from caseflow.labels import N_, Message, in_language_of, translated
 from caseflow.notifications.models import NOTIFICATION_PRIORITIES, Notification
 
 
 def notify(
     user_id: int,
-    text: str | Callable[[], str],
+    text: str | Message | Callable[[], str],
     link: str | None = None,
     *,
     now: datetime | None = None,
@@ -31,7 +31,9 @@ def notify(
     details are shown after signing in.
 
     Both are written in the language the person chose: `text` and `email_subject` may be
-    functions, called in that language (words marked with N_ are translated as they are)."""
+    functions, called in that language (words marked with N_ are translated as they are). A
+    `Message` is also kept as such, so the bell shows it in the language the reader has chosen
+    when they read it, even if they changed it since."""
     from flask import current_app
 
     from caseflow.auth.models import User
@@ -47,7 +49,12 @@ def notify(
     with in_language_of(recipient):
         words = _in_words(text)
     note = Notification(
-        user_id=user_id, text=words[:500], link=link, priority=priority, created_at=now or now_utc()
+        user_id=user_id,
+        text=words[:500],
+        message=text.as_json() if isinstance(text, Message) else None,
+        link=link,
+        priority=priority,
+        created_at=now or now_utc(),
     )
     db.session.add(note)
     if mail_enabled():
@@ -70,7 +77,9 @@ def notify(
     return note
 
 
-def _in_words(text: str | Callable[[], str]) -> str:
+def _in_words(text: str | Message | Callable[[], str]) -> str:
+    if isinstance(text, Message):
+        return text.translated()
     return text() if callable(text) else translated(text)
 
 

@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from caseflow.auth.decorators import permission_required
 from caseflow.db import transaction
+from caseflow.labels import N_
 from caseflow.notifications.services import mark_all_read, mark_read, recent
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-PRIORITY_WORDS = {"urgent": "Urgent", "soon": "Soon", "routine": ""}
+PRIORITY_WORDS = {"urgent": N_("Urgent"), "soon": N_("Soon"), "routine": ""}
 
 
 @bp.route("")

@@ -35,7 +35,7 @@ from caseflow.escalations.models import (
 )
 from caseflow.extensions import db
 from caseflow.incidents.models import IncidentStudent
-from caseflow.labels import N_
+from caseflow.labels import N_, shown_reasons
 from caseflow.people.codes import RACE_ETHNICITY, SEX
 from caseflow.people.models import School, Student
 from caseflow.reports import referrals
@@ -295,13 +295,13 @@ def _escalation_rows(where) -> dict[int, AuditRow]:
         .where(where)
     )
     refusals: dict[int, list] = {}
-    for escalation_id, reasons in db.session.execute(
-        sa.select(GateRefusal.escalation_id, GateRefusal.reasons)
+    for escalation_id, messages, reasons in db.session.execute(
+        sa.select(GateRefusal.escalation_id, GateRefusal.messages, GateRefusal.reasons)
         .join(Escalation, Escalation.id == GateRefusal.escalation_id)
         .where(where)
         .order_by(GateRefusal.escalation_id, GateRefusal.id)
     ):
-        refusals.setdefault(escalation_id, []).append(reasons)
+        refusals.setdefault(escalation_id, []).append(shown_reasons(messages, reasons))
     titles = {cid: c.title for cid, c in police_criteria().items.items()}
     read: dict[str | None, object] = {}
 

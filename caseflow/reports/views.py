@@ -16,6 +16,7 @@ from caseflow.audit.words import action_words, changes_words
 from caseflow.auth.decorators import permission_required
 from caseflow.auth.permissions import Permission
 from caseflow.db import transaction
+from caseflow.escalations.criteria import fact_words
 from caseflow.escalations.models import OUTCOMES, EmergencyResponse, Escalation
 from caseflow.extensions import db
 from caseflow.labels import N_
@@ -260,5 +261,6 @@ def escalation_timeline(kind: str, item_id: int):
         sexes=SEX,
         action_words=action_words,
         changes_words=changes_words,
+        fact_words=fact_words,
         outcomes=OUTCOMES,
     )

@@ -27,7 +27,7 @@ from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.i18n import format_moment
-from caseflow.labels import N_, translated
+from caseflow.labels import N_, Label, Message, translated
 from caseflow.restorative.models import (
     CONSENTS,
     PARTY_ROLES,
@@ -382,7 +382,7 @@ def hold_conference(
     _in_state(process, "preparing", doing=N_("Recording the conference"))
     missing = conference_problems(process)
     if missing:
-        raise Conflict("The conference needs " + "; ".join(missing) + ".")
+        raise Conflict(gettext("The conference needs %(missing)s.", missing="; ".join(missing)))
     by_id = {p.id: p for p in process.parties}
     attendees = [by_id[i] for i in set(attendee_ids or []) if i in by_id]
     facilitator = db.session.get(User, facilitator_id) if facilitator_id else None
@@ -517,10 +517,12 @@ def close(*, actor, target: tuple, outcome: str, note: str, now: datetime | None
             for user_id in _team_of(linked) - {actor.id}:
                 notify(
                     user_id,
-                    lambda linked=linked: gettext(
-                        "Restorative process %(outcome)s for %(student)s: back to the team "
-                        "to decide what next (not a punishment by default). %(note)s",
-                        outcome=translated(PROCESS_OUTCOME_WORDS.get(outcome, outcome)),
+                    Message(
+                        N_(
+                            "Restorative process %(outcome)s for %(student)s: back to the team "
+                            "to decide what next (not a punishment by default). %(note)s"
+                        ),
+                        outcome=PROCESS_OUTCOME_WORDS.get(outcome, Label(outcome)),
                         student=linked.student.display_name,
                         note=_text(note),
                     ),

@@ -19,9 +19,10 @@ from caseflow.auth.services import set_user_active
 from caseflow.cases.models import Case
 from caseflow.extensions import db
 from caseflow.identity.models import PasswordResetToken
+from caseflow.labels import N_, Message
 from caseflow.people.models import Student
 
-WORKER_LEFT = "the worker left"
+WORKER_LEFT = Message(N_("the worker left"))
 
 
 def close_student(student: Student) -> None:
@@ -50,7 +51,7 @@ def deactivate_leaver(user: User, *, now: datetime) -> int:
             entity_type="User",
             entity_id=user.id,
             now=now,
-            changes={"tokens": [t.id for t in tokens], "reason": WORKER_LEFT},
+            changes={"tokens": [t.id for t in tokens], "reason": str(WORKER_LEFT)},
         )
     cases = db.session.scalars(
         sa.select(Case).where(Case.assignee_id == user.id, Case.status != "closed").order_by(Case.id)
@@ -59,7 +60,7 @@ def deactivate_leaver(user: User, *, now: datetime) -> int:
         before = case.status
         case.assignee_id = None
         case.status = "new"  # an open case without an owner waits in the queue
-        case.queue_reason = WORKER_LEFT
+        case.queue_for(WORKER_LEFT)
         db.session.flush()
         record(
             None,
@@ -70,7 +71,7 @@ def deactivate_leaver(user: User, *, now: datetime) -> int:
             changes={
                 "assignee_id": {"before": user.id, "after": None},
                 "status": {"before": before, "after": "new"},
-                "reason": WORKER_LEFT,
+                "reason": str(WORKER_LEFT),
             },
         )
     return len(cases)

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import UTCDateTime, enum_column_type, now_utc
 from caseflow.extensions import db
+from caseflow.labels import N_
 from caseflow.people.models import School, Student
 
 SOURCE_KINDS = ("oneroster_rest", "drop_folder")
 SOURCE_KIND_LABELS = {
-    "oneroster_rest": "OneRoster 1.1/1.2 REST provider",
-    "drop_folder": "Drop folder (OneRoster CSV zips or Ed-Fi XML interchanges)",
+    "oneroster_rest": N_("OneRoster 1.1/1.2 REST provider"),
+    "drop_folder": N_("Drop folder (OneRoster CSV zips or Ed-Fi XML interchanges)"),
 }
 SYNC_KINDS = ("full", "delta")
 SYNC_MODES = ("sync", "preview")

@@ -33,7 +33,7 @@ from caseflow.auth.permissions import Role
 from caseflow.db import now_utc
 from caseflow.extensions import db
 from caseflow.imports.services import write_roster
-from caseflow.labels import N_
+from caseflow.labels import N_, Message
 from caseflow.people.models import District, School, Student
 from caseflow.roster.feed import Feed, read_drop, read_rest
 from caseflow.roster.history import HISTORY_DAY
@@ -317,5 +317,7 @@ def _stopped(run_id: int, district_id: int, reason: str, preview: bool, now: dat
     db.session.rollback()
     if preview:  # a preview only says what would happen
         return _finish(run_id, "preview", reason=f"the safety stop would stop this sync: {reason}", **values)
-    alert_system_administrators(district_id, f"Roster sync stopped: {reason}.", now=now)
+    alert_system_administrators(
+        district_id, Message(N_("Roster sync stopped: %(reason)s."), reason=reason), now=now
+    )
     return _finish(run_id, "stopped", reason=reason, **values)

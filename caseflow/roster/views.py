@@ -18,12 +18,21 @@ from caseflow.db import now_utc, transaction
 from caseflow.errors import DomainError
 from caseflow.extensions import db
 from caseflow.forms import load_form
+from caseflow.labels import N_, translated
 from caseflow.roster import services
 from caseflow.roster.models import SOURCE_KIND_LABELS, SyncRun
 from caseflow.roster.schemas import WEEKDAYS, SourceSchema
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
-WEEKDAY_NAMES = [d.title() for d in WEEKDAYS]
+WEEKDAY_NAMES = [
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+]
 STALE_AFTER = timedelta(days=2)
 RUNS_SHOWN = 50
 
@@ -137,7 +146,7 @@ def request_run(mode: str):
             run = services.request_run(actor=current_user, district_id=current_user.district_id, mode=mode)
             run_id = run.id
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return redirect(url_for("roster.page"))
     if mode == "sync":
         message = gettext(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from caseflow.extensions import db
+from caseflow.labels import N_, Message
 from caseflow.schooldays import SchoolCalendar, school_calendar
 from caseflow.yamldoc import read_yaml
 
@@ -189,7 +190,11 @@ def _route_assignment(now, cal, spans, people):
             tz,
             people.admins(case.school_id, case.district_id),
             people.district(case.district_id, case.school_id),
-            f"Case #{case.id} for {case.student.display_name} waits for an owner.",
+            Message(
+                N_("Case #%(case)s for %(student)s waits for an owner."),
+                case=case.id,
+                student=case.student.display_name,
+            ),
             f"/cases/{case.id}",
         )
 
@@ -214,7 +219,9 @@ def _threat_start(now, cal, spans, people):
             case.school.time_zone,
             (case.assignee_id,) if case.assignee_id else admins,
             admins,
-            f"The threat assessment for {a.student.display_name} has not started.",
+            Message(
+                N_("The threat assessment for %(student)s has not started."), student=a.student.display_name
+            ),
             f"/cases/{case.id}/threat",
         )
 
@@ -236,7 +243,11 @@ def _first_contact(now, cal, spans, people):
             tz,
             (case.assignee_id,),
             people.admins(case.school_id, case.district_id),
-            f"First contact with {case.student.display_name} (Tier {case.tier}) is due.",
+            Message(
+                N_("First contact with %(student)s (Tier %(tier)s) is due."),
+                student=case.student.display_name,
+                tier=case.tier,
+            ),
             f"/cases/{case.id}",
         )
 
@@ -269,7 +280,11 @@ def _check_in(now, cal, spans, people):
             tz,
             (plan.owner_id,),
             people.admins(case.school_id, case.district_id),
-            f"A check-in with {case.student.display_name} is due (Tier {plan.tier}).",
+            Message(
+                N_("A check-in with %(student)s is due (Tier %(tier)s)."),
+                student=case.student.display_name,
+                tier=plan.tier,
+            ),
             f"/cases/{case.id}",
         )
 
@@ -291,7 +306,10 @@ def _escalation(now, cal, spans, people):
             tz,
             people.admins(e.school_id, e.district_id, exclude=(e.requested_by_id,)),
             people.district(e.district_id, e.school_id, exclude=(e.requested_by_id,)),
-            f"A police escalation for {e.student.display_name} waits for a second administrator.",
+            Message(
+                N_("A police escalation for %(student)s waits for a second administrator."),
+                student=e.student.display_name,
+            ),
             f"/escalations/{e.id}",
         )
 
@@ -318,8 +336,11 @@ def _agreement(now, cal, spans, people):
             tz,
             (owner,) if owner else people.admins(case.school_id, case.district_id),
             people.admins(case.school_id, case.district_id),
-            f"A restorative agreement item for {case.student.display_name} is past due: "
-            f"{item.description[:80]}",
+            Message(
+                N_("A restorative agreement item for %(student)s is past due: %(item)s"),
+                student=case.student.display_name,
+                item=item.description[:80],
+            ),
             f"/cases/{case.id}/restorative",
         )
 
@@ -341,7 +362,10 @@ def _emergency(now, cal, spans, people):
             tz,
             (r.recorded_by_id,),
             people.admins(r.school_id, r.district_id, exclude=(r.recorded_by_id,)),
-            f"The emergency police response for {r.student.display_name} needs its justification.",
+            Message(
+                N_("The emergency police response for %(student)s needs its justification."),
+                student=r.student.display_name,
+            ),
             f"/escalations/emergency/{r.id}",
         )
     for r in db.session.scalars(

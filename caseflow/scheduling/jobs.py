@@ -27,7 +27,7 @@ from flask_babel import gettext, ngettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
-from caseflow.labels import N_, in_language_of
+from caseflow.labels import N_, Message, in_language_of
 from caseflow.scheduling.models import JobRun
 
 
@@ -50,7 +50,12 @@ def verify_audit(*, now: datetime | None = None) -> dict:
         return {"ok": True, "checked": report.checked, "chains": len(report.chains)}
     for broken in report.broken:
         _alert_administrators(
-            f"Audit chain broken at event {broken.broken_event_id} (chain {broken.chain}): {broken.reason}",
+            Message(
+                N_("Audit chain broken at event %(event)s (chain %(chain)s): %(reason)s"),
+                event=broken.broken_event_id,
+                chain=broken.chain,
+                reason=broken.reason,
+            ),
             now or now_utc(),
         )
     return {
@@ -172,44 +177,44 @@ JOBS = {
             "deadlines",
             _deadlines,
             lambda tz: IntervalTrigger(minutes=5, timezone=tz),
-            "Remind owners of overdue items, then their supervisors",
+            N_("Remind owners of overdue items, then their supervisors"),
         ),
         Job(
             "mail",
             _mail,
             lambda tz: IntervalTrigger(minutes=1, timezone=tz),
-            "Send the e-mail outbox over SMTP (failed sends retried)",
+            N_("Send the e-mail outbox over SMTP (failed sends retried)"),
         ),
         Job(
             "audit-verify",
             verify_audit,
             lambda tz: CronTrigger(hour=2, minute=15, timezone=tz),
-            "Verify the audit chain; alert administrators if broken",
+            N_("Verify the audit chain; alert administrators if broken"),
         ),
         Job(
             "audit-checkpoint",
             checkpoint_audit,
             lambda tz: IntervalTrigger(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"], timezone=tz),
-            "Sign the audit chain's head and publish it outside the database",
+            N_("Sign the audit chain's head and publish it outside the database"),
         ),
         Job(
             "digest",
             send_digests,
             lambda tz: CronTrigger(hour=6, minute=30, timezone=tz),
-            "A daily e-mail of unread notifications, for those who want one",
+            N_("A daily e-mail of unread notifications, for those who want one"),
         ),
         Job(
             "roster-sync",
             _roster_nightly,
             lambda tz: CronTrigger(hour=1, minute=30, timezone=tz),
-            "Sync each district's roster from its source (a delta; full on the weekly day)",
+            N_("Sync each district's roster from its source (a delta; full on the weekly day)"),
             lock="roster",
         ),
         Job(
             "roster-requests",
             _roster_requests,
             lambda tz: IntervalTrigger(minutes=1, timezone=tz),
-            "Run the roster syncs and previews asked for on the Roster page",
+            N_("Run the roster syncs and previews asked for on the Roster page"),
             lock="roster",
         ),
     )

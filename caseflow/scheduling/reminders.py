@@ -17,7 +17,7 @@ from flask_babel import gettext
 
 from caseflow.db import now_utc
 from caseflow.extensions import db
-from caseflow.labels import N_, translated
+from caseflow.labels import N_, Message, translated
 from caseflow.scheduling.deadlines import DueItem, day_due, deadlines, due_items, local_day
 from caseflow.scheduling.models import Reminder
 from caseflow.schooldays import school_calendar
@@ -69,12 +69,10 @@ def _send(item: DueItem, stage: str, recipients: tuple[int, ...], now: datetime)
         return 0
     words = KIND_WORDS[item.kind]
 
-    def text() -> str:
-        if stage == "escalation":
-            return gettext(
-                "Overdue, still waiting: %(what)s. %(item)s", what=translated(words), item=item.text
-            )
-        return gettext("Reminder: %(what)s. %(item)s", what=translated(words), item=item.text)
+    if stage == "escalation":
+        text = Message(N_("Overdue, still waiting: %(what)s. %(item)s"), what=words, item=item.text)
+    else:
+        text = Message(N_("Reminder: %(what)s. %(item)s"), what=words, item=item.text)
 
     def subject() -> str:
         return gettext("Caseflow: %(what)s", what=translated(words))

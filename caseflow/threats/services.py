@@ -33,6 +33,7 @@ from caseflow.cases.policy import can_read_case
 from caseflow.db import now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
+from caseflow.labels import N_, Joined, Message, translated
 from caseflow.schooldays import school_calendar
 from caseflow.threats.models import (
     RESOLUTIONS,
@@ -116,11 +117,13 @@ def team_problems(assessment: ThreatAssessment) -> list[str]:
     capacities = {m.capacity for m in assessment.team}
     missing = []
     if "administrator" not in capacities:
-        missing.append("a school administrator on the team")
+        missing.append(Message(N_("a school administrator on the team")))
     if "mental_health" not in capacities:
-        missing.append("a mental-health professional (counselor, psychologist or social worker) on the team")
+        missing.append(
+            Message(N_("a mental-health professional (counselor, psychologist or social worker) on the team"))
+        )
     if assessment.student.idea_eligible and "special_education" not in capacities:
-        missing.append("a special-education member on the team (the student has an IEP)")
+        missing.append(Message(N_("a special-education member on the team (the student has an IEP)")))
     return missing
 
 
@@ -221,7 +224,11 @@ def classify(
     if not assessment.statements:
         problems.append(gettext("at least one account of the exact words and context (step 1)"))
     if problems:
-        raise Conflict("Before classifying, record " + "; ".join(problems) + ".")
+        raise Conflict(
+            gettext(
+                "Before classifying, record %(missing)s.", missing="; ".join(translated(p) for p in problems)
+            )
+        )
     if assessment.threat_type == "substantive" and threat_type != "substantive":
         raise Conflict(
             gettext("A substantive threat stays substantive: when in doubt, treat threats as substantive.")
@@ -524,30 +531,39 @@ def record_monitoring(*, actor, target: tuple, monitoring_id: int, note: str, no
 def closing_problems(assessment: ThreatAssessment) -> list[str]:
     """Everything still missing before the assessment may be closed (empty: it may)."""
     if assessment.threat_type is None:
-        return ["the classification (steps 1-2)"]
+        return [Message(N_("the classification (steps 1-2)"))]
     if assessment.threat_type != "substantive":
         return []
     missing = []
     if not assessment.severity:
-        missing.append("whether the threat is serious or very serious, and the protective actions (step 3)")
+        missing.append(
+            Message(N_("whether the threat is serious or very serious, and the protective actions (step 3)"))
+        )
     if not assessment.victims and not assessment.no_identified_victim:
-        missing.append("the intended victims, or that there is no identifiable victim (step 3)")
+        missing.append(Message(N_("the intended victims, or that there is no identifiable victim (step 3)")))
     for victim in assessment.victims:
         if not victim.warned:
-            whom = "the guardians of " if victim.victim_student_id else ""
-            missing.append(f"a warning that reached {whom}{victim.description} (step 3)")
+            if victim.victim_student_id:
+                warning = N_("a warning that reached the guardians of %(victim)s (step 3)")
+            else:
+                warning = N_("a warning that reached %(victim)s (step 3)")
+            missing.append(Message(warning, victim=victim.description))
     if assessment.severity == "very_serious":
         if not assessment.safety_evaluation:
-            missing.append("the safety evaluation (step 4)")
+            missing.append(Message(N_("the safety evaluation (step 4)")))
         if not assessment.mental_health_evaluation:
-            missing.append("the mental-health evaluation (step 4)")
+            missing.append(Message(N_("the mental-health evaluation (step 4)")))
     if not assessment.safety_plan:
-        missing.append("a written safety plan (step 5)")
+        missing.append(Message(N_("a written safety plan (step 5)")))
     if not assessment.monitoring:
-        missing.append("monitoring dates for the safety plan (step 5)")
+        missing.append(Message(N_("monitoring dates for the safety plan (step 5)")))
     student = assessment.student
     if (student.idea_eligible or student.section_504) and not assessment.plan_review:
-        missing.append(f"the {'IEP' if student.idea_eligible else 'Section 504'} team's review (step 5)")
+        missing.append(
+            Message(N_("the IEP team's review (step 5)"))
+            if student.idea_eligible
+            else Message(N_("the Section 504 team's review (step 5)"))
+        )
     return missing
 
 
@@ -559,7 +575,12 @@ def close(*, actor, target: tuple, summary: str, now: datetime | None = None):
     _require(actor, assessment, case, now)
     missing = closing_problems(assessment)
     if missing:
-        raise Conflict("The assessment cannot be closed yet. Missing: " + "; ".join(missing) + ".")
+        raise Conflict(
+            Message(
+                N_("The assessment cannot be closed yet. Missing: %(missing)s."),
+                missing=Joined(missing, "; "),
+            )
+        )
     if not _text(summary):
         raise ValidationFailed(
             gettext("Write a closing summary."), fields={"summary": [gettext("Write a closing summary.")]}

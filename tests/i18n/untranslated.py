@@ -73,7 +73,8 @@ def unmarked_pieces(source: str) -> list[Piece]:
             if skipping is None:
                 for m in ATTRIBUTE.finditer(tag):
                     value = m.group(3)
-                    if MASK not in value and needs_words(value):
+                    # The words around a Jinja expression count too: "Notifications, {{ n }} unread".
+                    if needs_words(re.sub(MASK + "+", " ", value)):
                         start = i + m.start(3)
                         pieces.append(
                             Piece(start, start + len(value), value, source.count("\n", 0, start) + 1)
