@@ -62,7 +62,16 @@ def add_incidents(
         )
         db.session.execute(
             sa.insert(IncidentBehavior),
-            [dict(incident_id=i, behavior_code=behavior, position=0) for i in ids],
+            [
+                dict(
+                    incident_id=i,
+                    behavior_code=behavior,
+                    position=0,
+                    school_id=school_id,
+                    occurred_at=start - k * step,
+                )
+                for k, i in enumerate(ids)
+            ],
         )
         db.session.execute(
             sa.insert(IncidentStudent),
