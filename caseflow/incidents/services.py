@@ -277,7 +277,7 @@ def create_incident(
     db.session.add(incident)
     db.session.flush()
     decisions = route_incident(incident, now=now, first_time=True, students=students)
-    open_cases_for_decisions(incident, decisions, now=now)
+    open_cases_for_decisions(incident, decisions, now=now, new_incident=True)
     tell_the_building(incident, now=now)
     record(
         actor,
