@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -122,13 +123,17 @@ def lock_rows(model, ids) -> list:
     ids = sorted(set(ids))
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(model)
-            .where(model.id.in_(ids))
-            .order_by(model.id)
-            .with_for_update()
-            # What another transaction committed while this one waited for the lock.
-            .execution_options(populate_existing=True)
-        )
+    return list(db.session.scalars(_lock_statement(model), {"ids": ids}))
+
+
+@cache
+def _lock_statement(model) -> sa.Select:
+    """lock_rows' statement for `model`, built once (the intake locks its students each time)."""
+    return (
+        sa.select(model)
+        .where(model.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(model.id)
+        .with_for_update()
+        # What another transaction committed while this one waited for the lock.
+        .execution_options(populate_existing=True)
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from sqlalchemy.orm import selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
@@ -218,16 +220,22 @@ def _audit_state(incident: Incident) -> dict:
 def find_replay(actor, *, form_token: str | None, idempotency_key: str | None) -> Incident | None:
     """The incident this actor already stored with this form token or Idempotency-Key."""
     if idempotency_key:
-        return db.session.scalar(
-            sa.select(Incident).where(
-                Incident.reported_by_id == actor.id, Incident.idempotency_key == idempotency_key
-            )
-        )
+        by_key, _ = _replay_statements()
+        return db.session.scalar(by_key, {"reporter_id": actor.id, "key": idempotency_key})
     if form_token:
-        return db.session.scalar(
-            sa.select(Incident).where(Incident.reported_by_id == actor.id, Incident.form_token == form_token)
-        )
+        _, by_token = _replay_statements()
+        return db.session.scalar(by_token, {"reporter_id": actor.id, "token": form_token})
     return None
+
+
+@cache
+def _replay_statements() -> tuple[sa.Select, sa.Select]:
+    """find_replay's two lookups, built once (every keyed request runs one)."""
+    reporter = Incident.reported_by_id == sa.bindparam("reporter_id")
+    return (
+        sa.select(Incident).where(reporter, Incident.idempotency_key == sa.bindparam("key")),
+        sa.select(Incident).where(reporter, Incident.form_token == sa.bindparam("token")),
+    )
 
 
 def check_replay(incident: Incident, request_hash: str | None) -> Incident:
@@ -256,10 +264,15 @@ def create_incident(
     now = now or now_utc()
     if not actor.is_authenticated or not actor.can(Permission.INCIDENT_CREATE):
         raise Forbidden(gettext("You may not log incidents."))
-    replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
-    if replay is not None:
-        return check_replay(replay, request_hash), False
-    school, students = _check_context(actor, data, now)
+    try:
+        school, students = _check_context(actor, data, now)
+    except ValidationFailed:
+        # A retry is answered with what the first request stored, even if its data would not
+        # pass today (the time of the incident is now too old, a student changed schools).
+        replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
+        if replay is not None:
+            return check_replay(replay, request_hash), False
+        raise
     incident = Incident(
         district_id=school.district_id,
         school_id=school.id,
@@ -274,8 +287,13 @@ def create_incident(
         addenda=[],
     )
     _apply(incident, data)
-    db.session.add(incident)
-    db.session.flush()
+    if not _insert_new(incident):
+        # The same Idempotency-Key or form token was stored first (a retry, or the same request
+        # at the same moment: the INSERT waited for that one to commit): answer with its incident.
+        replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
+        if replay is None:
+            raise Conflict(gettext("This form was already sent. Open a new form to log another incident."))
+        return check_replay(replay, request_hash), False
     decisions = route_incident(incident, now=now, first_time=True, students=students)
     open_cases_for_decisions(incident, decisions, now=now, new_incident=True)
     tell_the_building(incident, now=now)
@@ -287,6 +305,76 @@ def create_incident(
         changes={**_audit_state(incident), "triage": decisions_summary(decisions)},
     )
     return incident, True
+
+
+def _row(obj) -> dict:
+    """The values the unit of work would INSERT for a new object: those set on it, else each
+    column's default (now set on the object too); an empty JSON column stays SQL NULL."""
+    state = sa.inspect(obj)
+    values = {}
+    for prop in state.mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key in state.dict:
+            value = state.dict[prop.key]
+        elif column.primary_key and column.autoincrement in (True, "auto"):
+            continue  # the database numbers it
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        else:
+            value = None
+        setattr(obj, prop.key, value)
+        if value is None and isinstance(column.type, sa.JSON):
+            continue
+        values[column.key] = value
+    return values
+
+
+@cache
+def _insert_statements(dialect: str) -> dict:
+    """The INSERTs of a new incident and its rows, built once. The incident's does nothing when
+    its Idempotency-Key or form token is taken (it waits for a concurrent one to commit)."""
+    table = Incident.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    students = IncidentStudent.__table__
+    return {
+        Incident: insert.on_conflict_do_nothing().returning(table.c.id),
+        IncidentBehavior: sa.insert(IncidentBehavior.__table__),
+        IncidentStudent: sa.insert(students).returning(students.c.id, sort_by_parameter_order=True),
+        IncidentStaff: sa.insert(IncidentStaff.__table__),
+        IncidentAction: sa.insert(IncidentAction.__table__),
+    }
+
+
+def _insert_new(incident: Incident) -> bool:
+    """Store a new incident and its behaviors, students, staff and actions: one INSERT per
+    table (several rows in one), not the unit of work's object-by-object flush. The objects then
+    join the session as stored rows, just as a flush leaves them. False, and nothing stored,
+    when its Idempotency-Key or form token was already used."""
+    db.session.flush()  # anything pending first, as the unit of work would
+    connection = db.session.connection()
+    statements = _insert_statements(connection.dialect.name)
+    incident_id = connection.execute(statements[Incident], _row(incident)).scalar()
+    if incident_id is None:
+        return False
+    incident.id = incident_id
+    children = [incident.behaviors, incident.students, incident.staff, incident.actions]
+    for rows in children:
+        if not rows:
+            continue
+        for row in rows:
+            row.incident_id = incident_id
+        ids = connection.execute(statements[type(rows[0])], [_row(row) for row in rows])
+        if isinstance(rows[0], IncidentStudent):
+            for row, row_id in zip(rows, ids.scalars().all(), strict=True):
+                row.id = row_id
+    for rows in children:
+        for row in rows:
+            make_transient_to_detached(row)
+    make_transient_to_detached(incident)
+    db.session.add(incident)
+    return True
 
 
 def update_incident(
