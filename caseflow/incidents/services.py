@@ -332,19 +332,34 @@ def _row(obj) -> dict:
 
 
 @cache
-def _insert_statements(dialect: str) -> dict:
-    """The INSERTs of a new incident and its rows, built once. The incident's does nothing when
-    its Idempotency-Key or form token is taken (it waits for a concurrent one to commit)."""
-    table = Incident.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+def _child_inserts() -> dict:
+    """The INSERTs of a new incident's rows, built once (several rows in one statement)."""
     students = IncidentStudent.__table__
     return {
-        Incident: insert.on_conflict_do_nothing().returning(table.c.id),
         IncidentBehavior: sa.insert(IncidentBehavior.__table__),
         IncidentStudent: sa.insert(students).returning(students.c.id, sort_by_parameter_order=True),
         IncidentStaff: sa.insert(IncidentStaff.__table__),
         IncidentAction: sa.insert(IncidentAction.__table__),
     }
+
+
+@cache
+def _incident_insert(dialect: str, columns: tuple[str, ...]) -> sa.TextClause:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id for a new incident: nothing is stored when
+    its Idempotency-Key or form token is taken (PostgreSQL waits for a concurrent request with
+    the same one to commit first). Written once as text with the columns' types, because
+    SQLAlchemy compiles its dialects' ON CONFLICT statements anew on every execution."""
+    table = Incident.__table__
+    quote = (postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()).identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[c].name) for c in columns)}) "
+        f"VALUES ({', '.join(f':{c}' for c in columns)}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    return (
+        sa.text(sql)
+        .bindparams(*(sa.bindparam(c, type_=table.c[c].type) for c in columns))
+        .columns(table.c.id)
+    )
 
 
 def _insert_new(incident: Incident) -> bool:
@@ -354,8 +369,9 @@ def _insert_new(incident: Incident) -> bool:
     when its Idempotency-Key or form token was already used."""
     db.session.flush()  # anything pending first, as the unit of work would
     connection = db.session.connection()
-    statements = _insert_statements(connection.dialect.name)
-    incident_id = connection.execute(statements[Incident], _row(incident)).scalar()
+    row = _row(incident)
+    insert = _incident_insert(connection.dialect.name, tuple(row))
+    incident_id = connection.execute(insert, row).scalar()
     if incident_id is None:
         return False
     incident.id = incident_id
@@ -365,7 +381,7 @@ def _insert_new(incident: Incident) -> bool:
             continue
         for row in rows:
             row.incident_id = incident_id
-        ids = connection.execute(statements[type(rows[0])], [_row(row) for row in rows])
+        ids = connection.execute(_child_inserts()[type(rows[0])], [_row(row) for row in rows])
         if isinstance(rows[0], IncidentStudent):
             for row, row_id in zip(rows, ids.scalars().all(), strict=True):
                 row.id = row_id
