@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
 from caseflow.auth.permissions import Permission
 from caseflow.cases.services import open_cases_for_decisions
-from caseflow.db import lock_rows, now_utc
+from caseflow.db import add_as_stored, insert_new, lock_rows, new_row, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.alerts import tell_the_building
@@ -307,42 +307,6 @@ def create_incident(
     return incident, True
 
 
-def _row(obj) -> dict:
-    """The values the unit of work would INSERT for a new object: those set on it, else each
-    column's default (now set on the object too); an empty JSON column stays SQL NULL."""
-    state = sa.inspect(obj)
-    values = {}
-    for prop in state.mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key in state.dict:
-            value = state.dict[prop.key]
-        elif column.primary_key and column.autoincrement in (True, "auto"):
-            continue  # the database numbers it
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
-        else:
-            value = None
-        setattr(obj, prop.key, value)
-        if value is None and isinstance(column.type, sa.JSON):
-            continue
-        values[column.key] = value
-    return values
-
-
-@cache
-def _child_inserts() -> dict:
-    """The INSERTs of a new incident's rows, built once (several rows in one statement)."""
-    students = IncidentStudent.__table__
-    return {
-        IncidentBehavior: sa.insert(IncidentBehavior.__table__),
-        IncidentStudent: sa.insert(students).returning(students.c.id, sort_by_parameter_order=True),
-        IncidentStaff: sa.insert(IncidentStaff.__table__),
-        IncidentAction: sa.insert(IncidentAction.__table__),
-    }
-
-
 @cache
 def _incident_insert(dialect: str, columns: tuple[str, ...]) -> sa.TextClause:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id for a new incident: nothing is stored when
@@ -369,7 +333,7 @@ def _insert_new(incident: Incident) -> bool:
     when its Idempotency-Key or form token was already used."""
     db.session.flush()  # anything pending first, as the unit of work would
     connection = db.session.connection()
-    row = _row(incident)
+    row = new_row(incident)
     insert = _incident_insert(connection.dialect.name, tuple(row))
     incident_id = connection.execute(insert, row).scalar()
     if incident_id is None:
@@ -377,19 +341,10 @@ def _insert_new(incident: Incident) -> bool:
     incident.id = incident_id
     children = [incident.behaviors, incident.students, incident.staff, incident.actions]
     for rows in children:
-        if not rows:
-            continue
         for row in rows:
             row.incident_id = incident_id
-        ids = connection.execute(_child_inserts()[type(rows[0])], [_row(row) for row in rows])
-        if isinstance(rows[0], IncidentStudent):
-            for row, row_id in zip(rows, ids.scalars().all(), strict=True):
-                row.id = row_id
-    for rows in children:
-        for row in rows:
-            make_transient_to_detached(row)
-    make_transient_to_detached(incident)
-    db.session.add(incident)
+        insert_new(rows)
+    add_as_stored(*(row for rows in children for row in rows), incident)
     return True
 
 
