@@ -143,12 +143,16 @@ def new_row(obj) -> dict:
     """The values the unit of work would INSERT for a new object: those set on it, else each
     column's default (now set on the object too); an empty JSON column stays SQL NULL."""
     state = sa.inspect(obj)
+    given = state.dict
     values = {}
     for prop in state.mapper.column_attrs:
         column = prop.columns[0]
-        if prop.key in state.dict:
-            value = state.dict[prop.key]
-        elif (
+        if prop.key in given:
+            value = given[prop.key]
+            if value is not None or not isinstance(column.type, sa.JSON):
+                values[column.key] = value
+            continue
+        if (
             column.primary_key
             and column.autoincrement in (True, "auto")
             and len(column.table.primary_key) == 1
@@ -161,9 +165,8 @@ def new_row(obj) -> dict:
         else:
             value = None
         setattr(obj, prop.key, value)
-        if value is None and isinstance(column.type, sa.JSON):
-            continue
-        values[column.key] = value
+        if value is not None or not isinstance(column.type, sa.JSON):
+            values[column.key] = value
     return values
 
 
