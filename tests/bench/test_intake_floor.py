@@ -96,7 +96,8 @@ def _school(make, api_token, name: str):
 
 def _scenario(side, occurred: str) -> list[dict]:
     """The intakes, in order: a student's history grows until triage routes to the counselor
-    (a case opened, the tier raised), then joins that case; and one incident with two students,
+    (a case opened, the tier raised), then joins that case, until a persistent pattern raises
+    the tier and the case again and opens a social worker's case; and one incident with two students,
     two behaviors, an immediate action and a colleague present."""
     first, second, third = side.students
 
@@ -116,6 +117,9 @@ def _scenario(side, occurred: str) -> list[dict]:
         body([first]),
         body([first]),  # third in 30 days: counselor, Tier 2
         body([first]),  # joins the open case
+        *[body([first], location="Cafeteria area") for _ in range(3)],
+        body([first]),  # eighth in 90 days: Tier 3, the counselor's case raised, a social worker's opened
+        body([first]),  # joins both
         body(
             [second, third],
             behaviors=["disruption", "defiance"],
@@ -312,6 +316,7 @@ def test_the_floor_issues_caseflows_statements_and_stores_the_same_rows(
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", before)
     problems = []
+    seen: set[str] = set()
     try:
         for step, (ours, theirs) in enumerate(
             zip(_scenario(caseflow_side, occurred), _scenario(floor_side, occurred), strict=True)
@@ -323,6 +328,7 @@ def test_the_floor_issues_caseflows_statements_and_stores_the_same_rows(
             )
             assert response.status_code == 201, response.get_data(as_text=True)
             caseflow_statements = list(captured)
+            seen.update(" ".join(s.split()[:3]) for s in caseflow_statements)
             RecordingCursor.statements = []
             floor_response = floor_client.post(
                 "/api/v1/incidents",
@@ -370,6 +376,9 @@ def test_the_floor_issues_caseflows_statements_and_stores_the_same_rows(
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
     assert not problems, "\n\n".join(problems)
+    # the scenario reaches every path the benchmark's intakes take
+    for path in ("UPDATE api_tokens SET", "INSERT INTO cases", "UPDATE cases SET", "UPDATE students SET"):
+        assert path in seen, (path, sorted(seen))
     with app.app_context():
         report = verify_chain()
         assert report.ok, report.describe()
