@@ -542,8 +542,10 @@ class Intake:
             self.conn.rollback()
             return None
         if last_used_at is None or now - last_used_at > timedelta(minutes=5):
+            # recorded every few minutes, and committed at once (caseflow.api.authenticate_api_request);
+            # otherwise the intake goes on in the token lookup's transaction, as Caseflow's does
             self.q("token_used", {"last_used_at": now, "api_tokens_id": token_id})
-        self.conn.commit()
+            self.conn.commit()
         return user
 
     def load_users(self, users: list[dict]):

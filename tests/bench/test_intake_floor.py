@@ -2,7 +2,8 @@
 Caseflow issues for POST /api/v1/incidents: the same statements in the same order, and store
 the same rows. This runs the same intakes through Caseflow (Flask's test client, statements
 captured with SQLAlchemy's before_cursor_execute) and through the floor (statements captured
-by its cursor), at two schools built alike, and fails with a diff when they part.
+by its cursor; COMMITs included), at two schools built alike, and fails with a diff when they
+part.
 
 When it fails after a change to Caseflow's intake, update `SQL` (and the order in
 `Intake.run`) in bench/intake_floor.py to what the diff shows.
@@ -76,6 +77,12 @@ class RecordingCursor(psycopg.Cursor):
         return super().executemany(query, params_seq, **kwargs)
 
 
+class RecordingConnection(psycopg.Connection):
+    def commit(self):
+        RecordingCursor.statements.append("COMMIT")
+        return super().commit()
+
+
 # --- Two schools built alike ---------------------------------------------------------------------
 
 
@@ -134,7 +141,7 @@ def floor_app(database_url):
     module = _floor_module()
 
     def connect(url):
-        return psycopg.connect(
+        return RecordingConnection.connect(
             database_url.replace("postgresql+psycopg://", "postgresql://", 1), cursor_factory=RecordingCursor
         )
 
@@ -312,9 +319,13 @@ def test_the_floor_issues_caseflows_statements_and_stores_the_same_rows(
     def before(conn, cursor, statement, parameters, context, executemany):
         captured.append(statement)
 
+    def commit(conn):
+        captured.append("COMMIT")
+
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "commit", commit)
     problems = []
     seen: set[str] = set()
     try:
@@ -375,6 +386,7 @@ def test_the_floor_issues_caseflows_statements_and_stores_the_same_rows(
             assert floor_response.headers["Location"] == f"/api/v1/incidents/{theirs_body['id']}"
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "commit", commit)
     assert not problems, "\n\n".join(problems)
     # the scenario reaches every path the benchmark's intakes take
     for path in ("UPDATE api_tokens SET", "INSERT INTO cases", "UPDATE cases SET", "UPDATE students SET"):
