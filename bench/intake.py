@@ -67,6 +67,9 @@ STAFF = [
     for school in ("es", "ms", "hs")
     for local in ("teacher", "teacher2", "counselor", "principal")
 ]
+# gunicorn's master imports the app once to check it, then each worker imports it: on a busy
+# 2-core machine that has taken more than 30 s.
+START_TIMEOUT_S = 120
 STUDENTS_PER_TOKEN = 80  # 4 tokens a school; the demo schools have 330-340 students
 
 
@@ -269,7 +272,7 @@ def start_gunicorn(
     log_file = open(log_path, "w")  # noqa: SIM115 - closed when the process is stopped
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     proc.log_file = log_file  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT_S
     url = f"http://127.0.0.1:{port}/healthz"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -280,7 +283,7 @@ def start_gunicorn(
                     return proc
         except OSError:
             time.sleep(0.2)
-    raise BenchFailure(f"gunicorn did not answer {url} within 30 s; see {log_path}")
+    raise BenchFailure(f"gunicorn did not answer {url} within {START_TIMEOUT_S} s; see {log_path}")
 
 
 def stop_gunicorn(proc: subprocess.Popen | None) -> None:
