@@ -401,3 +401,36 @@ def test_normalize_makes_parameters_and_literals_alike():
         "SELECT a FROM t WHERE id IN (?::INTEGER, ...) LIMIT ?"
     )
     assert normalize("UPDATE t\n  SET x = 'a'  WHERE p0 = $1") == "UPDATE t SET x = ? WHERE p0 = ?"
+
+
+def test_the_floor_requires_the_fields_caseflow_requires(app):
+    """The floor validates as much as it must to be an honest reference: the same required
+    fields (IncidentInputSchema's), each refused with a 422 naming it."""
+    import marshmallow as ma
+
+    from caseflow.incidents.schemas import IncidentInputSchema
+
+    floor = _floor_module()
+    now = now_utc()
+    body = {
+        "school_id": 1,
+        "occurred_at": (now - timedelta(hours=1)).isoformat(),
+        "location": "Classroom",
+        "behaviors": ["disruption"],
+        "description": "Talked over the teacher.",
+        "students": [{"student_id": 1, "role": "responsible"}],
+    }
+    with app.test_request_context():
+        required = {name for name, field in IncidentInputSchema().fields.items() if field.required}
+        assert required == set(body)
+        assert floor.parse_incident(dict(body), now)["students"][0]["with_clinician"] is False
+        for name in sorted(required):
+            partial = {k: v for k, v in body.items() if k != name}
+            with pytest.raises(ma.ValidationError):
+                IncidentInputSchema().load(partial)
+            with pytest.raises(floor.Refused) as refused:
+                floor.parse_incident(partial, now)
+            assert refused.value.status == 422 and name in refused.value.fields
+        for name, bad in (("behaviors", []), ("students", []), ("location", "Moon"), ("description", " ")):
+            with pytest.raises(floor.Refused):
+                floor.parse_incident({**body, name: bad}, now)
