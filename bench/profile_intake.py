@@ -8,6 +8,13 @@ fresh PostgreSQL database built like bench/intake.py's (`caseflow_bench_profile`
 the end). Prints the SQL statements of one request, the wall and CPU time per request (and
 the same for GET /healthz), then the functions under caseflow/ by cumulative time: wall
 time by default (waits for PostgreSQL count), or this process's CPU time with --clock cpu.
+
+The timed requests are measured in --rounds rounds; the summary line gives statements per
+intake and the median CPU ms per intake of the rounds. --statements prints every distinct
+sequence of statements the timed intakes issued (normalized: parameters and IN lists
+folded), with how many intakes issued it: what a raw-driver floor must issue too.
+
+    PROFILE_SORT=tottime PROFILE_FILTER= .venv/bin/python bench/profile_intake.py --clock cpu
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import cProfile
 import io
 import os
 import pstats
+import re
 import sys
 import time
 import uuid
@@ -39,6 +47,11 @@ def main(argv=None) -> int:
         default="wall",
         help="cProfile's clock: wall (waits for PostgreSQL count) or cpu (this process only)",
     )
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of --requests (default 3)")
+    parser.add_argument(
+        "--statements", action="store_true", help="print each distinct statement sequence timed"
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile part")
     parser.add_argument("--database", default="caseflow_bench_profile")
     parser.add_argument("--server-url", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     args = parser.parse_args(argv)
@@ -59,20 +72,30 @@ def main(argv=None) -> int:
         bench.run_flask(["demo", "seed"], env)
         app = bench.make_app(database_url)
         entries = bench.create_tokens(app)
-        profile(app, entries, args.requests, args.top, args.clock)
+        profile(app, entries, args)
     finally:
         bench.drop_database(args.server_url, args.database)
     return 0
 
 
-def profile(app, entries, n: int, top: int, clock: str) -> None:
+def normalize(statement: str) -> str:
+    """One statement's text with white space folded, parameters as ?, IN lists as (?...)."""
+    text = " ".join(statement.split())
+    text = re.sub(r"%\([^)]*\)s(::(TIMESTAMP WITH TIME ZONE|[A-Z]+)(\[\])?)?", "?", text)
+    text = re.sub(r"\?(, \?)+", "?...", text)
+    text = re.sub(r"\(\?\.\.\.\)(, \(\?\.\.\.\))+", "(?...)...", text)
+    return text
+
+
+def profile(app, entries, args) -> None:
     import sqlalchemy as sa
 
+    n, top, clock = args.requests, args.top, args.clock
     statements: list[str] = []
 
     @sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
     def _count(conn, cursor, statement, params, context, executemany):
-        statements.append(" ".join(statement.split())[:100])
+        statements.append(statement)
 
     client = app.test_client()
     occurred_at = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0).isoformat()
@@ -103,10 +126,10 @@ def profile(app, entries, n: int, top: int, clock: str) -> None:
     statements.clear()
     post()
     print(f"SQL statements in one POST /api/v1/incidents: {len(statements)}")
-    kinds = Counter(s.split(" ")[0] for s in statements)
+    kinds = Counter(s.split()[0] for s in statements)
     print("  " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     for s in statements:
-        print(f"    {s}")
+        print(f"    {normalize(s)[:100]}")
 
     def timed(fn) -> tuple[float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -114,13 +137,39 @@ def profile(app, entries, n: int, top: int, clock: str) -> None:
             fn()
         return (time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000
 
-    statements.clear()
-    wall, cpu = timed(post)
-    per_request = len(statements) / n
-    print(f"\nPOST /api/v1/incidents x{n}: {wall:.1f} ms wall, {cpu:.1f} ms CPU in this process per request")
-    print(f"  ({per_request:.1f} statements per request; the rest of the wall time is PostgreSQL)")
+    sequences: Counter = Counter()
+    rounds = []
+    total = 0
+
+    def post_recorded():
+        nonlocal total
+        statements.clear()
+        post()
+        total += len(statements)
+        sequences[tuple(normalize(s) for s in statements)] += 1
+
+    for _ in range(max(1, args.rounds)):
+        rounds.append(timed(post_recorded))
+    walls, cpus = sorted(w for w, _ in rounds), sorted(c for _, c in rounds)
+    wall, cpu = walls[len(walls) // 2], cpus[len(cpus) // 2]
+    per_request = total / (n * len(rounds))
+    print(
+        f"\nPOST /api/v1/incidents x{n} x{len(rounds)} rounds: {wall:.1f} ms wall, {cpu:.1f} ms CPU "
+        "in this process per request (median round)"
+    )
+    print(f"  CPU ms per round: {', '.join(f'{c:.2f}' for _, c in rounds)}")
+    print(f"  ({per_request:.2f} statements per request; the rest of the wall time is PostgreSQL)")
+    print(f"SUMMARY statements/intake {per_request:.2f}  CPU ms/intake {cpu:.2f}  wall ms/intake {wall:.1f}")
+    if args.statements:
+        print(f"\n{len(sequences)} distinct statement sequences in the timed intakes:")
+        for sequence, count in sequences.most_common():
+            print(f"\n  {count} intakes, {len(sequence)} statements:")
+            for s in sequence:
+                print(f"    {s}")
     wall_h, cpu_h = timed(lambda: client.get("/healthz"))
     print(f"GET /healthz x{n}: {wall_h:.2f} ms wall, {cpu_h:.2f} ms CPU per request")
+    if args.no_profile:
+        return
 
     profiler = cProfile.Profile(time.process_time if clock == "cpu" else time.perf_counter)
     profiler.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -122,13 +123,87 @@ def lock_rows(model, ids) -> list:
     ids = sorted(set(ids))
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(model)
-            .where(model.id.in_(ids))
-            .order_by(model.id)
-            .with_for_update()
-            # What another transaction committed while this one waited for the lock.
-            .execution_options(populate_existing=True)
-        )
+    return list(db.session.scalars(_lock_statement(model), {"ids": ids}))
+
+
+@cache
+def _lock_statement(model) -> sa.Select:
+    """lock_rows' statement for `model`, built once (the intake locks its students each time)."""
+    return (
+        sa.select(model)
+        .where(model.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(model.id)
+        .with_for_update()
+        # What another transaction committed while this one waited for the lock.
+        .execution_options(populate_existing=True)
     )
+
+
+def new_row(obj) -> dict:
+    """The values the unit of work would INSERT for a new object: those set on it, else each
+    column's default (now set on the object too); an empty JSON column stays SQL NULL."""
+    state = sa.inspect(obj)
+    given = state.dict
+    values = {}
+    for prop in state.mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key in given:
+            value = given[prop.key]
+            if value is not None or not isinstance(column.type, sa.JSON):
+                values[column.key] = value
+            continue
+        if (
+            column.primary_key
+            and column.autoincrement in (True, "auto")
+            and len(column.table.primary_key) == 1
+        ):
+            continue  # the database numbers it
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        else:
+            value = None
+        setattr(obj, prop.key, value)
+        if value is not None or not isinstance(column.type, sa.JSON):
+            values[column.key] = value
+    return values
+
+
+@cache
+def _insert_statement(model) -> sa.Insert:
+    table = model.__table__
+    pk = list(table.primary_key)
+    if len(pk) == 1 and pk[0].autoincrement in (True, "auto"):
+        return sa.insert(table).returning(pk[0], sort_by_parameter_order=True)
+    return sa.insert(table)
+
+
+def insert_new(objects: list) -> None:
+    """Store new objects of one mapped class with one INSERT (several rows in one statement,
+    RETURNING their ids), not the unit of work's object-by-object flush. They are not added to
+    the session: `add_as_stored` does that once their related objects are stored too."""
+    from caseflow.extensions import db
+
+    if not objects:
+        return
+    model = type(objects[0])
+    result = db.session.connection().execute(_insert_statement(model), [new_row(o) for o in objects])
+    if result.returns_rows:
+        key = list(model.__table__.primary_key)[0].key
+        for obj, new_id in zip(objects, result.scalars().all(), strict=True):
+            setattr(obj, key, new_id)
+
+
+def add_as_stored(*objects) -> None:
+    """Put objects whose rows `insert_new` wrote into the session as loaded, unchanged rows (as a
+    flush leaves them). The related objects they cascade to must be stored already, and passed
+    first."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    from caseflow.extensions import db
+
+    for obj in objects:
+        make_transient_to_detached(obj)
+    for obj in objects:
+        db.session.add(obj)

@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -181,11 +182,53 @@ def hash_of(event: AuditEvent) -> str:
     )
 
 
+@cache
+def _chain_statements():
+    """The statements that chain a transaction's events, built once (every write runs them):
+    the chain's lock, the claim of its head, the events' INSERT and the head moved on."""
+    heads, events = AuditChainHead.__table__, AuditEvent.__table__
+    lock = sa.select(
+        sa.func.pg_advisory_xact_lock(
+            sa.bindparam("lock_class", type_=sa.Integer), sa.bindparam("district", type_=sa.Integer)
+        )
+    )
+    claim = (
+        sa.update(heads)
+        .where(heads.c.chain == sa.bindparam("chain_key"))
+        .values(event_count=heads.c.event_count + sa.bindparam("count", type_=heads.c.event_count.type))
+        .returning(heads.c.last_hash)
+    )
+    insert = sa.insert(events).returning(events.c.id, sort_by_parameter_order=True)
+    move = (
+        sa.update(heads)
+        .where(heads.c.chain == sa.bindparam("chain_key"))
+        .values(last_event_id=sa.bindparam("event_id"), last_hash=sa.bindparam("event_hash"))
+    )
+    return lock, claim, insert, move
+
+
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "student_id",
+    "changes",
+    "district_id",
+    "prev_hash",
+    "hash",
+)
+
+
 def append_pending(session: Session, events: list[AuditEvent]) -> None:
     """Chain and write `events` (called just before COMMIT): per chain, in chain order, lock
     the chain, claim its head, then one INSERT for every event and the heads moved on."""
     session.flush()  # the transaction's own writes first: the chain locks are taken last
-    postgres = session.get_bind().dialect.name == "postgresql"
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    lock, claim, insert, move = _chain_statements()
     chains: dict[str, list[AuditEvent]] = {}
     for event in events:
         chains.setdefault(chain_key(event.district_id), []).append(event)
@@ -194,43 +237,37 @@ def append_pending(session: Session, events: list[AuditEvent]) -> None:
         batch = chains[key]
         if postgres:
             district = chain_district(key) or 0
-            session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK_CLASS, district)))
-        prev_hash = _claim_head(session, key, len(batch), postgres)
+            connection.execute(lock, {"lock_class": AUDIT_CHAIN_LOCK_CLASS, "district": district})
+        prev_hash = _claim_head(connection, claim, key, len(batch), postgres)
         for event in batch:
             event.prev_hash = prev_hash
             event.hash = prev_hash = hash_of(event)
         ordered.extend(batch)
-    session.add_all(ordered)
-    session.flush()  # one multi-row INSERT ... RETURNING id
-    heads = AuditChainHead.__table__
+    # One multi-row INSERT ... RETURNING id, without the unit of work: the events are written
+    # once and never changed, so the objects `record()` returned only learn their ids.
+    rows = [{name: getattr(event, name) for name in _EVENT_COLUMNS} for event in ordered]
+    ids = connection.execute(insert, rows).scalars().all()
+    for event, event_id in zip(ordered, ids, strict=True):
+        event.id = event_id
     for key, batch in chains.items():
-        session.execute(
-            sa.update(heads)
-            .where(heads.c.chain == key)
-            .values(last_event_id=batch[-1].id, last_hash=batch[-1].hash)
-        )
+        connection.execute(move, {"chain_key": key, "event_id": batch[-1].id, "event_hash": batch[-1].hash})
 
 
-def _claim_head(session: Session, key: str, count: int, postgres: bool) -> str:
+def _claim_head(connection, claim, key: str, count: int, postgres: bool) -> str:
     """Add `count` to the chain's head and return its last hash. The UPDATE locks the row until
     COMMIT (on SQLite it takes the write lock first, then reads); the row is created, from the
     chain's genesis, the first time."""
     heads = AuditChainHead.__table__
-    claim = (
-        sa.update(heads)
-        .where(heads.c.chain == key)
-        .values(event_count=heads.c.event_count + count)
-        .returning(heads.c.last_hash)
-    )
-    last_hash = session.execute(claim).scalar_one_or_none()
+    params = {"chain_key": key, "count": count}
+    last_hash = connection.execute(claim, params).scalar_one_or_none()
     if last_hash is None:
         insert = (postgresql.insert if postgres else sqlite.insert)(heads)
-        session.execute(
+        connection.execute(
             insert.values(
                 chain=key, last_event_id=None, last_hash=genesis_hash(key), event_count=0
             ).on_conflict_do_nothing(index_elements=[heads.c.chain])
         )
-        last_hash = session.execute(claim).scalar_one()
+        last_hash = connection.execute(claim, params).scalar_one()
     return last_hash
 
 

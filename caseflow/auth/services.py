@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -374,23 +375,27 @@ def revoke_token(*, actor, token: ApiToken, now: datetime | None = None) -> ApiT
     return token
 
 
+@cache
+def _token_statement() -> sa.Select:
+    """The token, its user, and the user's roles and schools, by the token's digest: built once
+    (every API call runs it), so a call only binds the digest."""
+    owner = contains_eager(ApiToken.user)
+    return (
+        sa.select(ApiToken)
+        .join(ApiToken.user)
+        .options(owner.joinedload(User.role_rows), owner.joinedload(User.schools))
+        .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+    )
+
+
 def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
     """The active user a bearer token belongs to, or None if unknown, revoked or expired.
 
     One query (every API call runs it): the token, its user, and the user's roles and schools
-    that every permission check reads."""
+    that every permission check reads. Nothing is cached between calls: a revoked or expired
+    token, or a deactivated user, is refused from the next call on."""
     now = now or now_utc()
-    owner = contains_eager(ApiToken.user)
-    token = (
-        db.session.scalars(
-            sa.select(ApiToken)
-            .join(ApiToken.user)
-            .options(owner.joinedload(User.role_rows), owner.joinedload(User.schools))
-            .where(ApiToken.token_hash == _token_digest(secret))
-        )
-        .unique()
-        .first()
-    )
+    token = db.session.scalars(_token_statement(), {"token_hash": _token_digest(secret)}).unique().first()
     if token is None or not token.is_usable(now) or not token.user.active:
         return None
     # Recorded at most every few minutes, so that API traffic does not write on every call.

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from caseflow.auth.models import User, UserRole
 from caseflow.auth.permissions import Role
@@ -55,18 +56,20 @@ class Assignment:
     reason: str  # why this person, or why nobody (shown on the case and audited)
 
 
-def eligible_workers(kind: str, school: School) -> list[User]:
-    """Active users with the kind's role who serve the school (or the whole district)."""
+def eligible_workers(kind: str, school: School, *, with_scope: bool = True) -> list[User]:
+    """Active users with the kind's role who serve the school (or the whole district).
+    `with_scope=False`: their roles and schools are not loaded with them (read on access)."""
     role = ROLE_FOR_KIND[kind]
     serves = User.serving(school.id)
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.active, User.district_id == school.district_id, serves)
-            .where(sa.exists().where(UserRole.user_id == User.id, UserRole.role == role.value))
-            .order_by(User.id)
-        )
+    stmt = (
+        sa.select(User)
+        .where(User.active, User.district_id == school.district_id, serves)
+        .where(sa.exists().where(UserRole.user_id == User.id, UserRole.role == role.value))
+        .order_by(User.id)
     )
+    if not with_scope:
+        stmt = stmt.options(lazyload(User.role_rows), lazyload(User.schools))
+    return list(db.session.scalars(stmt))
 
 
 def weighted_caseloads(user_ids: list[int]) -> dict[int, int]:
@@ -98,7 +101,8 @@ def choose_assignee(kind: str, student: Student, school: School, *, follow: User
     `follow`: the person already holding another student's case of the same conflict (one
     incident's restorative cases): chosen first when they can serve this case (the role, the
     school, in the school's rotation), so that one adviser holds the conflict."""
-    workers = [w for w in eligible_workers(kind, school) if not w.district_wide]
+    # Choosing reads neither their roles nor their schools.
+    workers = [w for w in eligible_workers(kind, school, with_scope=False) if not w.district_wide]
     label = KIND_LABELS[kind]
     if not workers:
         return Assignment(

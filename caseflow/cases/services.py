@@ -7,6 +7,7 @@ reason a person understands (409). Saves carry the version read; a stale one is 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -47,9 +48,14 @@ FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routi
 PRIORITY_WORDS = {"routine": N_("routine"), "soon": N_("soon"), "urgent": N_("urgent")}
 
 
-def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None) -> list[Case]:
+def open_cases_for_decisions(
+    incident, decisions, *, now: datetime | None = None, new_incident: bool = False
+) -> list[Case]:
     """Each route of each decision opens a case for the student, or joins their open case of
-    that kind (raising its tier and priority if the new route asks for more)."""
+    that kind (raising its tier and priority if the new route asks for more).
+
+    `new_incident`: the incident was stored in this transaction, so no case can hold it yet and
+    joining a case adds its link without reading the case's other incidents."""
     now = now or now_utc()
     cases = []
     holder = None  # the adviser who holds the incident's restorative cases (one per conflict)
@@ -58,7 +64,7 @@ def open_cases_for_decisions(incident, decisions, *, now: datetime | None = None
             if kind not in CASE_KINDS:
                 continue  # teacher follow-up stays in the classroom
             follow = holder if kind == "restorative_adviser" else None
-            case = _open_or_join(incident, decision, kind, now, follow=follow)
+            case = _open_or_join(incident, decision, kind, now, follow=follow, new_incident=new_incident)
             if kind == "restorative_adviser" and holder is None and case.assignee_id:
                 holder = case.assignee
             cases.append(case)
@@ -123,12 +129,20 @@ def _open_case(
     return case
 
 
-def _open_or_join(incident, decision, kind: str, now: datetime, *, follow=None) -> Case:
-    case = db.session.scalar(
-        sa.select(Case).where(
-            Case.student_id == decision.student_id, Case.kind == kind, Case.status != "closed"
-        )
+@cache
+def _open_case_statement() -> sa.Select:
+    """The student's open case of a kind (built once: every routed intake asks)."""
+    return sa.select(Case).where(
+        Case.student_id == sa.bindparam("student_id"),
+        Case.kind == sa.bindparam("kind"),
+        Case.status != "closed",
     )
+
+
+def _open_or_join(
+    incident, decision, kind: str, now: datetime, *, follow=None, new_incident: bool = False
+) -> Case:
+    case = db.session.scalar(_open_case_statement(), {"student_id": decision.student_id, "kind": kind})
     if case is None:
         case = _open_case(
             actor=None,
@@ -163,8 +177,13 @@ def _open_or_join(incident, decision, kind: str, now: datetime, *, follow=None) 
                 "priority": [before[1], case.priority],
             },
         )
-    if not any(link.incident_id == incident.id for link in case.incidents):
-        case.incidents.append(CaseIncident(incident_id=incident.id, decision_id=decision.id, added_at=now))
+    link = CaseIncident(incident_id=incident.id, decision_id=decision.id, added_at=now)
+    if new_incident and "incidents" in sa.inspect(case).unloaded:
+        # An open case may hold many incidents: none of them is this new one, so none is read.
+        link.case_id = case.id
+        db.session.add(link)
+    elif not any(existing.incident_id == incident.id for existing in case.incidents):
+        case.incidents.append(link)
     return case
 
 

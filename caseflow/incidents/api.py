@@ -35,6 +35,8 @@ class IncidentListItemSchema(IncidentSchema):
 
 
 IncidentPageSchema = page_of(IncidentListItemSchema, "IncidentPage")
+# One instance for every request (it keeps no state): not a new schema, and its nested ones, per call.
+INCIDENT_INPUT = IncidentInputSchema()
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
 
@@ -75,7 +77,7 @@ def _idempotency_key() -> str | None:
 class IncidentCollection(MethodView):
     @permission_required(Permission.INCIDENT_CREATE)
     @require_json
-    @incidents_blp.arguments(IncidentInputSchema)
+    @incidents_blp.arguments(INCIDENT_INPUT)
     @incidents_blp.response(201, IncidentSchema)
     @incidents_blp.doc(
         parameters=[

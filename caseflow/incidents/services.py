@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from caseflow.audit.services import diff, record
 from caseflow.auth.models import User
 from caseflow.auth.permissions import Permission
 from caseflow.cases.services import open_cases_for_decisions
-from caseflow.db import lock_rows, now_utc
+from caseflow.db import add_as_stored, insert_new, lock_rows, new_row, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.incidents.alerts import tell_the_building
@@ -218,16 +220,22 @@ def _audit_state(incident: Incident) -> dict:
 def find_replay(actor, *, form_token: str | None, idempotency_key: str | None) -> Incident | None:
     """The incident this actor already stored with this form token or Idempotency-Key."""
     if idempotency_key:
-        return db.session.scalar(
-            sa.select(Incident).where(
-                Incident.reported_by_id == actor.id, Incident.idempotency_key == idempotency_key
-            )
-        )
+        by_key, _ = _replay_statements()
+        return db.session.scalar(by_key, {"reporter_id": actor.id, "key": idempotency_key})
     if form_token:
-        return db.session.scalar(
-            sa.select(Incident).where(Incident.reported_by_id == actor.id, Incident.form_token == form_token)
-        )
+        _, by_token = _replay_statements()
+        return db.session.scalar(by_token, {"reporter_id": actor.id, "token": form_token})
     return None
+
+
+@cache
+def _replay_statements() -> tuple[sa.Select, sa.Select]:
+    """find_replay's two lookups, built once (every keyed request runs one)."""
+    reporter = Incident.reported_by_id == sa.bindparam("reporter_id")
+    return (
+        sa.select(Incident).where(reporter, Incident.idempotency_key == sa.bindparam("key")),
+        sa.select(Incident).where(reporter, Incident.form_token == sa.bindparam("token")),
+    )
 
 
 def check_replay(incident: Incident, request_hash: str | None) -> Incident:
@@ -256,10 +264,15 @@ def create_incident(
     now = now or now_utc()
     if not actor.is_authenticated or not actor.can(Permission.INCIDENT_CREATE):
         raise Forbidden(gettext("You may not log incidents."))
-    replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
-    if replay is not None:
-        return check_replay(replay, request_hash), False
-    school, students = _check_context(actor, data, now)
+    try:
+        school, students = _check_context(actor, data, now)
+    except ValidationFailed:
+        # A retry is answered with what the first request stored, even if its data would not
+        # pass today (the time of the incident is now too old, a student changed schools).
+        replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
+        if replay is not None:
+            return check_replay(replay, request_hash), False
+        raise
     incident = Incident(
         district_id=school.district_id,
         school_id=school.id,
@@ -274,10 +287,15 @@ def create_incident(
         addenda=[],
     )
     _apply(incident, data)
-    db.session.add(incident)
-    db.session.flush()
+    if not _insert_new(incident):
+        # The same Idempotency-Key or form token was stored first (a retry, or the same request
+        # at the same moment: the INSERT waited for that one to commit): answer with its incident.
+        replay = find_replay(actor, form_token=form_token, idempotency_key=idempotency_key)
+        if replay is None:
+            raise Conflict(gettext("This form was already sent. Open a new form to log another incident."))
+        return check_replay(replay, request_hash), False
     decisions = route_incident(incident, now=now, first_time=True, students=students)
-    open_cases_for_decisions(incident, decisions, now=now)
+    open_cases_for_decisions(incident, decisions, now=now, new_incident=True)
     tell_the_building(incident, now=now)
     record(
         actor,
@@ -287,6 +305,47 @@ def create_incident(
         changes={**_audit_state(incident), "triage": decisions_summary(decisions)},
     )
     return incident, True
+
+
+@cache
+def _incident_insert(dialect: str, columns: tuple[str, ...]) -> sa.TextClause:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id for a new incident: nothing is stored when
+    its Idempotency-Key or form token is taken (PostgreSQL waits for a concurrent request with
+    the same one to commit first). Written once as text with the columns' types, because
+    SQLAlchemy compiles its dialects' ON CONFLICT statements anew on every execution."""
+    table = Incident.__table__
+    quote = (postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()).identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[c].name) for c in columns)}) "
+        f"VALUES ({', '.join(f':{c}' for c in columns)}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    return (
+        sa.text(sql)
+        .bindparams(*(sa.bindparam(c, type_=table.c[c].type) for c in columns))
+        .columns(table.c.id)
+    )
+
+
+def _insert_new(incident: Incident) -> bool:
+    """Store a new incident and its behaviors, students, staff and actions: one INSERT per
+    table (several rows in one), not the unit of work's object-by-object flush. The objects then
+    join the session as stored rows, just as a flush leaves them. False, and nothing stored,
+    when its Idempotency-Key or form token was already used."""
+    db.session.flush()  # anything pending first, as the unit of work would
+    connection = db.session.connection()
+    row = new_row(incident)
+    insert = _incident_insert(connection.dialect.name, tuple(row))
+    incident_id = connection.execute(insert, row).scalar()
+    if incident_id is None:
+        return False
+    incident.id = incident_id
+    children = [incident.behaviors, incident.students, incident.staff, incident.actions]
+    for rows in children:
+        for row in rows:
+            row.incident_id = incident_id
+        insert_new(rows)
+    add_as_stored(*(row for rows in children for row in rows), incident)
+    return True
 
 
 def update_incident(

@@ -243,6 +243,51 @@ def school_year_start(day: date) -> date:
     return date(school_year_of(day), SCHOOL_YEAR_START_MONTH, 1)
 
 
+@cache
+def _history_statements() -> tuple[sa.Select, sa.Select]:
+    """The two history queries, built once with bind parameters: each intake only binds its
+    students, times and the major behaviors' codes (no statement built or cache-keyed per call)."""
+    incidents, involved, behaviors = (
+        Incident.__table__.c,
+        IncidentStudent.__table__.c,
+        IncidentBehavior.__table__.c,
+    )
+    is_major = sa.exists().where(
+        behaviors.incident_id == incidents.id,
+        behaviors.behavior_code.in_(sa.bindparam("major_codes", expanding=True)),
+    )
+
+    def within(name: str):
+        return sa.func.sum(sa.case((incidents.occurred_at > sa.bindparam(name), 1), else_=0))
+
+    counts = (
+        sa.select(
+            involved.student_id,
+            within("since_7d"),
+            within("since_30d"),
+            within("since_90d"),
+            sa.func.sum(
+                sa.case((sa.and_(incidents.occurred_at >= sa.bindparam("year_start"), is_major), 1), else_=0)
+            ),
+        )
+        .join_from(IncidentStudent.__table__, Incident.__table__, incidents.id == involved.incident_id)
+        .where(
+            involved.student_id.in_(sa.bindparam("student_ids", expanding=True)),
+            involved.role == "responsible",
+            incidents.occurred_at > sa.bindparam("since"),
+            incidents.occurred_at <= sa.bindparam("at"),
+        )
+        .group_by(involved.student_id)
+    )
+    cases = Case.__table__.c
+    open_or_threat = sa.select(cases.student_id, cases.kind, cases.status).where(
+        cases.student_id.in_(sa.bindparam("student_ids", expanding=True)),
+        cases.opened_at <= sa.bindparam("at"),
+        sa.or_(cases.status != "closed", cases.kind == "threat_team"),
+    )
+    return counts, open_or_threat
+
+
 def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[int, dict]:
     """Per student: incidents as the one responsible in the last 7/30/90 days and major ones this
     school year, counted up to and including `at` (one query for all the students); and from
@@ -251,39 +296,25 @@ def history_counts(student_ids: list[int], at: datetime, tz: ZoneInfo) -> dict[i
     major_codes = [b.code for b in get_taxonomy().major_behaviors()]
     year_start = datetime.combine(school_year_start(at.astimezone(tz).date()), datetime.min.time(), tzinfo=tz)
     since = min(at - timedelta(days=90), year_start)
-    is_major = sa.exists().where(
-        IncidentBehavior.incident_id == Incident.id, IncidentBehavior.behavior_code.in_(major_codes)
-    )
-
-    def within(days: int):
-        return sa.func.sum(sa.case((Incident.occurred_at > at - timedelta(days=days), 1), else_=0))
-
-    rows = db.session.execute(
-        sa.select(
-            IncidentStudent.student_id,
-            within(7),
-            within(30),
-            within(90),
-            sa.func.sum(sa.case((sa.and_(Incident.occurred_at >= year_start, is_major), 1), else_=0)),
-        )
-        .join(Incident, Incident.id == IncidentStudent.incident_id)
-        .where(
-            IncidentStudent.student_id.in_(student_ids),
-            IncidentStudent.role == "responsible",
-            Incident.occurred_at > since,
-            Incident.occurred_at <= at,
-        )
-        .group_by(IncidentStudent.student_id)
+    counts_stmt, cases_stmt = _history_statements()
+    db.session.flush()  # the incident being triaged counts: it must be in the database
+    connection = db.session.connection()
+    rows = connection.execute(
+        counts_stmt,
+        {
+            "student_ids": student_ids,
+            "major_codes": major_codes,
+            "since_7d": at - timedelta(days=7),
+            "since_30d": at - timedelta(days=30),
+            "since_90d": at - timedelta(days=90),
+            "year_start": year_start,
+            "since": since,
+            "at": at,
+        },
     ).all()
     open_kinds: dict[int, set[str]] = {sid: set() for sid in student_ids}
     threat_assessments = dict.fromkeys(student_ids, 0)
-    for sid, kind, status in db.session.execute(
-        sa.select(Case.student_id, Case.kind, Case.status).where(
-            Case.student_id.in_(student_ids),
-            Case.opened_at <= at,
-            sa.or_(Case.status != "closed", Case.kind == "threat_team"),
-        )
-    ):
+    for sid, kind, status in connection.execute(cases_stmt, {"student_ids": student_ids, "at": at}):
         if status != "closed":
             open_kinds[sid].add(kind)
         if kind == "threat_team":

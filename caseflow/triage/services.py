@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 
 from caseflow.audit.services import record
 from caseflow.auth.permissions import Permission
-from caseflow.db import now_utc
+from caseflow.db import add_as_stored, insert_new, now_utc
 from caseflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseflow.extensions import db
 from caseflow.i18n import DEFAULT_LANGUAGE, current_language
@@ -141,8 +141,11 @@ def route_incident(
         )
         decisions.append(decision)
         new.append((involvement.student, decision))
-    db.session.add_all(d for _, d in new)
+    # One INSERT for the new decisions (not the unit of work's flush); then they are in the
+    # session as stored rows.
     db.session.flush()
+    insert_new([d for _, d in new])
+    add_as_stored(*(d for _, d in new))
     for student, decision in new:
         _raise_tier(actor, student, decision.tier, decision, now)
     del students
