@@ -170,7 +170,7 @@ SQL = {
         "%(taxonomy_version)s::VARCHAR, %(form_token)s::VARCHAR, %(idempotency_key)s::VARCHAR, "
         "%(request_hash)s::VARCHAR, %(version)s::INTEGER, %(external_id)s::VARCHAR, "
         "%(reported_to_law_enforcement)s, %(law_enforcement_case_number)s::VARCHAR, "
-        "%(reporter_name)s::VARCHAR) RETURNING incidents.id"
+        "%(reporter_name)s::VARCHAR) ON CONFLICT DO NOTHING RETURNING id"
     ),
     # the incident's rows without RETURNING: one statement, executemany for several rows
     "insert_actions": (
@@ -592,10 +592,23 @@ class Intake:
 
     def run(self, user: dict, data: dict, key: str | None, request_hash: str | None) -> dict:
         now = datetime.now(UTC)
-        if key:
-            if self.q("replay", {"reported_by_id_1": user["id"], "idempotency_key_1": key}).fetchone():
-                raise Refused(422, "not_in_floor", "The intake floor does not answer replayed requests.")
-        # _check_context
+        try:
+            school, found = self.check_context(user, data)
+        except Refused:
+            # Caseflow answers a retry with what the first request stored, even if it no longer validates
+            self.replay(user, key)
+            raise
+        self.insert_incident(user, school, data, key, request_hash, now)
+        incident_id = self.incident_id
+        return self.route(user, school, found, incident_id, data, now)
+
+    def replay(self, user: dict, key: str | None) -> None:
+        """caseflow.incidents.services.find_replay: the incident this reporter stored with the key."""
+        if key and self.q("replay", {"reported_by_id_1": user["id"], "idempotency_key_1": key}).fetchone():
+            raise Refused(422, "not_in_floor", "The intake floor does not answer replayed requests.")
+
+    def check_context(self, user: dict, data: dict):
+        """caseflow.incidents.services._check_context: the school, the students locked, the staff."""
         school = user["schools"].get(data["school_id"])
         if school is None:
             row = self.q("school", {"pk_1": data["school_id"]}).fetchone()
@@ -637,10 +650,11 @@ class Intake:
                 ]
         if fields:
             raise Refused(422, "validation_failed", "Some fields are not valid.", fields)
+        return school, found
 
-        # the incident and its rows (one flush)
-        taxonomy = get_taxonomy()
-        incident_id = self.q(
+    def insert_incident(self, user, school, data, key, request_hash, now) -> None:
+        """The incident (nothing when its Idempotency-Key is taken), then its rows, one INSERT a table."""
+        row = self.q(
             "insert_incident",
             {
                 "district_id": school["district_id"],
@@ -656,7 +670,7 @@ class Intake:
                 "reported_by_id": user["id"],
                 "reported_at": now,
                 "updated_at": now,
-                "taxonomy_version": taxonomy.version,
+                "taxonomy_version": get_taxonomy().version,
                 "form_token": None,
                 "idempotency_key": key,
                 "request_hash": request_hash,
@@ -666,28 +680,18 @@ class Intake:
                 "law_enforcement_case_number": None,
                 "reporter_name": None,
             },
-        ).fetchone()[0]
-        for name, rows in (
-            (
-                "insert_actions",
-                [
-                    {"incident_id": incident_id, "action_code": c, "position": i}
-                    for i, c in enumerate(data["immediate_actions"])
-                ],
-            ),
-            (
-                "insert_behaviors",
-                [
-                    {"incident_id": incident_id, "behavior_code": c, "position": i}
-                    for i, c in enumerate(data["behaviors"])
-                ],
-            ),
-            ("insert_staff", [{"incident_id": incident_id, "user_id": u} for u in data["staff_ids"]]),
-        ):
-            if len(rows) == 1:
-                self.cur.execute(SQL[name], rows[0])
-            elif rows:
-                self.cur.executemany(SQL[name], rows)
+        ).fetchone()
+        if row is None:
+            self.replay(user, key)
+            raise Refused(409, "conflict", "This form was already sent.")
+        self.incident_id = incident_id = row[0]
+        self.insert_rows(
+            "insert_behaviors",
+            [
+                {"incident_id": incident_id, "behavior_code": c, "position": i}
+                for i, c in enumerate(data["behaviors"])
+            ],
+        )
         sql, params = insert_returning(
             SQL["insert_students"],
             [
@@ -701,7 +705,27 @@ class Intake:
             ],
         )
         self.q(sql, params).fetchall()
+        self.insert_rows(
+            "insert_staff", [{"incident_id": incident_id, "user_id": u} for u in data["staff_ids"]]
+        )
+        self.insert_rows(
+            "insert_actions",
+            [
+                {"incident_id": incident_id, "action_code": c, "position": i}
+                for i, c in enumerate(data["immediate_actions"])
+            ],
+        )
 
+    def insert_rows(self, name: str, rows: list[dict]) -> None:
+        """Rows without RETURNING: one statement, an executemany for several rows."""
+        if len(rows) == 1:
+            self.cur.execute(SQL[name], rows[0])
+        elif rows:
+            self.cur.executemany(SQL[name], rows)
+
+    def route(self, user, school, found, incident_id, data, now) -> dict:
+        """route_incident, open_cases_for_decisions, the incident.created event, the chain, COMMIT."""
+        taxonomy = get_taxonomy()
         # route_incident: facts, the history (two queries), the rules, the decisions
         tz = ZoneInfo(school["time_zone"])
         student_ids = [s["student_id"] for s in data["students"]]
@@ -924,7 +948,6 @@ class Intake:
                     {"district_id_1": school["district_id"], "school_id_1": school["id"], "role_1": kind},
                 ).fetchall()
             ]
-            self.load_users(workers)
             workers = [w for w in workers if not w["district_wide"]]
             label = KIND_LABELS[kind]
             chosen = None
@@ -1063,7 +1086,6 @@ class Intake:
                 now,
                 student_id=case[3],
             )
-            self.select("case_links", {"param_1": case_id}).fetchall()
         self.pending.append(
             (
                 SQL["insert_case_link"],
