@@ -19,6 +19,16 @@ What it does, start to finish:
    all as JSON to bench/results/intake-<timestamp>.json.
 5. Stops gunicorn and drops the database, also when something fails.
 
+With --floor (`.venv/bin/python bench/intake.py --floor [--rounds 3]`), there is no /healthz
+phase: Caseflow and bench/intake_floor.py (a WSGI app issuing the same SQL statements over raw
+psycopg; tests/bench/test_intake_floor.py keeps them in step) are started side by side with the
+same gunicorn settings on the same database, and loaded with the same intake requests in
+alternating phases for --rounds rounds (the order alternates too, since each phase adds to the
+students' histories). It prints each side's requests/s, p50/p95 and gunicorn worker CPU per
+intake (utime + stime of the workers, from /proc, before and after each phase, divided by the
+requests), the ratio caseflow / floor per round and its median, and writes
+bench/results/intake-floor-<timestamp>.json. That ratio is the intake figure.
+
 Exit status: 0 when the run was clean (whether or not the targets were met; they are
 reported), 1 when a request failed, the counts disagree or the setup failed, 2 on bad usage.
 wrk must be installed (Debian: `apt-get install wrk`).
@@ -57,6 +67,9 @@ STAFF = [
     for school in ("es", "ms", "hs")
     for local in ("teacher", "teacher2", "counselor", "principal")
 ]
+# gunicorn's master imports the app once to check it, then each worker imports it: on a busy
+# 2-core machine that has taken more than 30 s.
+START_TIMEOUT_S = 120
 STUDENTS_PER_TOKEN = 80  # 4 tokens a school; the demo schools have 330-340 students
 
 
@@ -238,7 +251,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(args, env: dict, port: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(
+    args, env: dict, port: int, log_path: Path, target: tuple[str, ...] = ("app:app",)
+) -> subprocess.Popen:
+    """gunicorn with the repository's gunicorn.conf.py (loaded from the working directory) and
+    the benchmark's workers; `target` is Caseflow (app:app) or the floor."""
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "--workers",
@@ -250,12 +267,12 @@ def start_gunicorn(args, env: dict, port: int, log_path: Path) -> subprocess.Pop
     ]
     if args.worker_class == "gthread":
         cmd += ["--threads", str(args.threads)]
-    cmd += ["--log-level", "warning", "app:app"]
+    cmd += ["--log-level", "warning", *target]
     log(f"starting: gunicorn {' '.join(cmd[1:])}")
     log_file = open(log_path, "w")  # noqa: SIM115 - closed when the process is stopped
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     proc.log_file = log_file  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT_S
     url = f"http://127.0.0.1:{port}/healthz"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -266,7 +283,7 @@ def start_gunicorn(args, env: dict, port: int, log_path: Path) -> subprocess.Pop
                     return proc
         except OSError:
             time.sleep(0.2)
-    raise BenchFailure(f"gunicorn did not answer {url} within 30 s; see {log_path}")
+    raise BenchFailure(f"gunicorn did not answer {url} within {START_TIMEOUT_S} s; see {log_path}")
 
 
 def stop_gunicorn(proc: subprocess.Popen | None) -> None:
@@ -303,6 +320,27 @@ def _pid_seconds(pid: int) -> float:
     except (OSError, IndexError):
         return 0.0
     return (int(rest[11]) + int(rest[12])) / CLOCK_TICKS  # utime + stime
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) of a gunicorn server's workers so far: the live workers' own,
+    plus what the master has collected from workers that exited (max_requests replaces them)."""
+    try:
+        rest = Path(f"/proc/{master_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        reaped = (int(rest[13]) + int(rest[14])) / CLOCK_TICKS  # cutime + cstime
+    except (OSError, IndexError):
+        return 0.0
+    live = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat[1]) == master_pid:
+            live += (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+    return reaped + live
 
 
 def _bench_pids(gunicorn_pid: int | None, database: str) -> list[int]:
@@ -459,6 +497,203 @@ def print_table(rows: list[dict], ratio: float) -> None:
     print(f"\nthroughput ratio intake / trivial: {ratio:.3f}")
 
 
+# --- Caseflow against the intake floor ---------------------------------------------------------
+#
+# --floor: Caseflow and bench/intake_floor.py (the same SQL statements over raw psycopg, no
+# framework; tests/bench/test_intake_floor.py keeps the two in step) run side by side under the
+# same gunicorn settings on the same database, in alternating phases. The throughput ratio
+# caseflow / floor is the intake figure; worker CPU per intake says where the difference goes.
+
+FLOOR_TARGET_RATIO = 0.8
+FLOOR_TARGET_CPU_MS = 6.0
+FLOOR_TARGETS = {"caseflow": ("app:app",), "floor": ("--pythonpath", str(BENCH_DIR), "intake_floor:app")}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def run_intake_phase(name: str, server, base: str, meter: CpuMeter, args, app, wrk_env) -> dict:
+    """One measured intake phase: wrk's figures, the workers' CPU, and the rows it stored."""
+    before = settled_counts(app)  # the previous phase's last requests have finished
+    snap, cpu_before = meter.snapshot(), worker_cpu_seconds(server.pid)
+    result = run_wrk("intake.lua", base + "/api/v1/incidents", args.clients, args.duration, wrk_env)
+    cpu_after, result["cpu"] = worker_cpu_seconds(server.pid), meter.delta(snap, meter.snapshot())
+    after = settled_counts(app)  # requests in flight when wrk stopped still finish
+    result["server"] = name
+    result["worker_cpu_s"] = round(cpu_after - cpu_before, 2)
+    result["worker_cpu_ms_per_intake"] = (cpu_after - cpu_before) * 1000 / max(result["requests"], 1)
+    result["incidents_stored"] = after["incidents"] - before["incidents"]
+    result["incident_created_events"] = after["incident_created_events"] - before["incident_created_events"]
+    result["audit_events_added"] = after["audit_events"] - before["audit_events"]
+    return result
+
+
+def phase_problems(r: dict, clients: int) -> list[str]:
+    out = []
+    if r["unexpected_responses"]:
+        out.append(
+            f"{r['server']}: {r['unexpected_responses']} responses were not 201; "
+            f"first: {r['first_unexpected']}"
+        )
+    if errors := {k: v for k, v in r["socket_errors"].items() if v}:
+        out.append(f"{r['server']}: socket errors {errors}")
+    created, stored = r["expected_responses"], r["incidents_stored"]
+    if not (created <= stored <= created + clients and r["incident_created_events"] == stored):
+        out.append(
+            f"{r['server']}: stored incidents ({stored}) / incident.created events "
+            f"({r['incident_created_events']}) do not match the 201 responses wrk counted ({created})"
+        )
+    return out
+
+
+def compare_with_floor(args, env, app, wrk_env, stamp, servers, failures, started, info, fingerprint) -> None:
+    bases = {}
+    for name, target in FLOOR_TARGETS.items():
+        port = free_port()
+        server = start_gunicorn(args, env, port, RESULTS_DIR / f"intake-{stamp}-{name}.log", target)
+        servers.append(server)
+        bases[name] = (server, f"http://127.0.0.1:{port}")
+    meters = {name: CpuMeter(server.pid, args.database) for name, (server, _) in bases.items()}
+    if args.quiet_wait:
+        other = wait_for_quiet(meters["caseflow"], args.quiet_wait)
+        log(f"other processes before the run: {other:.2f} cores")
+    if args.warmup:
+        log(f"warm-up: {args.warmup} s each")
+        for name, (_, base) in bases.items():
+            warm = run_wrk("intake.lua", base + "/api/v1/incidents", args.clients, args.warmup, wrk_env)
+            if warm["unexpected_responses"]:
+                failures.append(
+                    f"warm-up {name}: {warm['unexpected_responses']} unexpected, {warm['first_unexpected']}"
+                )
+    uptime_before = Path("/proc/loadavg").read_text().split()[:3]
+    rounds = []
+    for n in range(args.rounds):
+        order = ("caseflow", "floor") if n % 2 == 0 else ("floor", "caseflow")  # history grows: alternate
+        phases = {}
+        for name in order:
+            server, base = bases[name]
+            log(f"round {n + 1}: {name}, {args.clients} clients, {args.duration} s")
+            phases[name] = run_intake_phase(name, server, base, meters[name], args, app, wrk_env)
+            failures.extend(phase_problems(phases[name], args.clients))
+        ratio = phases["caseflow"]["rps"] / phases["floor"]["rps"] if phases["floor"]["rps"] else 0.0
+        rounds.append({"round": n + 1, "order": list(order), **phases, "ratio": ratio})
+    uptime_after = Path("/proc/loadavg").read_text().split()[:3]
+    for server in list(servers):
+        stop_gunicorn(server)
+    log("flask audit verify")
+    try:
+        verify = run_flask(["audit", "verify"], env).strip()
+    except BenchFailure as exc:
+        verify = str(exc)
+        failures.append(f"audit chain: {exc}")
+
+    header = (
+        "round",
+        "server",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "CPU ms/intake",
+        "other cores",
+        "ratio",
+    )
+    table = [header]
+    for r in rounds:
+        for name in r["order"]:
+            p = r[name]
+            table.append(
+                (
+                    str(r["round"]),
+                    name,
+                    str(p["requests"]),
+                    f"{p['rps']:.1f}",
+                    f"{p['p50_ms']:.1f}",
+                    f"{p['p95_ms']:.1f}",
+                    f"{p['worker_cpu_ms_per_intake']:.2f}",
+                    f"{p['cpu']['other_cores']:.2f}",
+                    f"{r['ratio']:.3f}" if name == r["order"][-1] else "",
+                )
+            )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    print()
+    for i, row in enumerate(table):
+        print(
+            "  ".join(
+                v.rjust(w) if j not in (1,) else v.ljust(w) for j, (v, w) in enumerate(zip(row, widths))
+            )
+        )
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    median = {
+        "ratio": _median([r["ratio"] for r in rounds]),
+        **{
+            f"{name}_{key}": _median([r[name][key] for r in rounds])
+            for name in FLOOR_TARGETS
+            for key in ("rps", "p50_ms", "p95_ms", "worker_cpu_ms_per_intake")
+        },
+    }
+    print(
+        f"\nmedian of {len(rounds)} rounds: caseflow {median['caseflow_rps']:.1f} req/s "
+        f"(p50 {median['caseflow_p50_ms']:.1f} ms, p95 {median['caseflow_p95_ms']:.1f} ms, "
+        f"{median['caseflow_worker_cpu_ms_per_intake']:.2f} ms worker CPU per intake); floor "
+        f"{median['floor_rps']:.1f} req/s (p50 {median['floor_p50_ms']:.1f} ms, "
+        f"p95 {median['floor_p95_ms']:.1f} ms, "
+        f"{median['floor_worker_cpu_ms_per_intake']:.2f} ms)"
+    )
+    print(
+        f"intake ratio caseflow / floor: per round {', '.join(format(r['ratio'], '.3f') for r in rounds)}; "
+        f"median {median['ratio']:.3f}"
+    )
+    targets = {
+        "ratio_min": FLOOR_TARGET_RATIO,
+        "cpu_ms_per_intake_max": FLOOR_TARGET_CPU_MS,
+        "ratio_met": median["ratio"] >= FLOOR_TARGET_RATIO,
+        "cpu_met": median["caseflow_worker_cpu_ms_per_intake"] <= FLOOR_TARGET_CPU_MS,
+        "applies": args.clients == 8,
+    }
+    print(
+        f"targets: ratio >= {FLOOR_TARGET_RATIO}: {'met' if targets['ratio_met'] else 'MISSED'}; "
+        f"Caseflow worker CPU <= {FLOOR_TARGET_CPU_MS:.0f} ms per intake: "
+        f"{'met' if targets['cpu_met'] else 'MISSED'}"
+    )
+    print(
+        f"load average (1, 5, 15 min) before the rounds {' '.join(uptime_before)}, "
+        f"after {' '.join(uptime_after)}"
+    )
+    print(f"audit: {verify}")
+    if max(p["cpu"]["other_cores"] for r in rounds for p in (r["caseflow"], r["floor"])) > 0.1:
+        print("WARNING: other processes used CPU during the run; see the 'other cores' column.")
+    result = {
+        "mode": "floor",
+        "started_at": started.isoformat(),
+        "command": "bench/intake.py " + " ".join(sys.argv[1:]),
+        "settings": {
+            "clients": args.clients,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+            "gunicorn_workers": args.workers,
+            "gunicorn_worker_class": args.worker_class,
+        },
+        "machine": info,
+        "code_fingerprint": fingerprint,
+        "load_average_before": uptime_before,
+        "load_average_after": uptime_after,
+        "rounds": rounds,
+        "median": median,
+        "targets": targets,
+        "audit_verify": verify,
+        "failures": failures,
+    }
+    out = RESULTS_DIR / f"intake-floor-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    log(f"wrote {out.relative_to(REPO)}")
+
+
 # --- Main -----------------------------------------------------------------------------------
 
 
@@ -489,7 +724,15 @@ def parse_args(argv=None):
         help="PostgreSQL server (no database name); a role allowed to create databases",
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="measure intake against bench/intake_floor.py (the same SQL, no framework) instead of /healthz",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="--floor: Caseflow/floor rounds (default 3)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be positive")
     if args.clients < 1 or args.duration < 1 or args.workers < 1 or args.threads < 1 or args.warmup < 0:
         parser.error("--clients, --duration, --workers and --threads must be positive")
     reserved = {"postgres", "template0", "template1"}
@@ -523,6 +766,7 @@ def main(argv=None) -> int:
     data_path = RESULTS_DIR / f"intake-{stamp}-data.lua"
     gunicorn_log = RESULTS_DIR / f"intake-{stamp}-gunicorn.log"
     gunicorn = None
+    servers: list[subprocess.Popen] = []  # --floor: Caseflow's and the floor's
     created_db = False
     failures: list[str] = []
     load_at_start = Path("/proc/loadavg").read_text().split()[:3]
@@ -551,134 +795,143 @@ def main(argv=None) -> int:
         write_lua_data(data_path, run_id, occurred_at, entries)
         wrk_env = {**os.environ, "BENCH_DATA": str(data_path)}
 
-        port = free_port()
-        gunicorn = start_gunicorn(args, env, port, gunicorn_log)
-        base = f"http://127.0.0.1:{port}"
+        if args.floor:
+            compare_with_floor(args, env, app, wrk_env, stamp, servers, failures, started, info, fingerprint)
+        else:
+            port = free_port()
+            gunicorn = start_gunicorn(args, env, port, gunicorn_log)
+            base = f"http://127.0.0.1:{port}"
 
-        meter = CpuMeter(gunicorn.pid, args.database)
-        if args.quiet_wait:
-            other = wait_for_quiet(meter, args.quiet_wait)
-            log(f"other processes before the run: {other:.2f} cores")
-        if args.warmup:
-            log(f"warm-up: {args.warmup} s per endpoint")
-            for script, path in (("healthz.lua", "/healthz"), ("intake.lua", "/api/v1/incidents")):
-                warm = run_wrk(script, base + path, args.clients, args.warmup, wrk_env)
-                if warm["unexpected_responses"]:
+            meter = CpuMeter(gunicorn.pid, args.database)
+            if args.quiet_wait:
+                other = wait_for_quiet(meter, args.quiet_wait)
+                log(f"other processes before the run: {other:.2f} cores")
+            if args.warmup:
+                log(f"warm-up: {args.warmup} s per endpoint")
+                for script, path in (("healthz.lua", "/healthz"), ("intake.lua", "/api/v1/incidents")):
+                    warm = run_wrk(script, base + path, args.clients, args.warmup, wrk_env)
+                    if warm["unexpected_responses"]:
+                        failures.append(
+                            f"warm-up {path}: {warm['unexpected_responses']} unexpected "
+                            f"responses, first: {warm['first_unexpected']}"
+                        )
+
+            log(f"GET /healthz: {args.clients} clients, {args.duration} s")
+            start = meter.snapshot()
+            trivial = run_wrk("healthz.lua", base + "/healthz", args.clients, args.duration, wrk_env)
+            trivial["cpu"] = meter.delta(start, meter.snapshot())
+            trivial["endpoint"] = "GET /healthz"
+
+            before = count_rows(app)
+            log(f"POST /api/v1/incidents: {args.clients} clients, {args.duration} s")
+            start = meter.snapshot()
+            intake = run_wrk("intake.lua", base + "/api/v1/incidents", args.clients, args.duration, wrk_env)
+            intake["cpu"] = meter.delta(start, meter.snapshot())
+            intake["endpoint"] = "POST /api/v1/incidents"
+            after = settled_counts(app)  # requests in flight when wrk stopped still finish
+
+            stop_gunicorn(gunicorn)
+            gunicorn = None
+
+            for r in (trivial, intake):
+                if r["unexpected_responses"]:
                     failures.append(
-                        f"warm-up {path}: {warm['unexpected_responses']} unexpected "
-                        f"responses, first: {warm['first_unexpected']}"
+                        f"{r['endpoint']}: {r['unexpected_responses']} responses were not "
+                        f"{r['expected_status']}; first: {r['first_unexpected']}"
                     )
-
-        log(f"GET /healthz: {args.clients} clients, {args.duration} s")
-        start = meter.snapshot()
-        trivial = run_wrk("healthz.lua", base + "/healthz", args.clients, args.duration, wrk_env)
-        trivial["cpu"] = meter.delta(start, meter.snapshot())
-        trivial["endpoint"] = "GET /healthz"
-
-        before = count_rows(app)
-        log(f"POST /api/v1/incidents: {args.clients} clients, {args.duration} s")
-        start = meter.snapshot()
-        intake = run_wrk("intake.lua", base + "/api/v1/incidents", args.clients, args.duration, wrk_env)
-        intake["cpu"] = meter.delta(start, meter.snapshot())
-        intake["endpoint"] = "POST /api/v1/incidents"
-        after = settled_counts(app)  # requests in flight when wrk stopped still finish
-
-        stop_gunicorn(gunicorn)
-        gunicorn = None
-
-        for r in (trivial, intake):
-            if r["unexpected_responses"]:
+                errors = {k: v for k, v in r["socket_errors"].items() if v}
+                if errors:
+                    failures.append(f"{r['endpoint']}: socket errors {errors}")
+            stored = after["incidents"] - before["incidents"]
+            events = after["incident_created_events"] - before["incident_created_events"]
+            all_events = after["audit_events"] - before["audit_events"]
+            created = intake["expected_responses"]
+            # wrk stops counting at the deadline; at most one request per connection may still
+            # have been stored after it.
+            consistent = created <= stored <= created + args.clients and events == stored
+            if not consistent:
                 failures.append(
-                    f"{r['endpoint']}: {r['unexpected_responses']} responses were not "
-                    f"{r['expected_status']}; first: {r['first_unexpected']}"
+                    f"stored incidents ({stored}) / incident.created audit events ({events}) do not "
+                    f"match the 201 responses wrk counted ({created})"
                 )
-            errors = {k: v for k, v in r["socket_errors"].items() if v}
-            if errors:
-                failures.append(f"{r['endpoint']}: socket errors {errors}")
-        stored = after["incidents"] - before["incidents"]
-        events = after["incident_created_events"] - before["incident_created_events"]
-        all_events = after["audit_events"] - before["audit_events"]
-        created = intake["expected_responses"]
-        # wrk stops counting at the deadline; at most one request per connection may still
-        # have been stored after it.
-        consistent = created <= stored <= created + args.clients and events == stored
-        if not consistent:
-            failures.append(
-                f"stored incidents ({stored}) / incident.created audit events ({events}) do not "
-                f"match the 201 responses wrk counted ({created})"
-            )
-        log("flask audit verify")
-        try:
-            verify = run_flask(["audit", "verify"], env).strip()
-        except BenchFailure as exc:
-            verify = str(exc)
-            failures.append(f"audit chain: {exc}")
+            log("flask audit verify")
+            try:
+                verify = run_flask(["audit", "verify"], env).strip()
+            except BenchFailure as exc:
+                verify = str(exc)
+                failures.append(f"audit chain: {exc}")
 
-        ratio = intake["rps"] / trivial["rps"] if trivial["rps"] else 0.0
-        targets = {
-            "p95_ms_max": TARGET_P95_MS,
-            "ratio_min": round(TARGET_RATIO, 4),
-            "p95_met": intake["p95_ms"] < TARGET_P95_MS,
-            "ratio_met": ratio >= TARGET_RATIO,
-            "applies": args.clients == 8,
-        }
-        print_table([trivial, intake], ratio)
-        print(f"incidents stored during the measured run: {stored} (201 responses counted by wrk: {created})")
-        print(f"audit: {all_events} events added during the measured intake run; {verify}")
-        for r in (trivial, intake):
-            cpu = r["cpu"]
+            ratio = intake["rps"] / trivial["rps"] if trivial["rps"] else 0.0
+            targets = {
+                "p95_ms_max": TARGET_P95_MS,
+                "ratio_min": round(TARGET_RATIO, 4),
+                "p95_met": intake["p95_ms"] < TARGET_P95_MS,
+                "ratio_met": ratio >= TARGET_RATIO,
+                "applies": args.clients == 8,
+            }
+            print_table([trivial, intake], ratio)
             print(
-                f"CPU during {r['endpoint']}: machine {cpu['machine_busy_cores']:.2f} cores busy, "
-                f"benchmark {cpu['benchmark_cores']:.2f}, other processes {cpu['other_cores']:.2f}"
+                f"incidents stored during the measured run: {stored} "
+                f"(201 responses counted by wrk: {created})"
             )
-        if max(trivial["cpu"]["other_cores"], intake["cpu"]["other_cores"]) > 0.1:
-            print("WARNING: other processes used CPU during the run; the figures understate the machine.")
-        if targets["applies"]:
-            print(
-                f"targets: intake p95 < {TARGET_P95_MS:.0f} ms: "
-                f"{'met' if targets['p95_met'] else 'MISSED'} ({intake['p95_ms']:.1f} ms); "
-                f"ratio >= 1/3: {'met' if targets['ratio_met'] else 'MISSED'} ({ratio:.3f})"
-            )
-        result = {
-            "started_at": started.isoformat(),
-            "command": "bench/intake.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "settings": {
-                "clients": args.clients,
-                "duration_s": args.duration,
-                "warmup_s": args.warmup,
-                "quiet_wait_s": args.quiet_wait,
-                "gunicorn_workers": args.workers,
-                "gunicorn_worker_class": args.worker_class,
-                "gunicorn_threads": args.threads if args.worker_class == "gthread" else 1,
-                "api_tokens": len(entries),
-            },
-            "machine": info,
-            "load_average_at_start": load_at_start,
-            "code_fingerprint": fingerprint,
-            "results": [trivial, intake],
-            "ratio_intake_to_trivial": ratio,
-            "targets": targets,
-            "check": {
-                "incidents_stored": stored,
-                "incident_created_events": events,
-                "audit_events_added": all_events,
-                "created_201": created,
-                "consistent": consistent,
-                "audit_verify": verify,
-            },
-            "failures": failures,
-        }
-        out = RESULTS_DIR / f"intake-{stamp}.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        log(f"wrote {out.relative_to(REPO)}")
+            print(f"audit: {all_events} events added during the measured intake run; {verify}")
+            for r in (trivial, intake):
+                cpu = r["cpu"]
+                print(
+                    f"CPU during {r['endpoint']}: machine {cpu['machine_busy_cores']:.2f} cores busy, "
+                    f"benchmark {cpu['benchmark_cores']:.2f}, other processes {cpu['other_cores']:.2f}"
+                )
+            if max(trivial["cpu"]["other_cores"], intake["cpu"]["other_cores"]) > 0.1:
+                print("WARNING: other processes used CPU during the run; the figures understate the machine.")
+            if targets["applies"]:
+                print(
+                    f"targets: intake p95 < {TARGET_P95_MS:.0f} ms: "
+                    f"{'met' if targets['p95_met'] else 'MISSED'} ({intake['p95_ms']:.1f} ms); "
+                    f"ratio >= 1/3: {'met' if targets['ratio_met'] else 'MISSED'} ({ratio:.3f})"
+                )
+            result = {
+                "started_at": started.isoformat(),
+                "command": "bench/intake.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "settings": {
+                    "clients": args.clients,
+                    "duration_s": args.duration,
+                    "warmup_s": args.warmup,
+                    "quiet_wait_s": args.quiet_wait,
+                    "gunicorn_workers": args.workers,
+                    "gunicorn_worker_class": args.worker_class,
+                    "gunicorn_threads": args.threads if args.worker_class == "gthread" else 1,
+                    "api_tokens": len(entries),
+                },
+                "machine": info,
+                "load_average_at_start": load_at_start,
+                "code_fingerprint": fingerprint,
+                "results": [trivial, intake],
+                "ratio_intake_to_trivial": ratio,
+                "targets": targets,
+                "check": {
+                    "incidents_stored": stored,
+                    "incident_created_events": events,
+                    "audit_events_added": all_events,
+                    "created_201": created,
+                    "consistent": consistent,
+                    "audit_verify": verify,
+                },
+                "failures": failures,
+            }
+            out = RESULTS_DIR / f"intake-{stamp}.json"
+            out.write_text(json.dumps(result, indent=2) + "\n")
+            log(f"wrote {out.relative_to(REPO)}")
     except BenchFailure as exc:
         failures.append(str(exc))
     finally:
         stop_gunicorn(gunicorn)
+        for server in servers:
+            stop_gunicorn(server)
         if data_path.exists():
             data_path.unlink()  # it holds API tokens
-        if gunicorn_log.exists() and gunicorn_log.stat().st_size == 0:
-            gunicorn_log.unlink()
+        for path in RESULTS_DIR.glob(f"intake-{stamp}-*.log"):
+            if path.stat().st_size == 0:
+                path.unlink()
         if created_db and not args.keep_database:
             try:
                 drop_database(args.server_url, args.database)
