@@ -178,8 +178,10 @@ SQL = {
         "(%(incident_id)s::INTEGER, %(action_code)s::VARCHAR, %(position)s::SMALLINT)"
     ),
     "insert_behaviors": (
-        "INSERT INTO incident_behaviors (incident_id, behavior_code, position) VALUES "
-        "(%(incident_id)s::INTEGER, %(behavior_code)s::VARCHAR, %(position)s::SMALLINT)"
+        "INSERT INTO incident_behaviors (incident_id, behavior_code, position, school_id, occurred_at) "
+        "VALUES "
+        "(%(incident_id)s::INTEGER, %(behavior_code)s::VARCHAR, %(position)s::SMALLINT, "
+        "%(school_id)s::INTEGER, %(occurred_at)s::TIMESTAMP WITH TIME ZONE)"
     ),
     "insert_staff": (
         "INSERT INTO incident_staff (incident_id, user_id) VALUES "
@@ -227,8 +229,9 @@ SQL = {
     # caseflow.cases.services._open_or_join
     "open_case": (
         "SELECT cases.id, cases.district_id, cases.school_id, cases.student_id, cases.kind, "
-        "cases.status, cases.tier, cases.priority, cases.assignee_id, cases.queue_reason, cases.source, "
-        "cases.opened_by_id, cases.opened_at, cases.due_at, cases.closed_at, cases.outcome, "
+        "cases.status, cases.tier, cases.priority, cases.assignee_id, cases.queue_reason, "
+        "cases.queue_message, cases.source, cases.opened_by_id, cases.opened_at, cases.due_at, "
+        "cases.closed_at, cases.outcome, "
         "cases.close_note, cases.version "
         "FROM cases WHERE cases.student_id = %(student_id_1)s::INTEGER AND cases.kind = %(kind_1)s AND "
         "cases.status != %(status_1)s"
@@ -269,16 +272,19 @@ SQL = {
     ),
     "insert_case": (
         "INSERT INTO cases (district_id, school_id, student_id, kind, status, tier, priority, assignee_id, "
-        "queue_reason, source, opened_by_id, opened_at, due_at, closed_at, outcome, close_note, version) "
+        "queue_reason, queue_message, source, opened_by_id, opened_at, due_at, closed_at, outcome, "
+        "close_note, version) "
         "VALUES (%(district_id)s::INTEGER, %(school_id)s::INTEGER, %(student_id)s::INTEGER, %(kind)s, "
         "%(status)s, %(tier)s::SMALLINT, %(priority)s, %(assignee_id)s::INTEGER, %(queue_reason)s::VARCHAR, "
-        "%(source)s, %(opened_by_id)s::INTEGER, %(opened_at)s::TIMESTAMP WITH TIME ZONE, "
+        "%(queue_message)s::JSON, %(source)s, %(opened_by_id)s::INTEGER, "
+        "%(opened_at)s::TIMESTAMP WITH TIME ZONE, "
         "%(due_at)s::TIMESTAMP WITH TIME ZONE, %(closed_at)s::TIMESTAMP WITH TIME ZONE, %(outcome)s, "
         "%(close_note)s::VARCHAR, %(version)s::INTEGER) RETURNING cases.id"
     ),
     "insert_notification": (
-        "INSERT INTO notifications (user_id, text, link, priority, created_at, read_at) VALUES "
-        "(%(user_id)s::INTEGER, %(text)s::VARCHAR, %(link)s::VARCHAR, %(priority)s::VARCHAR, "
+        "INSERT INTO notifications (user_id, text, message, link, priority, created_at, read_at) VALUES "
+        "(%(user_id)s::INTEGER, %(text)s::VARCHAR, %(message)s::JSON, %(link)s::VARCHAR, "
+        "%(priority)s::VARCHAR, "
         "%(created_at)s::TIMESTAMP WITH TIME ZONE, %(read_at)s::TIMESTAMP WITH TIME ZONE) "
         "RETURNING notifications.id"
     ),
@@ -470,6 +476,8 @@ KIND_LABELS = {
 }
 FIRST_CONTACT = {"urgent": timedelta(hours=4), "soon": timedelta(days=2), "routine": timedelta(days=5)}
 PRIORITY_ORDER = ("routine", "soon", "urgent")
+QUEUE_MESSAGE = "No %(worker)s serves %(school)s; the case waits in the administrators' queue."
+NEW_CASE_MESSAGE = "%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s."
 _translations: dict = {}
 
 
@@ -688,7 +696,13 @@ class Intake:
         self.insert_rows(
             "insert_behaviors",
             [
-                {"incident_id": incident_id, "behavior_code": c, "position": i}
+                {
+                    "incident_id": incident_id,
+                    "behavior_code": c,
+                    "position": i,
+                    "school_id": school["id"],
+                    "occurred_at": data["occurred_at"],
+                }
                 for i, c in enumerate(data["behaviors"])
             ],
         )
@@ -1002,6 +1016,14 @@ class Intake:
                     "priority": decision["priority"],
                     "assignee_id": chosen["id"] if chosen else None,
                     "queue_reason": None if chosen else reason,
+                    "queue_message": None
+                    if chosen
+                    else Json(
+                        {
+                            "msgid": QUEUE_MESSAGE,
+                            "params": {"worker": label, "school": school["name"]},
+                        }
+                    ),
                     "source": "triage",
                     "opened_by_id": None,
                     "opened_at": now,
@@ -1032,7 +1054,7 @@ class Intake:
             if chosen and chosen["active"]:
                 _ = words_in(chosen["language"])
                 first = student[7] or student[4]
-                text = _("%(why)s: %(kind)s case for %(student)s, Tier %(tier)s, %(priority)s.") % {
+                text = _(NEW_CASE_MESSAGE) % {
                     "why": _("New case"),
                     "kind": _(label),
                     "student": f"{first} {student[6]}",
@@ -1045,6 +1067,18 @@ class Intake:
                         {
                             "user_id": chosen["id"],
                             "text": text[:500],
+                            "message": Json(
+                                {
+                                    "msgid": NEW_CASE_MESSAGE,
+                                    "params": {
+                                        "why": {"label": "New case"},
+                                        "kind": label,
+                                        "student": f"{first} {student[6]}",
+                                        "tier": decision["tier"],
+                                        "priority": decision["priority"],
+                                    },
+                                }
+                            ),
                             "link": f"/cases/{case_id}",
                             "priority": decision["priority"],
                             "created_at": now,
@@ -1053,7 +1087,7 @@ class Intake:
                     )
                 )
         else:
-            case_id, tier, priority, due_at, version = case[0], case[6], case[7], case[13], case[17]
+            case_id, tier, priority, due_at, version = case[0], case[6], case[7], case[14], case[18]
             changed = {}
             if decision["tier"] > tier:
                 changed["tier"] = decision["tier"]
