@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,8 +60,10 @@ class SchoolCalendar:
             day = self.next_school_day(day)
         return self.end_of(day, tz)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - calendars are few, frozen and live as long as the app
     def school_days_between(self, start: date, end: date) -> int:
-        """School days after `start` up to and including `end` (0 when end <= start)."""
+        """School days after `start` up to and including `end` (0 when end <= start).
+        Remembered: a report asks it of the same days for every removal of a year."""
         count, day = 0, start
         while day < end:
             day += timedelta(days=1)

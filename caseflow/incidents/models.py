@@ -52,6 +52,14 @@ class Incident(db.Model):
         sa.Index("ix_incidents_district_recent", "district_id", "occurred_at", "id"),
         # What each behavior's copy of the school and the time refers to (IncidentBehavior).
         sa.Index("uq_incidents_id_school_occurred", "id", "school_id", "occurred_at", unique=True),
+        # The few incidents another system reported to law enforcement, by time: the historical
+        # referrals the reports count (caseflow.reports.referrals) without a scan of them all.
+        sa.Index(
+            "ix_incidents_reported_occurred",
+            "occurred_at",
+            postgresql_where=sa.text("reported_to_law_enforcement IS TRUE"),
+            sqlite_where=sa.text("reported_to_law_enforcement IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,9 +15,9 @@ student enrolled there on at least one day of the school year, whoever has left 
 whose race/ethnicity is not recorded are part of every comparison group but form no group of
 their own.
 
-A fixed number of queries whatever the number of schools: one for the populations and one per
-outcome, each grouped by school and profile (race/ethnicity, sex, programs), and one for the
-removals of students with disabilities.
+A fixed number of queries whatever the number of schools: one for the populations and the
+students with each outcome, grouped by school and profile (race/ethnicity, sex, programs), and
+one for the removals of students with disabilities.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from caseflow.labels import N_
 from caseflow.people.models import School, Student
 from caseflow.reports import idea_discipline, referrals
 from caseflow.reports.disparity import Ratio, ratio
-from caseflow.reports.groups import GROUPS, RACE_GROUPS, Group, Profile, total
+from caseflow.reports.groups import GROUPS, RACE_GROUPS, Profile, total
 from caseflow.reports.periods import year_bounds, zone_of
-from caseflow.reports.population import enrolled_during, in_program
+from caseflow.reports.population import enrolled_during, in_year
 from caseflow.reports.settings import OUTCOMES, settings
-from caseflow.roster.models import PROGRAMS
+from caseflow.roster.models import PROGRAMS, Enrolment, ProgramParticipation
 from caseflow.threats.models import ThreatAssessment
 
 OUTCOME_LABELS = {
@@ -124,40 +124,60 @@ def _counts(schools: list[School], start_year: int):
     ids = [s.id for s in schools]
     start, end = year_bounds(start_year, zone_of(schools))
     enrolled = enrolled_during(start.date(), end.date()).subquery()
+    # One row per student enrolled at a school during the year, with a 1 for each program they
+    # took part in on at least one day of it: the enrolments and the participations of the
+    # year joined and grouped once, not a lookup per student and program.
+    E, P = Enrolment, ProgramParticipation
     cohort = (
         sa.select(
-            enrolled.c.school_id,
-            enrolled.c.student_id,
+            E.school_id.label("school_id"),
+            E.student_id.label("student_id"),
             Student.race_ethnicity.label("race"),
             Student.sex.label("sex"),
             *(
-                in_program(program, enrolled.c.student_id, start.date(), end.date()).label(program)
+                sa.func.max(sa.case((P.program == program, 1), else_=0)).label(program)
                 for program in PROGRAMS
             ),
         )
-        .join(Student, Student.id == enrolled.c.student_id)
-        .where(enrolled.c.school_id.in_(ids))
-        .subquery()
+        .join(Student, Student.id == E.student_id)
+        .outerjoin(P, sa.and_(P.student_id == E.student_id, *in_year(P, start.date(), end.date())))
+        .where(E.school_id.in_(ids), *in_year(E, start.date(), end.date()))
+        .group_by(E.school_id, E.student_id, Student.race_ethnicity, Student.sex)
+        .subquery("cohort")
     )
     profile = (cohort.c.race, cohort.c.sex, *(cohort.c[p] for p in PROGRAMS))
-    population: Counter = Counter()
-    for school_id, *values, n in db.session.execute(
-        sa.select(cohort.c.school_id, *profile, sa.func.count()).group_by(cohort.c.school_id, *profile)
-    ):
-        population[(school_id, _profile(*values))] += n
-    events: dict[str, Counter] = {}
+    # Each outcome's (school, student) pairs, once each, joined to the cohort: one row per
+    # enrolled student, so counting the matches counts the students with the outcome.
+    happened = {}
     for outcome in OUTCOMES:
-        happened = _outcome_events(outcome, start, end).subquery()
-        events[outcome] = Counter()
-        for school_id, *values, n in db.session.execute(
-            sa.select(cohort.c.school_id, *profile, sa.func.count(sa.distinct(cohort.c.student_id)))
-            .join(
-                happened,
-                sa.and_(happened.c[1] == cohort.c.student_id, happened.c[0] == cohort.c.school_id),
-            )
-            .group_by(cohort.c.school_id, *profile)
-        ):
-            events[outcome][(school_id, _profile(*values))] += n
+        pairs = _outcome_events(outcome, start, end).subquery()
+        happened[outcome] = (
+            sa.select(pairs.c[0].label("school_id"), pairs.c[1].label("student_id"))
+            .distinct()
+            .subquery(outcome)
+        )
+    query = sa.select(
+        cohort.c.school_id,
+        *profile,
+        sa.func.count(),
+        *(sa.func.count(happened[outcome].c.student_id) for outcome in OUTCOMES),
+    ).select_from(cohort)
+    for outcome in OUTCOMES:
+        query = query.outerjoin(
+            happened[outcome],
+            sa.and_(
+                happened[outcome].c.student_id == cohort.c.student_id,
+                happened[outcome].c.school_id == cohort.c.school_id,
+            ),
+        )
+    population: Counter = Counter()
+    events: dict[str, Counter] = {outcome: Counter() for outcome in OUTCOMES}
+    for school_id, *values in db.session.execute(query.group_by(cohort.c.school_id, *profile)):
+        key = (school_id, _profile(*values[: len(profile)]))
+        population[key] += values[len(profile)]
+        for outcome, n in zip(OUTCOMES, values[len(profile) + 1 :], strict=True):
+            if n:
+                events[outcome][key] += n
     categories = {
         category: Counter({(sid, _disabled(race)): n for (sid, race), n in counter.items()})
         for category, counter in idea_discipline.category_counts(enrolled, ids, start, end).items()
@@ -194,17 +214,40 @@ def _rows(groups, population, events, alternate_of, *, min_cell, min_n) -> list[
     return rows
 
 
-def _wider_risk(wider, min_cell, min_n):
-    """The risk of the wider area's students outside a group, when they reach the minimum
-    sizes (the alternate risk ratio's comparison)."""
+def _wider_risk(wider, min_cell, min_n, groups):
+    """The risk of the wider area's students outside each group, when they reach the minimum
+    sizes (the alternate risk ratio's comparison), or None: {group key: risk}, computed once
+    for every area that compares with the same wider area."""
+    w_pop, w_events = wider
+    all_n, all_events = sum(w_pop.values()), sum(w_events.values())
+    risks = {}
+    for group in groups:
+        w_n = all_n - total(w_pop, group)
+        w_ev = all_events - total(w_events, group)
+        risks[group.key] = w_ev / w_n if w_n >= min_n and w_ev >= min_cell else None
+    return risks
 
-    def risk(group: Group) -> float | None:
-        w_pop, w_events = wider
-        w_n = sum(w_pop.values()) - total(w_pop, group)
-        w_ev = sum(w_events.values()) - total(w_events, group)
-        return w_ev / w_n if w_n >= min_n and w_ev >= min_cell else None
 
-    return risk
+def _alternates(wider, state: dict) -> dict:
+    """{outcome or category: function(group) -> the alternate comparison risk}: against the
+    district's (`wider`) students outside the group for a school; for the district itself
+    (`wider` None), the State's configured risk of the outcome, and none for the categories."""
+    cfg = settings()
+    out = {}
+    if wider is None:
+        for outcome in OUTCOMES:
+            out[outcome] = _fixed_risk(state.get(outcome, {}).get("risk"))
+        for category in idea_discipline.CATEGORIES:  # no State figures for these
+            out[category] = _fixed_risk(None)
+        return out
+    for outcome in OUTCOMES:
+        risks = _wider_risk((wider[0], wider[1][outcome]), cfg.min_cell, cfg.min_n, GROUPS)
+        out[outcome] = lambda group, risks=risks: risks[group.key]
+    w_disabled = _students_with_disabilities(wider[0])
+    for category in idea_discipline.CATEGORIES:
+        risks = _wider_risk((w_disabled, wider[2][category]), cfg.idea_min_cell, cfg.idea_min_n, RACE_GROUPS)
+        out[category] = lambda group, risks=risks: risks[group.key]
+    return out
 
 
 def _fixed_risk(value: float | None):
@@ -212,34 +255,25 @@ def _fixed_risk(value: float | None):
     return lambda _group: value
 
 
-def _area(name, school_id, counts, wider, state: dict) -> AreaMonitor:
+def _area(name, school_id, counts, alternates: dict) -> AreaMonitor:
     """`counts` = (population, events, categories) of this area: population and events keyed
-    by Profile, categories by race; `wider` the same for the district (None for the district
-    itself, whose alternate comparison is the State's configured figure)."""
+    by Profile, categories by race; `alternates` the alternate comparison of each outcome and
+    category (`_alternates`: the district for a school, the State for the district)."""
     cfg = settings()
     population, events, categories = counts
     outcomes = {}
     for outcome in OUTCOMES:
-        if wider is not None:
-            alternate = _wider_risk((wider[0], wider[1][outcome]), cfg.min_cell, cfg.min_n)
-        else:
-            alternate = _fixed_risk(state.get(outcome, {}).get("risk"))
         outcomes[outcome] = _rows(
-            GROUPS, population, events[outcome], alternate, min_cell=cfg.min_cell, min_n=cfg.min_n
+            GROUPS, population, events[outcome], alternates[outcome], min_cell=cfg.min_cell, min_n=cfg.min_n
         )
     disabled = _students_with_disabilities(population)
     idea_rows = {}
     for category in idea_discipline.CATEGORIES:
-        if wider is not None:
-            w_disabled = _students_with_disabilities(wider[0])
-            alternate = _wider_risk((w_disabled, wider[2][category]), cfg.idea_min_cell, cfg.idea_min_n)
-        else:  # no State figures for the students with disabilities of the rest of the State
-            alternate = _fixed_risk(None)
         idea_rows[category] = _rows(
             RACE_GROUPS,
             disabled,
             categories[category],
-            alternate,
+            alternates[category],
             min_cell=cfg.idea_min_cell,
             min_n=cfg.idea_min_n,
         )
@@ -290,17 +324,19 @@ def disparity_monitor(schools: list[School], start_year: int, *, district_name: 
     population, events, categories = _counts(district_schools, start_year)
     district_counts = _area_counts(population, events, categories, None)
     state = settings().state_comparison
+    against_district = _alternates(district_counts, state)
     per_school = [
         _area(
             school.name,
             school.id,
             _area_counts(population, events, categories, school.id),
-            district_counts,
-            state,
+            against_district,
         )
         for school in schools
     ]
-    district = _area(district_name, None, district_counts, None, state) if district_name else None
+    district = (
+        _area(district_name, None, district_counts, _alternates(None, state)) if district_name else None
+    )
     return district, per_school
 
 

@@ -25,14 +25,20 @@ from caseflow.roster.models import Enrolment, ProgramParticipation
 CHUNK = 500
 
 
+def in_year(span, start_day: date, end_day: date) -> tuple:
+    """SQL: an enrolment's or a participation's span (`span.begin_date`, `span.end_date`, either
+    open) has at least one day in [start_day, end_day)."""
+    return (
+        sa.or_(span.begin_date.is_(None), span.begin_date < end_day),
+        sa.or_(span.end_date.is_(None), span.end_date >= start_day),
+    )
+
+
 def enrolled_during(start_day: date, end_day: date) -> sa.Select:
     """SELECT DISTINCT (school_id, student_id) enrolled on at least one day of [start_day, end_day)."""
     return (
         sa.select(Enrolment.school_id.label("school_id"), Enrolment.student_id.label("student_id"))
-        .where(
-            sa.or_(Enrolment.begin_date.is_(None), Enrolment.begin_date < end_day),
-            sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start_day),
-        )
+        .where(*in_year(Enrolment, start_day, end_day))
         .distinct()
     )
 

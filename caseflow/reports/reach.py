@@ -79,90 +79,129 @@ class ReachAlert:
     reference_share: float
 
 
-def _first(column, *where) -> sa.ScalarSelect:
-    return sa.select(sa.func.min(column)).where(*where).scalar_subquery()
+def _decisions() -> sa.Subquery:
+    """(incident_id, student_id, decided_at): the earliest decision about a student of an
+    incident: a suspension recorded for the incident, a police escalation request for the
+    incident and student, an intervention plan in a case the incident is part of."""
+    taken = sa.union_all(
+        sa.select(
+            DisciplineAction.incident_id.label("incident_id"),
+            DisciplineAction.student_id.label("student_id"),
+            DisciplineAction.recorded_at.label("at"),
+        ).where(DisciplineAction.action_code.in_(SUSPENSIONS)),
+        sa.select(Escalation.incident_id, Escalation.student_id, Escalation.requested_at),
+        sa.select(CaseIncident.incident_id, Case.student_id, InterventionPlan.created_at)
+        .join(Case, Case.id == InterventionPlan.case_id)
+        .join(CaseIncident, CaseIncident.case_id == Case.id),
+    ).subquery("taken")
+    return (
+        sa.select(taken.c.incident_id, taken.c.student_id, sa.func.min(taken.c.at).label("decided_at"))
+        .where(taken.c.incident_id.is_not(None))
+        .group_by(taken.c.incident_id, taken.c.student_id)
+        .subquery("decided")
+    )
 
 
 def _facts(school_ids: list[int], start: datetime, end: datetime):
-    """(school_id, language, occurred_at, decision times..., first reached contact) for each
-    student involved in an incident of the period at these schools."""
-    pair_incident, pair_student = IncidentStudent.incident_id, IncidentStudent.student_id
-    suspended = _first(
-        DisciplineAction.recorded_at,
-        DisciplineAction.incident_id == pair_incident,
-        DisciplineAction.student_id == pair_student,
-        DisciplineAction.action_code.in_(SUSPENSIONS),
-    )
-    police = _first(
-        Escalation.requested_at,
-        Escalation.incident_id == pair_incident,
-        Escalation.student_id == pair_student,
-    )
-    plan = _first(
-        InterventionPlan.created_at,
-        InterventionPlan.case_id == Case.id,
-        Case.student_id == pair_student,
-        CaseIncident.case_id == Case.id,
-        CaseIncident.incident_id == pair_incident,
-    )
-    reached = _first(
-        GuardianContact.contacted_at,
-        GuardianContact.student_id == pair_student,
-        GuardianContact.reached.is_(True),
-        GuardianContact.contacted_at >= Incident.occurred_at,
-        StudentGuardian.id == GuardianContact.link_id,
-        StudentGuardian.legal_restriction != "no_contact",
-        notice_arrived(),
-    )
-    language = (
-        sa.select(Guardian.preferred_language)
-        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
-        .where(StudentGuardian.student_id == pair_student, StudentGuardian.is_primary_contact.is_(True))
-        .limit(1)
-        .scalar_subquery()
-    )
-    return db.session.execute(
+    """(school_id, language, occurred_at, first reached contact, students, reached at or before
+    the decision) of the students with a decision, involved in an incident of the period at
+    these schools: the students never reached are summed per school and language (occurred_at
+    and the contact are None), the others per incident time and contact time, which the median
+    needs. One query: the decisions, then the guardians' contacts, are joined to the pairs, not
+    looked up for each."""
+    decided = _decisions()
+    first_reached = sa.func.min(GuardianContact.contacted_at)
+    pairs = (
         sa.select(
             Incident.school_id,
-            language,
+            decided.c.student_id,
             Incident.occurred_at,
-            suspended,
-            police,
-            plan,
-            reached,
+            decided.c.decided_at,
+            first_reached.label("reached_at"),
         )
-        .select_from(IncidentStudent)
-        .join(Incident, Incident.id == pair_incident)
+        .select_from(decided)
+        .join(
+            IncidentStudent,
+            sa.and_(
+                IncidentStudent.incident_id == decided.c.incident_id,
+                IncidentStudent.student_id == decided.c.student_id,
+            ),
+        )
+        .join(Incident, Incident.id == decided.c.incident_id)
+        .outerjoin(
+            sa.join(
+                GuardianContact,
+                StudentGuardian,
+                sa.and_(
+                    StudentGuardian.id == GuardianContact.link_id,
+                    StudentGuardian.legal_restriction != "no_contact",
+                ),
+            ),
+            sa.and_(
+                GuardianContact.student_id == decided.c.student_id,
+                GuardianContact.reached.is_(True),
+                GuardianContact.contacted_at >= Incident.occurred_at,
+                notice_arrived(),
+            ),
+        )
         .where(
             Incident.school_id.in_(school_ids),
             Incident.occurred_at >= start,
             Incident.occurred_at < end,
         )
+        .group_by(
+            decided.c.incident_id,
+            decided.c.student_id,
+            Incident.school_id,
+            Incident.occurred_at,
+            decided.c.decided_at,
+        )
+        .subquery("pairs")
+    )
+    primary = (
+        sa.select(StudentGuardian.student_id, Guardian.preferred_language)
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .where(StudentGuardian.is_primary_contact.is_(True))  # at most one per student
+        .subquery("primary_contact")
+    )
+    waited_from = sa.case((pairs.c.reached_at.is_not(None), pairs.c.occurred_at))
+    on_time = sa.func.count(sa.case((pairs.c.reached_at <= pairs.c.decided_at, 1)))
+    return db.session.execute(
+        sa.select(
+            pairs.c.school_id,
+            primary.c.preferred_language,
+            waited_from,
+            pairs.c.reached_at,
+            sa.func.count(),
+            on_time,
+        )
+        .select_from(pairs)
+        .outerjoin(primary, primary.c.student_id == pairs.c.student_id)
+        .group_by(pairs.c.school_id, primary.c.preferred_language, waited_from, pairs.c.reached_at)
     ).all()
 
 
 def _rows(facts: list, min_n: int) -> list[ReachRow]:
-    groups: dict[str, list] = defaultdict(list)
-    for _, language, occurred, *decisions, reached in facts:
-        decided = [d for d in decisions if d is not None]
-        if not decided:
-            continue
-        groups[(language or "").lower() or NOT_RECORDED].append((occurred, min(decided), reached))
+    groups: dict[str, list] = defaultdict(lambda: [0, 0, []])  # students, on time, waits
+    for _, language, occurred, reached, n, on_time in facts:
+        group = groups[(language or "").lower() or NOT_RECORDED]
+        group[0] += n
+        group[1] += on_time
+        if reached is not None:
+            group[2].extend([(reached - occurred).total_seconds() / 3600] * n)
     rows = []
     for language in sorted(groups, key=lambda code: (code == NOT_RECORDED, code != REFERENCE, code)):
-        items = groups[language]
-        on_time = sum(1 for _, decision, reached in items if reached is not None and reached <= decision)
-        waits = [(reached - occurred).total_seconds() / 3600 for occurred, _, reached in items if reached]
+        n, on_time, waits = groups[language]
         rows.append(
             ReachRow(
                 language=language,
                 label=N_("not recorded")
                 if language == NOT_RECORDED
                 else COMMON_LANGUAGES.get(language, language),
-                n=len(items),
+                n=n,
                 reached=on_time,
-                share=on_time / len(items) if len(items) >= min_n else None,
-                median_hours=median(waits) if waits and len(items) >= min_n else None,
+                share=on_time / n if n >= min_n else None,
+                median_hours=median(waits) if waits and n >= min_n else None,
                 ever_reached=len(waits),
             )
         )
@@ -185,8 +224,11 @@ def reach_parity(user, schools: list[School], start_year: int) -> list[ReachArea
     areas = []
     if user.district_wide:
         areas.append(ReachArea(db.session.get(District, user.district_id).name, None, _rows(facts, min_n)))
+    by_school = defaultdict(list)
+    for fact in facts:
+        by_school[fact[0]].append(fact)
     for school in schools:
-        areas.append(ReachArea(school.name, school.id, _rows([f for f in facts if f[0] == school.id], min_n)))
+        areas.append(ReachArea(school.name, school.id, _rows(by_school[school.id], min_n)))
     return areas
 
 

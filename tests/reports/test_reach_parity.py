@@ -26,7 +26,10 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-def families(app, make):
+def family(app, make):
+    """family(language, decision=..., reached_after=..., bounced_after=...): a student of Lincoln
+    Middle in one incident, with a primary contact speaking `language` (call inside an app
+    context, then commit). `family.school_id` is the school."""
     from caseflow.cases.models import Case, CaseIncident, InterventionPlan
     from caseflow.contacts.models import GuardianContact
     from caseflow.discipline.models import DisciplineAction
@@ -129,6 +132,13 @@ def families(app, make):
                     )
                 )
 
+    student.school_id = school_id
+    return student
+
+
+@pytest.fixture
+def families(app, family):
+    student, school_id = family, family.school_id
     with app.app_context():
         for i in range(40):
             student("en", decision="suspension", reached_after=2 if i < 36 else 48)
@@ -197,3 +207,40 @@ def test_a_group_at_ninety_percent_of_english_is_not_flagged():
     unknown = ReachRow("not recorded", "not recorded", 100, 10, 0.1, None, 10)
     alerts = reach_alerts([ReachArea("Lincoln", 1, [english, exactly, below, unknown])])
     assert [a.language for a in alerts] == ["Vietnamese"]
+
+
+def test_reach_parity_costs_the_same_statements_with_more_families(app, client, make, family, count_queries):
+    """The monitor's page and the reach-parity API count in the database: more students,
+    incidents, decisions and contacts, the same statements."""
+    from tests.helpers import sign_in
+
+    def add(n):
+        with app.app_context():
+            for i in range(n):
+                language = ("en", "es", "vi", "fr")[i % 4]
+                decision = ("suspension", "plan", None)[i % 3]
+                family(
+                    language,
+                    decision=decision,
+                    reached_after=(2, 48, None)[i % 3],
+                    bounced_after=i % 2 or None,
+                )
+            db.session.commit()
+
+    reader = make.user("administrator", schools=[family.school_id])
+    sign_in(client, reader)
+
+    def cost():
+        counts = []
+        for path in ("/reports/disparity", f"/reports/disparity?year={INCIDENT_AT.year}"):
+            with count_queries() as counted:
+                assert client.get(path).status_code == 200
+            counts.append(counted.n)
+        return counts
+
+    add(6)
+    small = cost()
+    add(240)
+    assert cost() == small
+    page = client.get("/reports/disparity").get_data(as_text=True)
+    assert 'data-share="en">' in page

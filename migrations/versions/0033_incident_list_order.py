@@ -5,7 +5,7 @@ serve in their own district), and reads ids and times from the index alone; on P
 carries the status too, so a list filtered by status is counted from the index.
 
 Revision ID: 0031lists
-Revises: 0031rollup
+Revises: 0032disparity
 Create Date: 2026-12-04 20:45:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031lists"
-down_revision = "0031rollup"
+down_revision = "0032disparity"
 branch_labels = None
 depends_on = None
 
