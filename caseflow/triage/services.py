@@ -36,16 +36,19 @@ from caseflow.triage.ruleset import current_rules
 
 
 def _matches_json(outcome: Outcome) -> list[dict]:
+    if not outcome.matches:
+        return []
     registry = triage_registry()
     out = []
-    for match in outcome.matches:
-        data = match.as_dict()
-        # The words kept with the decision are fixed when it is made, in English (the record's
-        # language); a reader of another language gets them worded again from the reads (_because).
-        with force_locale(DEFAULT_LANGUAGE):
+    # The words kept with the decision are fixed when it is made, in English (the record's
+    # language); a reader of another language gets them worded again from the reads (_because).
+    # One switch to English for every match of the outcome.
+    with force_locale(DEFAULT_LANGUAGE):
+        for match in outcome.matches:
+            data = match.as_dict()
             phrases = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
-        data["because"] = [p for p in dict.fromkeys(phrases) if p]
-        out.append(data)
+            data["because"] = [p for p in dict.fromkeys(phrases) if p]
+            out.append(data)
     return out
 
 
