@@ -139,34 +139,49 @@ def _lock_statement(model) -> sa.Select:
     )
 
 
+@cache
+def _row_plan(mapper) -> tuple:
+    """new_row's reading of a mapper's columns, once per mapped class: per attribute, its key,
+    its column's key, whether it is JSON, and what stands when it is not set (None: the
+    database numbers it; else ("scalar", value) or ("callable", function) or ("none", None))."""
+    plan = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if (
+            column.primary_key
+            and column.autoincrement in (True, "auto")
+            and len(column.table.primary_key) == 1
+        ):
+            default = None
+        elif column.default is not None and column.default.is_scalar:
+            default = ("scalar", column.default.arg)
+        elif column.default is not None and column.default.is_callable:
+            default = ("callable", column.default.arg)
+        else:
+            default = ("none", None)
+        plan.append((prop.key, column.key, isinstance(column.type, sa.JSON), default))
+    return tuple(plan)
+
+
 def new_row(obj) -> dict:
     """The values the unit of work would INSERT for a new object: those set on it, else each
     column's default (now set on the object too); an empty JSON column stays SQL NULL."""
     state = sa.inspect(obj)
     given = state.dict
     values = {}
-    for prop in state.mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key in given:
-            value = given[prop.key]
-            if value is not None or not isinstance(column.type, sa.JSON):
-                values[column.key] = value
+    for key, column_key, is_json, default in _row_plan(state.mapper):
+        if key in given:
+            value = given[key]
+            if value is not None or not is_json:
+                values[column_key] = value
             continue
-        if (
-            column.primary_key
-            and column.autoincrement in (True, "auto")
-            and len(column.table.primary_key) == 1
-        ):
+        if default is None:
             continue  # the database numbers it
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
-        else:
-            value = None
-        setattr(obj, prop.key, value)
-        if value is not None or not isinstance(column.type, sa.JSON):
-            values[column.key] = value
+        kind, arg = default
+        value = arg(None) if kind == "callable" else arg
+        setattr(obj, key, value)
+        if value is not None or not is_json:
+            values[column_key] = value
     return values
 
 

@@ -34,11 +34,12 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def canonical_bytes(fields: dict[str, Any]) -> bytes:
-    """A stable byte encoding: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(json_safe(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+def canonical_bytes(fields: dict[str, Any], *, plain: bool = False) -> bytes:
+    """A stable byte encoding: sorted keys, no whitespace, UTF-8. `plain` says the fields are
+    already plain JSON data (what json_safe returns, on which json_safe changes nothing)."""
+    return json.dumps(
+        fields if plain else json_safe(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
 
 
 def event_hash(
@@ -52,8 +53,12 @@ def event_hash(
     entity_id: str | None,
     student_id: int | None,
     changes: dict,
+    plain: bool = False,
 ) -> str:
-    """SHA-256 over the canonical encoding of an event and the hash of the one before it."""
+    """SHA-256 over the canonical encoding of an event and the hash of the one before it.
+
+    `plain`: `changes` is already json_safe's output (an event `record()` made) and the other
+    fields are strings, integers or None, so the encoding skips a second json_safe pass."""
     payload = canonical_bytes(
         {
             "prev_hash": prev_hash,
@@ -66,7 +71,8 @@ def event_hash(
             "entity_id": entity_id,
             "student_id": student_id,
             "changes": changes,
-        }
+        },
+        plain=plain,
     )
     return hashlib.sha256(payload).hexdigest()
 

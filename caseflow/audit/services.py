@@ -167,8 +167,9 @@ def _within(transaction, ancestor) -> bool:
     return False
 
 
-def hash_of(event: AuditEvent) -> str:
-    """The hash an event's fields and `prev_hash` give (what its `hash` must be)."""
+def hash_of(event: AuditEvent, *, recorded: bool = False) -> str:
+    """The hash an event's fields and `prev_hash` give (what its `hash` must be). `recorded`:
+    the event is one `record()` made, whose changes are already plain JSON data."""
     return event_hash(
         prev_hash=event.prev_hash,
         occurred_at=event.occurred_at,
@@ -179,6 +180,7 @@ def hash_of(event: AuditEvent) -> str:
         entity_id=event.entity_id,
         student_id=event.student_id,
         changes=event.changes,
+        plain=recorded,
     )
 
 
@@ -241,7 +243,7 @@ def append_pending(session: Session, events: list[AuditEvent]) -> None:
         prev_hash = _claim_head(connection, claim, key, len(batch), postgres)
         for event in batch:
             event.prev_hash = prev_hash
-            event.hash = prev_hash = hash_of(event)
+            event.hash = prev_hash = hash_of(event, recorded=True)
         ordered.extend(batch)
     # One multi-row INSERT ... RETURNING id, without the unit of work: the events are written
     # once and never changed, so the objects `record()` returned only learn their ids.

@@ -121,8 +121,10 @@ class IncidentCollection(MethodView):
     def post(self, data):
         """Log an incident for students of a school the caller serves."""
         key = _idempotency_key()
+        # The user itself, not the proxy: the services read the actor many times.
+        actor = current_user._get_current_object()
         incident, created = submit_incident(
-            actor=current_user,
+            actor=actor,
             data=data,
             idempotency_key=key,
             request_hash=request_fingerprint(request.get_json()) if key else None,
@@ -130,7 +132,7 @@ class IncidentCollection(MethodView):
         headers = {"Location": url_for("api_incidents.IncidentItem", incident_id=incident.id)}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-            incident = services.get_incident_for(current_user, incident.id)
+            incident = services.get_incident_for(actor, incident.id)
         return incident, 201, headers
 
     @any_permission_required(Permission.INCIDENT_READ_OWN, Permission.INCIDENT_READ_SCHOOL)

@@ -34,6 +34,33 @@ from caseflow.triage.facts import (
 from caseflow.triage.models import TriageDecision
 from caseflow.triage.ruleset import current_rules
 
+# A fact with its value in English, by (fact, type of value, value), for the registry it was
+# worded with: the same words every time, so each is worded once per process (at most
+# _ENGLISH_LIMIT kept). Replaced when the registry is (a new taxonomy).
+_english: tuple[object, dict] = (None, {})
+_ENGLISH_LIMIT = 4096
+
+
+def _english_phrase(registry, fact: str, value) -> str | None:
+    global _english
+    if _english[0] is not registry:
+        _english = (registry, {})
+    phrases = _english[1]
+    key = (fact, type(value), value)
+    try:
+        return phrases[key]
+    except KeyError:
+        keep = True
+    except TypeError:  # a value that cannot be a key (a list): worded every time
+        keep = False
+    with force_locale(DEFAULT_LANGUAGE):
+        phrase = registry[fact].phrase(value)
+    if keep:
+        if len(phrases) >= _ENGLISH_LIMIT:
+            phrases.clear()
+        phrases[key] = phrase
+    return phrase
+
 
 def _matches_json(outcome: Outcome) -> list[dict]:
     registry = triage_registry()
@@ -42,8 +69,7 @@ def _matches_json(outcome: Outcome) -> list[dict]:
         data = match.as_dict()
         # The words kept with the decision are fixed when it is made, in English (the record's
         # language); a reader of another language gets them worded again from the reads (_because).
-        with force_locale(DEFAULT_LANGUAGE):
-            phrases = [registry[r.fact].phrase(r.actual) for r in match.reads if r.result]
+        phrases = [_english_phrase(registry, r.fact, r.actual) for r in match.reads if r.result]
         data["because"] = [p for p in dict.fromkeys(phrases) if p]
         out.append(data)
     return out
